@@ -1,0 +1,154 @@
+#include "autograd/autograd.h"
+
+#include <atomic>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "autograd/backend.h"
+#include "autograd/ops/creation.h"
+#include "autograd/ops/elementwise.h"
+
+namespace aime {
+namespace {
+thread_local bool grad_enabled = true;
+std::atomic<std::int64_t> live_nodes{0};
+}  // namespace
+
+bool is_grad_enabled() { return grad_enabled; }
+void set_grad_enabled(bool enabled) { grad_enabled = enabled; }
+std::int64_t live_node_count() { return live_nodes.load(); }
+
+Node::Node(const char* name_, std::vector<Edge> edges_, BackwardFn backward_, Shape shape, DType dtype)
+    : name(name_), edges(std::move(edges_)), backward(std::move(backward_)), output_shape(std::move(shape)),
+      output_dtype(dtype) {
+  ++live_nodes;
+}
+Node::~Node() { --live_nodes; }
+
+bool any_requires_grad(std::initializer_list<Tensor> inputs) {
+  if (!grad_enabled) return false;
+  for (const auto& t : inputs)
+    if (t.defined() && t.requires_grad()) return true;
+  return false;
+}
+bool any_requires_grad(const std::vector<Tensor>& inputs) {
+  if (!grad_enabled) return false;
+  for (const auto& t : inputs)
+    if (t.defined() && t.requires_grad()) return true;
+  return false;
+}
+
+Tensor record(Tensor output, const char* name, const std::vector<Tensor>& inputs, BackwardFn backward) {
+  if (!any_requires_grad(inputs)) return output;
+  std::vector<Edge> edges(inputs.size());
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    const Tensor& in = inputs[i];
+    if (!in.defined() || !in.requires_grad()) continue;
+    if (in.grad_fn())
+      edges[i].node = in.grad_fn();
+    else
+      edges[i].leaf = in.impl_ptr();
+  }
+  TensorImpl& out = output.impl();
+  out.grad_fn = std::make_shared<Node>(name, std::move(edges), std::move(backward), out.shape, out.dtype);
+  out.requires_grad = true;
+  return output;
+}
+
+namespace {
+
+// Adds g into a leaf's .grad: in place when a buffer exists (it may be a view of a flat
+// parameter buffer), else a fresh contiguous copy (g may alias other tensors).
+void accumulate_into_leaf(TensorImpl& leaf, const Tensor& g) {
+  if (leaf.grad) {
+    Tensor existing(leaf.grad);
+    backend_for(existing.device()).binary(BinaryOp::Add, existing, g, existing);
+  } else {
+    Tensor copy = Tensor::empty(g.shape(), g.dtype(), g.device());
+    backend_for(g.device()).copy(g, copy);
+    leaf.grad = copy.impl_ptr();
+  }
+}
+
+void check_grad(const Tensor& g, const Shape& shape, DType dtype, const char* where) {
+  if (g.shape() != shape || g.dtype() != dtype)
+    throw AutogradError(std::string("backward: ") + where + " produced a gradient of shape " + shape_str(g.shape()) +
+                        " " + dtype_name(g.dtype()) + " for a tensor of shape " + shape_str(shape) + " " +
+                        dtype_name(dtype));
+}
+
+}  // namespace
+
+void run_backward(const Tensor& root, const Tensor& grad_in, bool retain_graph) {
+  if (!root.requires_grad())
+    throw AutogradError("backward: tensor of shape " + shape_str(root.shape()) +
+                        " does not require grad and has no grad_fn");
+  Tensor grad = grad_in;
+  if (!grad.defined()) {
+    if (root.numel() != 1)
+      throw AutogradError("backward: grad can be implicitly created only for a one-element output, got shape " +
+                          shape_str(root.shape()) + "; pass the output gradient");
+    grad = ones(root.shape(), root.dtype(), root.device());
+  }
+  check_grad(grad, root.shape(), root.dtype(), "the given output gradient");
+
+  NoGradGuard no_grad;  // closures build no graph of their own
+  if (root.is_leaf()) {
+    accumulate_into_leaf(root.impl(), grad);
+    return;
+  }
+
+  // Topological order by iterative depth-first search: a node comes after every node that
+  // feeds gradient into it.
+  // Holds shared_ptrs: freeing a node's edges below must not destroy a node still queued.
+  std::vector<std::shared_ptr<Node>> order;
+  std::unordered_set<Node*> visited;
+  std::vector<std::pair<std::shared_ptr<Node>, std::size_t>> stack{{root.grad_fn(), 0}};
+  visited.insert(root.grad_fn().get());
+  while (!stack.empty()) {
+    Node* node = stack.back().first.get();
+    std::size_t& next = stack.back().second;
+    if (next < node->edges.size()) {
+      const std::shared_ptr<Node>& child = node->edges[next++].node;
+      if (child && visited.insert(child.get()).second) stack.emplace_back(child, 0);
+    } else {
+      order.push_back(std::move(stack.back().first));
+      stack.pop_back();
+    }
+  }
+
+  std::unordered_map<Node*, Tensor> pending{{root.grad_fn().get(), grad}};
+  for (auto it = order.rbegin(); it != order.rend(); ++it) {
+    Node* node = it->get();
+    auto found = pending.find(node);
+    if (found == pending.end()) continue;
+    Tensor g = std::move(found->second);
+    pending.erase(found);
+    if (!node->backward)
+      throw AutogradError(std::string("backward: the graph through ") + node->name +
+                          " was already freed by an earlier backward(); call backward(grad, /*retain_graph=*/true) "
+                          "the first time to go through it twice");
+    std::vector<Tensor> grads = node->backward(g);
+    if (grads.size() != node->edges.size())
+      throw AutogradError(std::string("backward: ") + node->name + " returned " + std::to_string(grads.size()) +
+                          " gradients for " + std::to_string(node->edges.size()) + " inputs");
+    for (std::size_t i = 0; i < grads.size(); ++i) {
+      const Edge& e = node->edges[i];
+      if (!e.defined() || !grads[i].defined()) continue;
+      if (e.node) {
+        check_grad(grads[i], e.node->output_shape, e.node->output_dtype, node->name);
+        auto [slot, inserted] = pending.try_emplace(e.node.get(), grads[i]);
+        if (!inserted) slot->second = slot->second + grads[i];  // a tensor used twice: sum
+      } else {
+        check_grad(grads[i], e.leaf->shape, e.leaf->dtype, node->name);
+        accumulate_into_leaf(*e.leaf, grads[i]);
+      }
+    }
+    if (!retain_graph) {
+      node->backward = nullptr;  // frees saved tensors
+      node->edges.clear();
+    }
+  }
+}
+
+}  // namespace aime

@@ -1,0 +1,42 @@
+#include "autograd/backend.h"
+
+#include <array>
+
+#include "autograd/storage.h"
+
+namespace aime {
+namespace cpu {
+Backend& cpu_backend();  // autograd/cpu/cpu_backend.cpp: always built in
+}
+namespace {
+std::array<Backend*, 2>& registry() {
+  static std::array<Backend*, 2> backends{&cpu::cpu_backend(), nullptr};
+  return backends;
+}
+}  // namespace
+
+void register_backend(Device::Kind kind, Backend* backend) {
+  registry()[static_cast<std::size_t>(kind)] = backend;
+}
+
+bool has_backend(Device::Kind kind) { return registry()[static_cast<std::size_t>(kind)] != nullptr; }
+
+Backend& backend_for(Device device) {
+  Backend* b = registry()[static_cast<std::size_t>(device.kind)];
+  if (!b)
+    throw DeviceError("no backend for device " + device.str() +
+                      (device.is_cuda() ? ": this build has no CUDA backend (configure with -DAIME_CUDA=ON)"
+                                        : ""));
+  return *b;
+}
+
+MemoryStats memory_stats(Device device) { return backend_for(device).memory_stats(device.index); }
+void reset_peak_memory(Device device) { backend_for(device).reset_peak_memory(device.index); }
+
+Storage::Storage(std::size_t nbytes, Device device) : nbytes_(nbytes), device_(device) {
+  data_ = backend_for(device).allocate(nbytes, device.index);
+}
+
+Storage::~Storage() { backend_for(device_).deallocate(data_, nbytes_, device_.index); }
+
+}  // namespace aime

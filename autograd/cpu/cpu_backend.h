@@ -1,0 +1,43 @@
+// The CPU backend: Eigen for GEMM (and so for conv through im2col), OpenMP loops for
+// everything else. Internal to autograd/cpu/; ops reach it through backend_for().
+#pragma once
+#include <atomic>
+
+#include "autograd/backend.h"
+
+namespace aime::cpu {
+
+class CpuBackend final : public Backend {
+ public:
+  const char* name() const override { return "cpu"; }
+
+  void* allocate(std::size_t nbytes, int device_index) override;
+  void deallocate(void* ptr, std::size_t nbytes, int device_index) override;
+  MemoryStats memory_stats(int device_index) const override;
+  void reset_peak_memory(int device_index) override;
+  void copy_to_host(void* dst, const void* src, std::size_t nbytes, int device_index) override;
+  void copy_from_host(void* dst, const void* src, std::size_t nbytes, int device_index) override;
+  void synchronize(int) override {}
+
+  void fill(const Tensor& out, double value) override;
+  void arange(const Tensor& out, double start, double step) override;
+  void copy(const Tensor& src, const Tensor& dst) override;
+  void unary(UnaryOp op, const UnaryParams& p, const Tensor& x, const Tensor& y) override;
+  void unary_backward(UnaryOp op, const UnaryParams& p, const Tensor& x, const Tensor& y, const Tensor& gy,
+                      const Tensor& gx) override;
+  void binary(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& out) override;
+  void where(const Tensor& cond, const Tensor& a, const Tensor& b, const Tensor& out) override;
+  void reduce_rows(ReduceOp op, const Tensor& x, const Tensor& out, const Tensor& indices) override;
+  void gemm(bool trans_a, bool trans_b, const Tensor& a, const Tensor& b, const Tensor& c, double beta) override;
+  void conv2d_forward(const Tensor& x, const Tensor& w, const Conv2dParams& p, const Tensor& y) override;
+  void conv2d_backward_input(const Tensor& gy, const Tensor& w, const Conv2dParams& p, const Tensor& gx) override;
+  void conv2d_backward_weight(const Tensor& gy, const Tensor& x, const Conv2dParams& p, const Tensor& gw) override;
+  void index_select(const Tensor& x, std::int64_t dim, const Tensor& index, const Tensor& out) override;
+  void index_add(const Tensor& dst, std::int64_t dim, const Tensor& index, const Tensor& src) override;
+  void one_hot(const Tensor& index, const Tensor& out) override;
+
+ private:
+  std::atomic<std::int64_t> allocated_{0}, peak_{0}, allocs_{0}, frees_{0};
+};
+
+}  // namespace aime::cpu

@@ -1,0 +1,158 @@
+// CPU conv2d through im2col + GEMM, per image. Images are spread over the threads (each
+// with its own column buffer, GEMM single-threaded inside); a batch of one image lets
+// Eigen parallelise the GEMM instead.
+//
+//   cols[(c, i, j), (oh, ow)] = x[c, oh*sh - ph + i, ow*sw - pw + j]   (0 outside the image)
+//   forward:         y[n]   = W [O, C*kh*kw] . cols(x[n])             [O, Ho*Wo]
+//   backward input:  gx[n]  = col2im(W^T . gy[n])                     (col2im sums overlaps)
+//   backward weight: gW     = sum_n gy[n] . cols(x[n])^T
+#include <omp.h>
+
+#include <Eigen/Core>
+#include <vector>
+
+#include "autograd/cpu/cpu_backend.h"
+#include "autograd/parallel.h"
+
+namespace aime::cpu {
+
+namespace {
+template <class T>
+using RowMajor = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+struct Geometry {
+  std::int64_t n, c, h, w, o, kh, kw, ho, wo, sh, sw, ph, pw;
+  std::int64_t ck() const { return c * kh * kw; }
+  std::int64_t l() const { return ho * wo; }
+};
+
+Geometry geometry(const Tensor& x, const Tensor& w, const Tensor& y, const Conv2dParams& p) {
+  return {x.shape()[0], x.shape()[1], x.shape()[2], x.shape()[3], w.shape()[0], w.shape()[2], w.shape()[3],
+          y.shape()[2], y.shape()[3], p.stride_h, p.stride_w, p.pad_h, p.pad_w};
+}
+
+template <class T>
+void im2col(const Geometry& g, const T* x, T* cols) {
+  const std::int64_t L = g.l();
+  for (std::int64_t c = 0; c < g.c; ++c)
+    for (std::int64_t i = 0; i < g.kh; ++i)
+      for (std::int64_t j = 0; j < g.kw; ++j) {
+        T* row = cols + ((c * g.kh + i) * g.kw + j) * L;
+        for (std::int64_t oh = 0; oh < g.ho; ++oh) {
+          const std::int64_t ih = oh * g.sh - g.ph + i;
+          T* out = row + oh * g.wo;
+          if (ih < 0 || ih >= g.h) {
+            std::fill(out, out + g.wo, T(0));
+            continue;
+          }
+          const T* in = x + (c * g.h + ih) * g.w;
+          for (std::int64_t ow = 0; ow < g.wo; ++ow) {
+            const std::int64_t iw = ow * g.sw - g.pw + j;
+            out[ow] = (iw >= 0 && iw < g.w) ? in[iw] : T(0);
+          }
+        }
+      }
+}
+
+template <class T>
+void col2im(const Geometry& g, const T* cols, T* x) {
+  const std::int64_t L = g.l();
+  std::fill(x, x + g.c * g.h * g.w, T(0));
+  for (std::int64_t c = 0; c < g.c; ++c)
+    for (std::int64_t i = 0; i < g.kh; ++i)
+      for (std::int64_t j = 0; j < g.kw; ++j) {
+        const T* row = cols + ((c * g.kh + i) * g.kw + j) * L;
+        for (std::int64_t oh = 0; oh < g.ho; ++oh) {
+          const std::int64_t ih = oh * g.sh - g.ph + i;
+          if (ih < 0 || ih >= g.h) continue;
+          T* out = x + (c * g.h + ih) * g.w;
+          const T* in = row + oh * g.wo;
+          for (std::int64_t ow = 0; ow < g.wo; ++ow) {
+            const std::int64_t iw = ow * g.sw - g.pw + j;
+            if (iw >= 0 && iw < g.w) out[iw] += in[ow];
+          }
+        }
+      }
+}
+
+// Runs fn(n, cols_buffer) for every image; in parallel over images when there are several.
+template <class T, class Fn>
+void for_each_image(const Geometry& g, Fn&& fn) {
+  parallel_for(0, g.n, 1, [&](std::int64_t lo, std::int64_t hi) {
+    std::vector<T> cols(static_cast<std::size_t>(g.ck() * g.l()));
+    for (std::int64_t n = lo; n < hi; ++n) fn(n, cols.data());
+  });
+}
+}  // namespace
+
+void CpuBackend::conv2d_forward(const Tensor& x, const Tensor& w, const Conv2dParams& p, const Tensor& y) {
+  const Geometry g = geometry(x, w, y, p);
+  AIME_DISPATCH_FLOATING(x.dtype(), "conv2d", [&] {
+    const scalar_t* px = static_cast<const scalar_t*>(x.data_ptr());
+    scalar_t* py = static_cast<scalar_t*>(y.data_ptr());
+    Eigen::Map<const RowMajor<scalar_t>> W(static_cast<const scalar_t*>(w.data_ptr()), g.o, g.ck());
+    for_each_image<scalar_t>(g, [&](std::int64_t n, scalar_t* cols) {
+      im2col(g, px + n * g.c * g.h * g.w, cols);
+      Eigen::Map<const RowMajor<scalar_t>> C(cols, g.ck(), g.l());
+      Eigen::Map<RowMajor<scalar_t>> Y(py + n * g.o * g.l(), g.o, g.l());
+      Y.noalias() = W * C;
+    });
+  });
+}
+
+void CpuBackend::conv2d_backward_input(const Tensor& gy, const Tensor& w, const Conv2dParams& p, const Tensor& gx) {
+  const Geometry g = geometry(gx, w, gy, p);
+  AIME_DISPATCH_FLOATING(gy.dtype(), "conv2d_backward_input", [&] {
+    const scalar_t* pgy = static_cast<const scalar_t*>(gy.data_ptr());
+    scalar_t* pgx = static_cast<scalar_t*>(gx.data_ptr());
+    Eigen::Map<const RowMajor<scalar_t>> W(static_cast<const scalar_t*>(w.data_ptr()), g.o, g.ck());
+    for_each_image<scalar_t>(g, [&](std::int64_t n, scalar_t* cols) {
+      Eigen::Map<const RowMajor<scalar_t>> GY(pgy + n * g.o * g.l(), g.o, g.l());
+      Eigen::Map<RowMajor<scalar_t>> C(cols, g.ck(), g.l());
+      C.noalias() = W.transpose() * GY;
+      col2im(g, cols, pgx + n * g.c * g.h * g.w);
+    });
+  });
+}
+
+namespace {
+template <class T>
+void conv2d_backward_weight_impl(const Geometry& g, const T* pgy, const T* px, T* pgw) {
+  Eigen::Map<RowMajor<T>> GW(pgw, g.o, g.ck());
+  GW.setZero();
+  // One accumulator per thread, summed in thread order (reproducible for a fixed count).
+  const int threads = static_cast<int>(std::min<std::int64_t>(num_threads(), g.n));
+  std::vector<RowMajor<T>> partial(std::max(threads, 1), RowMajor<T>::Zero(g.o, g.ck()));
+  auto work = [&](int t, std::int64_t lo, std::int64_t hi) {
+    std::vector<T> cols(static_cast<std::size_t>(g.ck() * g.l()));
+    Eigen::Map<RowMajor<T>> C(cols.data(), g.ck(), g.l());
+    for (std::int64_t n = lo; n < hi; ++n) {
+      im2col(g, px + n * g.c * g.h * g.w, cols.data());
+      Eigen::Map<const RowMajor<T>> GY(pgy + n * g.o * g.l(), g.o, g.l());
+      partial[t].noalias() += GY * C.transpose();
+    }
+  };
+  if (threads <= 1) {
+    if (g.n > 0) work(0, 0, g.n);
+  } else {
+#pragma omp parallel num_threads(threads)
+    {
+      const std::int64_t t = omp_get_thread_num(), nt = omp_get_num_threads();
+      const std::int64_t chunk = (g.n + nt - 1) / nt;
+      const std::int64_t lo = std::min(g.n, t * chunk), hi = std::min(g.n, lo + chunk);
+      work(static_cast<int>(t), lo, hi);
+    }
+  }
+  for (auto& part : partial) GW += part;
+}
+}  // namespace
+
+void CpuBackend::conv2d_backward_weight(const Tensor& gy, const Tensor& x, const Conv2dParams& p, const Tensor& gw) {
+  const Geometry g = geometry(x, gw, gy, p);
+  AIME_DISPATCH_FLOATING(gy.dtype(), "conv2d_backward_weight", [&] {
+    conv2d_backward_weight_impl(g, static_cast<const scalar_t*>(gy.data_ptr()), static_cast<const scalar_t*>(x.data_ptr()),
+                                static_cast<scalar_t*>(gw.data_ptr()));
+  });
+}
+
+}  // namespace aime::cpu

@@ -1,0 +1,89 @@
+// CPU elementwise kernels: the maths is in autograd/ops/elementwise_math.h; these are the
+// loops (flat when every operand is contiguous, row-strided otherwise).
+#include "autograd/cpu/cpu_backend.h"
+#include "autograd/cpu/strided_loop.h"
+#include "autograd/ops/elementwise_math.h"
+
+namespace aime::cpu {
+
+void CpuBackend::unary(UnaryOp op, const UnaryParams& p, const Tensor& x, const Tensor& y) {
+  AIME_DISPATCH_FLOATING(x.dtype(), "unary", [&] {
+    const scalar_t* px = static_cast<const scalar_t*>(x.data_ptr());
+    scalar_t* py = static_cast<scalar_t*>(y.data_ptr());
+    const scalar_t a = static_cast<scalar_t>(p.a), b = static_cast<scalar_t>(p.b);
+    math::dispatch_unary(op, [&](auto f) {
+      using F = decltype(f);
+      parallel_for(0, x.numel(), kGrainSize, [&](std::int64_t lo, std::int64_t hi) {
+        for (std::int64_t i = lo; i < hi; ++i) py[i] = F::f(px[i], a, b);
+      });
+    });
+  });
+}
+
+void CpuBackend::unary_backward(UnaryOp op, const UnaryParams& p, const Tensor& x, const Tensor& y, const Tensor& gy,
+                                const Tensor& gx) {
+  AIME_DISPATCH_FLOATING(x.dtype(), "unary_backward", [&] {
+    const scalar_t* px = static_cast<const scalar_t*>(x.data_ptr());
+    const scalar_t* py = static_cast<const scalar_t*>(y.data_ptr());
+    const scalar_t* pg = static_cast<const scalar_t*>(gy.data_ptr());
+    scalar_t* pgx = static_cast<scalar_t*>(gx.data_ptr());
+    const scalar_t a = static_cast<scalar_t>(p.a), b = static_cast<scalar_t>(p.b);
+    math::dispatch_unary(op, [&](auto f) {
+      using F = decltype(f);
+      parallel_for(0, x.numel(), kGrainSize, [&](std::int64_t lo, std::int64_t hi) {
+        for (std::int64_t i = lo; i < hi; ++i) pgx[i] = pg[i] * F::df(px[i], py[i], a, b);
+      });
+    });
+  });
+}
+
+namespace {
+template <class T, class O, class F>
+void binary_loop(const Tensor& a, const Tensor& b, const Tensor& out) {
+  const T* pa = static_cast<const T*>(a.data_ptr());
+  const T* pb = static_cast<const T*>(b.data_ptr());
+  O* po = static_cast<O*>(out.data_ptr());
+  const std::int64_t n = out.numel();
+  if (out.is_contiguous() && a.is_contiguous() && b.is_contiguous()) {
+    parallel_for(0, n, kGrainSize, [&](std::int64_t lo, std::int64_t hi) {
+      for (std::int64_t i = lo; i < hi; ++i) po[i] = F::f(pa[i], pb[i]);
+    });
+    return;
+  }
+  const bool b_scalar = std::all_of(b.strides().begin(), b.strides().end(), [](std::int64_t s) { return s == 0; });
+  if (out.is_contiguous() && a.is_contiguous() && b_scalar) {  // x op scalar
+    const T vb = *pb;
+    parallel_for(0, n, kGrainSize, [&](std::int64_t lo, std::int64_t hi) {
+      for (std::int64_t i = lo; i < hi; ++i) po[i] = F::f(pa[i], vb);
+    });
+    return;
+  }
+  for_each_row<3>(out.shape(), {&a.strides(), &b.strides(), &out.strides()}, [&](auto off, std::int64_t m, auto st) {
+    const T* ra = pa + off[0];
+    const T* rb = pb + off[1];
+    O* ro = po + off[2];
+    if (st[0] == 1 && st[1] == 1 && st[2] == 1) {
+      for (std::int64_t i = 0; i < m; ++i) ro[i] = F::f(ra[i], rb[i]);
+    } else if (st[0] == 1 && st[1] == 0 && st[2] == 1) {
+      const T vb = *rb;
+      for (std::int64_t i = 0; i < m; ++i) ro[i] = F::f(ra[i], vb);
+    } else {
+      for (std::int64_t i = 0; i < m; ++i) ro[i * st[2]] = F::f(ra[i * st[0]], rb[i * st[1]]);
+    }
+  });
+}
+}  // namespace
+
+void CpuBackend::binary(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& out) {
+  AIME_DISPATCH_ALL(a.dtype(), "binary", [&] {
+    math::dispatch_binary(op, [&](auto f) {
+      using F = decltype(f);
+      if (is_comparison(op))
+        binary_loop<scalar_t, std::uint8_t, F>(a, b, out);
+      else
+        binary_loop<scalar_t, scalar_t, F>(a, b, out);
+    });
+  });
+}
+
+}  // namespace aime::cpu

@@ -1,0 +1,99 @@
+#include "autograd/ops/conv.h"
+
+#include <gtest/gtest.h>
+
+#include "autograd/aime.h"
+
+namespace aime {
+namespace {
+
+// Direct convolution by its definition: the reference for the im2col + GEMM kernels.
+//   y[n, o, i, j] = b[o] + sum_{c, u, v} x[n, c, i s - p + u, j s - p + v] w[o, c, u, v]
+std::vector<double> naive_conv2d(const Tensor& x, const Tensor& w, int s, int p) {
+  const auto X = x.to_vector<double>(), W = w.to_vector<double>();
+  const int N = x.size(0), C = x.size(1), H = x.size(2), Wd = x.size(3), O = w.size(0), K = w.size(2), L = w.size(3);
+  const int Ho = (H + 2 * p - K) / s + 1, Wo = (Wd + 2 * p - L) / s + 1;
+  std::vector<double> y(N * O * Ho * Wo, 0.0);
+  for (int n = 0; n < N; ++n)
+    for (int o = 0; o < O; ++o)
+      for (int i = 0; i < Ho; ++i)
+        for (int j = 0; j < Wo; ++j) {
+          double acc = 0;
+          for (int c = 0; c < C; ++c)
+            for (int u = 0; u < K; ++u)
+              for (int v = 0; v < L; ++v) {
+                const int hi = i * s - p + u, wi = j * s - p + v;
+                if (hi >= 0 && hi < H && wi >= 0 && wi < Wd)
+                  acc += X[((n * C + c) * H + hi) * Wd + wi] * W[((o * C + c) * K + u) * L + v];
+              }
+          y[((n * O + o) * Ho + i) * Wo + j] = acc;
+        }
+  return y;
+}
+
+// Transposed convolution by its definition: every input pixel scatters its weighted kernel.
+//   y[n, o, i s - p + u, j s - p + v] += x[n, c, i, j] w[c, o, u, v]
+std::vector<double> naive_conv_transpose2d(const Tensor& x, const Tensor& w, int s, int p, int op) {
+  const auto X = x.to_vector<double>(), W = w.to_vector<double>();
+  const int N = x.size(0), C = x.size(1), H = x.size(2), Wd = x.size(3), O = w.size(1), K = w.size(2), L = w.size(3);
+  const int Ho = (H - 1) * s - 2 * p + K + op, Wo = (Wd - 1) * s - 2 * p + L + op;
+  std::vector<double> y(N * O * Ho * Wo, 0.0);
+  for (int n = 0; n < N; ++n)
+    for (int c = 0; c < C; ++c)
+      for (int i = 0; i < H; ++i)
+        for (int j = 0; j < Wd; ++j)
+          for (int o = 0; o < O; ++o)
+            for (int u = 0; u < K; ++u)
+              for (int v = 0; v < L; ++v) {
+                const int yi = i * s - p + u, yj = j * s - p + v;
+                if (yi >= 0 && yi < Ho && yj >= 0 && yj < Wo)
+                  y[((n * O + o) * Ho + yi) * Wo + yj] += X[((n * C + c) * H + i) * Wd + j] * W[((c * O + o) * K + u) * L + v];
+              }
+  return y;
+}
+
+void expect_near(const std::vector<double>& got, const std::vector<double>& want) {
+  ASSERT_EQ(got.size(), want.size());
+  for (std::size_t i = 0; i < got.size(); ++i) ASSERT_NEAR(got[i], want[i], 1e-10) << "at " << i;
+}
+
+TEST(Conv2d, MatchesDirectConvolution) {
+  Generator g(3);
+  for (auto [s, p, k] : std::vector<std::tuple<int, int, int>>{{1, 0, 3}, {1, 1, 3}, {2, 0, 4}, {2, 2, 5}, {3, 1, 2}}) {
+    Tensor x = randn({3, 2, 9, 8}, g, kFloat64), w = randn({4, 2, k, k}, g, kFloat64);
+    expect_near(conv2d(x, w, Tensor(), s, p).to_vector<double>(), naive_conv2d(x, w, s, p));
+  }
+}
+
+TEST(Conv2d, BiasIsAddedPerChannel) {
+  Tensor x = zeros({1, 1, 3, 3}, kFloat64), w = ones({2, 1, 2, 2}, kFloat64), b = tensor({1, -2}, {}, kFloat64);
+  const auto y = conv2d(x, w, b).to_vector<double>();
+  EXPECT_EQ(y, (std::vector<double>{1, 1, 1, 1, -2, -2, -2, -2}));
+}
+
+TEST(ConvTranspose2d, MatchesDirectScatter) {
+  Generator g(4);
+  for (auto [s, p, op, k] : std::vector<std::tuple<int, int, int, int>>{{1, 0, 0, 3}, {2, 0, 0, 5}, {2, 1, 1, 3}, {3, 2, 2, 4}}) {
+    Tensor x = randn({2, 3, 4, 5}, g, kFloat64), w = randn({3, 2, k, k}, g, kFloat64);
+    expect_near(conv_transpose2d(x, w, Tensor(), s, p, op).to_vector<double>(), naive_conv_transpose2d(x, w, s, p, op));
+  }
+}
+
+TEST(Conv2d, CnnHaGeometryOfTheOriginal) {
+  // Encoder: 64 -> 31 -> 14 -> 6 -> 2 with k4 s2; decoder: 1 -> 5 -> 13 -> 30 -> 64 with
+  // k5, k5, k6, k6 s2 (reference facts, section 2).
+  Tensor x = zeros({1, 3, 64, 64});
+  for (auto [cin, cout, want] : std::vector<std::tuple<int, int, int>>{{3, 32, 31}, {32, 64, 14}, {64, 128, 6}, {128, 256, 2}}) {
+    x = conv2d(x, zeros({cout, cin, 4, 4}), Tensor(), 2);
+    EXPECT_EQ(x.size(2), want);
+  }
+  Tensor z = zeros({1, 1024, 1, 1});
+  for (auto [cin, cout, k, want] :
+       std::vector<std::tuple<int, int, int, int>>{{1024, 128, 5, 5}, {128, 64, 5, 13}, {64, 32, 6, 30}, {32, 3, 6, 64}}) {
+    z = conv_transpose2d(z, zeros({cin, cout, k, k}), Tensor(), 2);
+    EXPECT_EQ(z.size(2), want);
+  }
+}
+
+}  // namespace
+}  // namespace aime

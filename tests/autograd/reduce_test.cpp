@@ -1,0 +1,80 @@
+#include "autograd/ops/reduce.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+
+#include "autograd/aime.h"
+
+namespace aime {
+namespace {
+
+std::vector<double> v(const Tensor& t) { return t.to_vector<double>(); }
+
+// x[i, j, k] = 100 i + 10 j + k over [2, 3, 4]
+Tensor grid() {
+  std::vector<double> d;
+  for (int i = 0; i < 2; ++i)
+    for (int j = 0; j < 3; ++j)
+      for (int k = 0; k < 4; ++k) d.push_back(100 * i + 10 * j + k);
+  return tensor(d, {2, 3, 4}, kFloat64);
+}
+
+TEST(Reduce, SumMeanMaxOverDimSets) {
+  Tensor x = grid();
+  EXPECT_DOUBLE_EQ(sum(x).item(), 12 * 100 + 8 * 30 + 6 * 6);
+  EXPECT_EQ(sum(x, 0).shape(), (Shape{3, 4}));
+  EXPECT_EQ(v(sum(x, {0, 2})), (std::vector<double>{2 * 6 + 400, 2 * 6 + 400 + 80, 2 * 6 + 400 + 160}));
+  EXPECT_EQ(sum(x, {0, 2}, true).shape(), (Shape{1, 3, 1}));
+  EXPECT_EQ(v(mean(x, -1)), (std::vector<double>{1.5, 11.5, 21.5, 101.5, 111.5, 121.5}));
+  EXPECT_EQ(v(max(x, {1, 2})), (std::vector<double>{23, 123}));
+  EXPECT_EQ(max(x).item(), 123);
+  EXPECT_EQ(argmax(x, 1).to_vector<std::int64_t>(), std::vector<std::int64_t>(8, 2));
+  EXPECT_EQ(argmax(tensor({1, 3, 3, 2}), 0).item(), 1);  // first maximum wins
+  EXPECT_EQ(argmax(x, 0, true).shape(), (Shape{1, 3, 4}));
+}
+
+TEST(Reduce, LargeReductionsUseSplitRowsAndStayAccurate) {
+  // One long row (the split-columns path) and many short rows: compare with closed forms.
+  Tensor x = arange(0.0, 1000000.0, 1.0, kFloat64);
+  EXPECT_DOUBLE_EQ(sum(x).item(), 999999.0 * 1000000.0 / 2);  // accumulates in double
+  EXPECT_DOUBLE_EQ(max(x).item(), 999999.0);
+  EXPECT_EQ(argmax(x, 0).item(), 999999);
+  EXPECT_EQ(v(sum(x.reshape({1000, 1000}), 1))[3], 3 * 1000000.0 + 999.0 * 1000 / 2);
+}
+
+TEST(Reduce, LogsumexpVarSoftmaxClosedForms) {
+  Tensor x = tensor({1, 2, 3, 1000, 1000, -std::numeric_limits<double>::infinity()}, {2, 3}, kFloat64);
+  const auto l = v(logsumexp(x, 1));
+  EXPECT_NEAR(l[0], std::log(std::exp(1.0) + std::exp(2.0) + std::exp(3.0)), 1e-12);
+  EXPECT_NEAR(l[1], 1000 + std::log(2.0), 1e-12);  // no overflow, -inf contributes 0
+  EXPECT_EQ(v(logsumexp(full({2}, -INFINITY, kFloat64), 0))[0], -INFINITY);
+  Tensor y = tensor({1, 2, 3, 4}, {}, kFloat64);
+  EXPECT_DOUBLE_EQ(var(y).item(), 5.0 / 3);     // Bessel-corrected
+  EXPECT_DOUBLE_EQ(var(y, 0, 0).item(), 1.25);  // population
+  const auto s = v(softmax(tensor({0, std::log(3.0)}, {}, kFloat64), 0));
+  EXPECT_NEAR(s[0], 0.25, 1e-15);
+  EXPECT_NEAR(s[1], 0.75, 1e-15);
+  EXPECT_NEAR(v(log_softmax(tensor({0, std::log(3.0)}, {}, kFloat64), 0))[0], std::log(0.25), 1e-15);
+}
+
+TEST(Reduce, SumToInvertsBroadcasting) {
+  Tensor g = ones({2, 3, 4}, kFloat64);
+  EXPECT_EQ(v(sum_to(g, {3, 1})), (std::vector<double>{8, 8, 8}));
+  EXPECT_EQ(sum_to(g, {2, 3, 4}).shape(), (Shape{2, 3, 4}));
+  EXPECT_DOUBLE_EQ(sum_to(g, {}).item(), 24);
+}
+
+TEST(Reduce, MaxGradientIsSharedAmongTies) {
+  Tensor x = tensor({1, 3, 3, 2}, {}, kFloat64).requires_grad_();
+  max(x).backward();
+  EXPECT_EQ(v(x.grad()), (std::vector<double>{0, 0.5, 0.5, 0}));
+}
+
+TEST(Reduce, Uint8SumsDoNotOverflow) {
+  EXPECT_EQ(sum(full({10}, 200, kUInt8)).item(), 2000);
+}
+
+}  // namespace
+}  // namespace aime
