@@ -32,6 +32,7 @@ Backend& backend_for(Device device) {
 
 MemoryStats memory_stats(Device device) { return backend_for(device).memory_stats(device.index); }
 void reset_peak_memory(Device device) { backend_for(device).reset_peak_memory(device.index); }
+void empty_cache(Device device) { backend_for(device).empty_cache(device.index); }
 
 Storage::Storage(std::size_t nbytes, Device device) : nbytes_(nbytes), device_(device) {
   data_ = backend_for(device).allocate(nbytes, device.index);

@@ -46,7 +46,8 @@ struct MemoryStats {
   std::int64_t allocated_bytes = 0;  // in live storages
   std::int64_t peak_bytes = 0;       // max of allocated_bytes since start or reset
   std::int64_t reserved_bytes = 0;   // held from the system (>= allocated with a cache)
-  std::int64_t num_allocs = 0;       // calls to the system allocator so far
+  std::int64_t num_allocs = 0;       // calls to the system allocator so far (cache hits
+                                     // do not count: flat in a steady training loop)
   std::int64_t num_frees = 0;
 };
 
@@ -60,6 +61,8 @@ class Backend {
   virtual void deallocate(void* ptr, std::size_t nbytes, int device_index) = 0;
   virtual MemoryStats memory_stats(int device_index) const = 0;
   virtual void reset_peak_memory(int device_index) = 0;
+  // Hands cached free blocks back to the system (allocated_bytes is unchanged).
+  virtual void empty_cache(int device_index) = 0;
   virtual void copy_to_host(void* dst, const void* src, std::size_t nbytes, int device_index) = 0;
   virtual void copy_from_host(void* dst, const void* src, std::size_t nbytes, int device_index) = 0;
   virtual void synchronize(int device_index) = 0;
@@ -115,5 +118,6 @@ bool has_backend(Device::Kind kind);
 // Memory statistics of a device (through its backend).
 MemoryStats memory_stats(Device device = Device::cpu());
 void reset_peak_memory(Device device = Device::cpu());
+void empty_cache(Device device = Device::cpu());
 
 }  // namespace aime

@@ -2,6 +2,7 @@
 // index_select, index_add, one_hot).
 #include "autograd/cpu/cpu_backend.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 
@@ -21,28 +22,53 @@ constexpr std::size_t kAlignment = 64;  // a cache line; Eigen's vectorised load
 }  // namespace
 
 void* CpuBackend::allocate(std::size_t nbytes, int) {
-  const std::size_t rounded = (nbytes + kAlignment - 1) / kAlignment * kAlignment;
-  void* p = std::aligned_alloc(kAlignment, rounded == 0 ? kAlignment : rounded);
-  if (!p) throw Error("cpu allocate: out of memory asking for " + std::to_string(nbytes) + " bytes");
-  const std::int64_t now = allocated_ += static_cast<std::int64_t>(nbytes);
+  const std::size_t rounded = std::max<std::size_t>((nbytes + kAlignment - 1) / kAlignment * kAlignment, kAlignment);
+  void* p = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(cache_mutex_);
+    auto it = cache_.find(rounded);
+    if (it != cache_.end() && !it->second.empty()) {
+      p = it->second.back();
+      it->second.pop_back();
+    }
+  }
+  if (!p) {
+    p = std::aligned_alloc(kAlignment, rounded);
+    if (!p) throw Error("cpu allocate: out of memory asking for " + std::to_string(nbytes) + " bytes");
+    reserved_ += static_cast<std::int64_t>(rounded);
+    ++allocs_;
+  }
+  const std::int64_t now = allocated_ += static_cast<std::int64_t>(rounded);
   std::int64_t peak = peak_.load();
   while (now > peak && !peak_.compare_exchange_weak(peak, now)) {
   }
-  ++allocs_;
   return p;
 }
 
 void CpuBackend::deallocate(void* ptr, std::size_t nbytes, int) {
-  std::free(ptr);
-  allocated_ -= static_cast<std::int64_t>(nbytes);
-  ++frees_;
+  const std::size_t rounded = std::max<std::size_t>((nbytes + kAlignment - 1) / kAlignment * kAlignment, kAlignment);
+  allocated_ -= static_cast<std::int64_t>(rounded);
+  std::lock_guard<std::mutex> lock(cache_mutex_);
+  cache_[rounded].push_back(ptr);
+}
+
+void CpuBackend::empty_cache(int) {
+  std::lock_guard<std::mutex> lock(cache_mutex_);
+  for (auto& [size, blocks] : cache_) {
+    for (void* p : blocks) {
+      std::free(p);
+      reserved_ -= static_cast<std::int64_t>(size);
+      ++frees_;
+    }
+  }
+  cache_.clear();
 }
 
 MemoryStats CpuBackend::memory_stats(int) const {
   MemoryStats s;
   s.allocated_bytes = allocated_;
   s.peak_bytes = peak_;
-  s.reserved_bytes = allocated_;  // no cache: the system allocator holds the rest
+  s.reserved_bytes = reserved_;
   s.num_allocs = allocs_;
   s.num_frees = frees_;
   return s;

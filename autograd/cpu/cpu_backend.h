@@ -2,6 +2,9 @@
 // everything else. Internal to autograd/cpu/; ops reach it through backend_for().
 #pragma once
 #include <atomic>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
 
 #include "autograd/backend.h"
 
@@ -36,8 +39,16 @@ class CpuBackend final : public Backend {
   void index_add(const Tensor& dst, std::int64_t dim, const Tensor& index, const Tensor& src) override;
   void one_hot(const Tensor& index, const Tensor& out) override;
 
+  void empty_cache(int device_index) override;
+
  private:
-  std::atomic<std::int64_t> allocated_{0}, peak_{0}, allocs_{0}, frees_{0};
+  // Freed blocks are cached by their (64-byte rounded) size and handed out again: a
+  // training step allocates the same sizes every iteration, so after the first one no
+  // call reaches the system allocator (and no fresh pages fault in). The cache holds at
+  // most the peak working set; empty_cache() releases it.
+  std::mutex cache_mutex_;
+  std::unordered_map<std::size_t, std::vector<void*>> cache_;
+  std::atomic<std::int64_t> allocated_{0}, reserved_{0}, peak_{0}, allocs_{0}, frees_{0};
 };
 
 }  // namespace aime::cpu

@@ -1,15 +1,49 @@
 // CPU elementwise kernels: the maths is in autograd/ops/elementwise_math.h; these are the
 // loops (flat when every operand is contiguous, row-strided otherwise).
+#include <Eigen/Core>
+#include <cmath>
+#include <limits>
+
 #include "autograd/cpu/cpu_backend.h"
 #include "autograd/cpu/strided_loop.h"
 #include "autograd/ops/elementwise_math.h"
 
 namespace aime::cpu {
 
+namespace {
+// The transcendental ops through Eigen's vectorised array functions (SIMD exp, tanh):
+// several times faster than a scalar std:: call per element. Returns false for other ops,
+// which take the generic loop over elementwise_math.h. Same maths, so both paths agree to
+// a few ulp; the tests compare them against closed forms either way.
+template <class T>
+bool vectorised_unary(UnaryOp op, const T* px, T* py, std::int64_t n) {
+  using Array = Eigen::Array<T, Eigen::Dynamic, 1>;
+  // Not log: Eigen 3.4's vectorised log(0) returns -709 for double instead of -inf.
+  if (op != UnaryOp::Exp && op != UnaryOp::Tanh && op != UnaryOp::Sigmoid && op != UnaryOp::Sqrt) return false;
+  const T kMinLog = std::log(std::numeric_limits<T>::min());
+  parallel_for(0, n, kGrainSize, [&](std::int64_t lo, std::int64_t hi) {
+    Eigen::Map<const Array> in(px + lo, hi - lo);
+    Eigen::Map<Array> out(py + lo, hi - lo);
+    switch (op) {
+      // Eigen clamps the argument of exp, so exp(-inf) would be the smallest normal
+      // number, not 0 (and logsumexp of -inf would not be -inf): results below the
+      // smallest normal flush to zero instead.
+      case UnaryOp::Exp: out = (in < kMinLog).select(T(0), in.exp()); break;
+      case UnaryOp::Tanh: out = in.tanh(); break;
+      case UnaryOp::Sigmoid: out = T(1) / (T(1) + (-in).exp()); break;  // exp(-x) = inf gives 0
+      case UnaryOp::Sqrt: out = in.sqrt(); break;
+      default: break;
+    }
+  });
+  return true;
+}
+}  // namespace
+
 void CpuBackend::unary(UnaryOp op, const UnaryParams& p, const Tensor& x, const Tensor& y) {
   AIME_DISPATCH_FLOATING(x.dtype(), "unary", [&] {
     const scalar_t* px = static_cast<const scalar_t*>(x.data_ptr());
     scalar_t* py = static_cast<scalar_t*>(y.data_ptr());
+    if (vectorised_unary(op, px, py, x.numel())) return;
     const scalar_t a = static_cast<scalar_t>(p.a), b = static_cast<scalar_t>(p.b);
     math::dispatch_unary(op, [&](auto f) {
       using F = decltype(f);

@@ -145,5 +145,26 @@ TEST(Autograd, MemoryStaysFlatOver1000TrainingIterations) {
   EXPECT_LT(last_loss, 0.5 * first_loss);  // and it did learn
 }
 
+// Large activations come from the allocator's cache after the first step: the system
+// allocator is not called again, and empty_cache() hands the blocks back.
+TEST(Autograd, SteadyStateTrainingStepsMakeNoSystemAllocations) {
+  Generator gen(1);
+  Tensor w = (randn({256, 256}, gen) * 0.05).requires_grad_();
+  const Tensor x = randn({512, 256}, gen);
+  std::int64_t allocs_after_warmup = 0;
+  for (int it = 0; it < 20; ++it) {
+    sum(square(tanh(matmul(x, w)))).backward();
+    NoGradGuard no_grad;
+    w.add_(w.grad(), -0.01);
+    w.grad().zero_();
+    if (it == 2) allocs_after_warmup = memory_stats().num_allocs;
+  }
+  const MemoryStats s = memory_stats();
+  EXPECT_EQ(s.num_allocs, allocs_after_warmup);
+  EXPECT_GE(s.reserved_bytes, s.allocated_bytes);
+  empty_cache();
+  EXPECT_LT(memory_stats().reserved_bytes, s.reserved_bytes);
+}
+
 }  // namespace
 }  // namespace aime

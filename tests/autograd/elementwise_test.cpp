@@ -89,6 +89,13 @@ TEST(Elementwise, StableAtExtremes) {
   expect_all_near(v(softplus(big)), {0, 1000});
   expect_all_near(v(log_sigmoid(big)), {-1000, 0});
   expect_all_near(v(silu(big)), {0, 1000});
+  Tensor inf = tensor({-INFINITY, INFINITY}, {}, kFloat64);
+  EXPECT_EQ(v(exp(inf)), (std::vector<double>{0, INFINITY}));
+  EXPECT_EQ(v(exp(tensor({-1000, -100}))), (std::vector<double>{0, 0}));  // float32 underflow
+  expect_all_near(v(tanh(inf)), {-1, 1});
+  expect_all_near(v(sigmoid(inf)), {0, 1});
+  EXPECT_EQ(v(log(tensor({0.0}, {}, kFloat64)))[0], -INFINITY);
+  EXPECT_EQ(v(sqrt(tensor({0.0}, {}, kFloat64)))[0], 0.0);
   // float32 too: no inf or nan from exp overflow.
   for (double e : v(log_sigmoid(tensor({-200, 200}))))
     EXPECT_TRUE(std::isfinite(e));
