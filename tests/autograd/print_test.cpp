@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <iostream>
+
 #include "autograd/aime.h"
 
 namespace aime {
@@ -20,6 +22,29 @@ TEST(Print, LooksLikePyTorch) {
 TEST(Print, SummarisesLargeTensors) {
   const std::string s = to_string(arange(2000));
   EXPECT_EQ(s, "tensor([   0,    1,    2, ..., 1997, 1998, 1999], shape=[2000], dtype=int64, device=cpu)");
+}
+
+}  // namespace
+}  // namespace aime
+
+namespace aime {
+namespace {
+
+// The README's API example, verbatim, with its gradient checked against the formula
+// dL/dW = (2 / numel) (y (1 - y^2))^T x for L = mean(tanh(x W^T)^2).
+TEST(Readme, ApiExampleRunsAndItsGradientIsRight) {
+  Generator gen(0);                                   // one seed fixes every random draw
+  Tensor W = randn({3, 2}, gen).requires_grad_();     // a leaf: it collects a gradient
+  Tensor x = tensor({1, 2, 3, 4}, {2, 2});            // data, [B, D]
+  Tensor y = tanh(matmul(x, W.t()));                  // each op records its backward
+  Tensor loss = mean(square(y));                      // a scalar
+  loss.backward();                                    // reverse mode through the graph
+  std::cout << loss << "\n" << W.grad() << "\n";      // values, shape, dtype, grad_fn
+  const Tensor yd = y.detach();
+  const Tensor want = matmul((yd * (1.0 - yd * yd)).t(), x) * (2.0 / 6);
+  const auto got = W.grad().to_vector<double>(), w = want.to_vector<double>();
+  for (std::size_t i = 0; i < w.size(); ++i) EXPECT_NEAR(got[i], w[i], 1e-6);
+  EXPECT_NE(to_string(loss).find("grad_fn=<MulBackward>"), std::string::npos);
 }
 
 }  // namespace

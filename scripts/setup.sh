@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs what aime needs on Debian 12 (only the packages that are missing), then
+# configures and builds it in ./build with 2 parallel jobs. Sourced by demo.sh and test.sh;
+# run it alone to just build.  Environment: BUILD_DIR (default build), JOBS (default 2),
+# CI=true turns warnings into errors.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PACKAGES=(
+  g++ make cmake                  # compiler (with OpenMP's libgomp) and build tools
+  libeigen3-dev                   # CPU GEMM and vectorised maths
+  libboost-program-options-dev    # the aime command line
+  libstb-dev                      # PNG in and out
+  zlib1g-dev                      # compressed .npz datasets
+  googletest libgtest-dev         # the test suite
+  libbenchmark-dev                # benchmarks/
+)
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || { echo "setup: need root (or sudo) to apt-get install ${missing[*]}" >&2; exit 1; }
+    SUDO=sudo
+  fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+BUILD_DIR=${BUILD_DIR:-build}
+JOBS=${JOBS:-2}
+WERROR=OFF
+[ "${CI:-}" = "true" ] && WERROR=ON
+cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DAIME_WERROR="$WERROR" >/dev/null
+cmake --build "$BUILD_DIR" -j "$JOBS"
