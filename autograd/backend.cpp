@@ -21,6 +21,10 @@ void register_backend(Device::Kind kind, Backend* backend) {
 
 bool has_backend(Device::Kind kind) { return registry()[static_cast<std::size_t>(kind)] != nullptr; }
 
+bool cuda_is_available() {
+  return has_backend(Device::Kind::CUDA) && backend_for(Device::cuda()).device_count() > 0;
+}
+
 Backend& backend_for(Device device) {
   Backend* b = registry()[static_cast<std::size_t>(device.kind)];
   if (!b)

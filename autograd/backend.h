@@ -55,6 +55,8 @@ class Backend {
  public:
   virtual ~Backend() = default;
   virtual const char* name() const = 0;
+  // Devices of this kind present at run time (a CUDA build on a machine without a GPU has 0).
+  virtual int device_count() const = 0;
 
   // ---- memory ----
   virtual void* allocate(std::size_t nbytes, int device_index) = 0;
@@ -114,6 +116,8 @@ Backend& backend_for(Device device);
 // Called once by each backend at static-initialisation time.
 void register_backend(Device::Kind kind, Backend* backend);
 bool has_backend(Device::Kind kind);
+// True when a CUDA backend is built in and at least one GPU is present.
+bool cuda_is_available();
 
 // Memory statistics of a device (through its backend).
 MemoryStats memory_stats(Device device = Device::cpu());

@@ -12,7 +12,9 @@ namespace aime::cpu {
 
 class CpuBackend final : public Backend {
  public:
+  ~CpuBackend() override { empty_cache(0); }
   const char* name() const override { return "cpu"; }
+  int device_count() const override { return 1; }
 
   void* allocate(std::size_t nbytes, int device_index) override;
   void deallocate(void* ptr, std::size_t nbytes, int device_index) override;

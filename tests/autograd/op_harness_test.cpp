@@ -69,6 +69,7 @@ TEST_P(OpHarness, Float32MatchesFloat64) {
 // backend is built and a GPU is present; the CUDA issue fills in the device.
 TEST_P(OpHarness, CudaParity) {
   if (!has_backend(Device::Kind::CUDA)) GTEST_SKIP() << "no CUDA backend in this build (configure with -DAIME_CUDA=ON)";
+  if (!cuda_is_available()) GTEST_SKIP() << "CUDA backend built, but no GPU on this machine";
   const OpCase& c = op_cases()[GetParam()];
   SCOPED_TRACE(c.op + " (" + c.variant + ")");
   Generator gen(11);
