@@ -25,18 +25,16 @@ Node::Node(const char* name_, std::vector<Edge> edges_, BackwardFn backward_, Sh
 }
 Node::~Node() { --live_nodes; }
 
-bool any_requires_grad(std::initializer_list<Tensor> inputs) {
+namespace {
+template <class Range> bool any_requires_grad_in(const Range& inputs) {
   if (!grad_enabled) return false;
   for (const auto& t : inputs)
     if (t.defined() && t.requires_grad()) return true;
   return false;
 }
-bool any_requires_grad(const std::vector<Tensor>& inputs) {
-  if (!grad_enabled) return false;
-  for (const auto& t : inputs)
-    if (t.defined() && t.requires_grad()) return true;
-  return false;
-}
+}  // namespace
+bool any_requires_grad(std::initializer_list<Tensor> inputs) { return any_requires_grad_in(inputs); }
+bool any_requires_grad(const std::vector<Tensor>& inputs) { return any_requires_grad_in(inputs); }
 
 Tensor record(Tensor output, const char* name, const std::vector<Tensor>& inputs, BackwardFn backward) {
   if (!any_requires_grad(inputs)) return output;

@@ -19,10 +19,14 @@ Backend& cpu_backend() {
 
 namespace {
 constexpr std::size_t kAlignment = 64;  // a cache line; Eigen's vectorised loads like it
+// Block size for a request: rounded up to the alignment (at least one line).
+std::size_t block_size(std::size_t nbytes) {
+  return std::max<std::size_t>((nbytes + kAlignment - 1) / kAlignment * kAlignment, kAlignment);
+}
 }  // namespace
 
 void* CpuBackend::allocate(std::size_t nbytes, int) {
-  const std::size_t rounded = std::max<std::size_t>((nbytes + kAlignment - 1) / kAlignment * kAlignment, kAlignment);
+  const std::size_t rounded = block_size(nbytes);
   void* p = nullptr;
   {
     std::lock_guard<std::mutex> lock(cache_mutex_);
@@ -46,7 +50,7 @@ void* CpuBackend::allocate(std::size_t nbytes, int) {
 }
 
 void CpuBackend::deallocate(void* ptr, std::size_t nbytes, int) {
-  const std::size_t rounded = std::max<std::size_t>((nbytes + kAlignment - 1) / kAlignment * kAlignment, kAlignment);
+  const std::size_t rounded = block_size(nbytes);
   allocated_ -= static_cast<std::int64_t>(rounded);
   std::lock_guard<std::mutex> lock(cache_mutex_);
   cache_[rounded].push_back(ptr);

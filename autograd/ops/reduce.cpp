@@ -39,16 +39,8 @@ Reduced reduce(ReduceOp op, const char* name, const Tensor& x, const Dims& dims,
     perm.push_back(d);
     cols *= x.shape()[d];
   }
-  Tensor xd = x.detach();
-  Tensor xp = detail::contiguous_data(x.dim() ? detail::make_view(xd, [&] {
-    Shape s;
-    for (auto d : perm) s.push_back(xd.shape()[d]);
-    return s;
-  }(), [&] {
-    Shape s;
-    for (auto d : perm) s.push_back(xd.strides()[d]);
-    return s;
-  }(), xd.offset()) : xd);
+  // [kept dims..., reduced dims...] as rows x cols; detached, so the permute records nothing.
+  Tensor xp = detail::contiguous_data(permute(x.detach(), perm));
   Reduced r;
   r.values = Tensor::empty(out_shape, x.dtype(), x.device());
   if (with_indices) r.indices = Tensor::empty(out_shape, kInt64, x.device());
