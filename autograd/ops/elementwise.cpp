@@ -74,8 +74,6 @@ BinaryResult binary_forward(BinaryOp op, const char* name, const Tensor& a_in, c
   backend_for(a.device()).binary(op, expand_data(a, shape), expand_data(b, shape), out);
   return {out, a, b};
 }
-
-Tensor mask_as(const Tensor& mask, DType dtype) { return mask.to(dtype); }
 }  // namespace
 
 // d(a + b) = g, g  (summed over broadcast dims)
@@ -133,8 +131,8 @@ namespace {
 Tensor extremum(BinaryOp op, const char* name, const char* backward_name, const Tensor& a, const Tensor& b) {
   auto r = binary_forward(op, name, a, b);
   return record(r.out, backward_name, {r.a, r.b}, [op, ad = r.a.detach(), bd = r.b.detach()](const Tensor& g) {
-    Tensor wins = mask_as(op == BinaryOp::Maximum ? gt(ad, bd) : lt(ad, bd), g.dtype());
-    Tensor share_a = wins + mask_as(eq(ad, bd), g.dtype()) * 0.5;
+    Tensor wins = (op == BinaryOp::Maximum ? gt(ad, bd) : lt(ad, bd)).to(g.dtype());
+    Tensor share_a = wins + eq(ad, bd).to(g.dtype()) * 0.5;
     return std::vector<Tensor>{sum_to(g * share_a, ad.shape()), sum_to(g * (1.0 - share_a), bd.shape())};
   });
 }
