@@ -42,6 +42,21 @@ struct Conv2dParams {
   std::int64_t pad_h = 0, pad_w = 0;
 };
 
+// One Adam update, PyTorch's rule (torch.optim.Adam/AdamW, single-tensor path), with
+// g = grad (negated when maximize), t = step (1-based), and for Adam's L2 decay
+// g += weight_decay * p, for AdamW's decoupled decay p *= 1 - lr * weight_decay first:
+//   m = m + (1 - beta1) (g - m)                 (lerp, as PyTorch writes it)
+//   v = beta2 v + (1 - beta2) g^2
+//   vmax = max(vmax, v)                         (amsgrad only; denominators use vmax)
+//   p = p - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+struct AdamStepParams {
+  double lr = 1e-3, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weight_decay = 0.0;
+  bool decoupled_weight_decay = false;  // true: AdamW
+  bool amsgrad = false;
+  bool maximize = false;
+  std::int64_t step = 1;
+};
+
 struct MemoryStats {
   std::int64_t allocated_bytes = 0;  // in live storages
   std::int64_t peak_bytes = 0;       // max of allocated_bytes since start or reset
@@ -108,6 +123,13 @@ class Backend {
   virtual void index_add(const Tensor& dst, std::int64_t dim, const Tensor& index, const Tensor& src) = 0;
   // out [..., C] (zeroed by the kernel) gets 1 at each index; throws on out-of-range.
   virtual void one_hot(const Tensor& index, const Tensor& out) = 0;
+  // ---- fused optimiser updates (one pass over memory; see AdamStepParams) ----
+  // param, grad, exp_avg, exp_avg_sq (and max_exp_avg_sq when amsgrad, else undefined):
+  // contiguous, same shape and floating dtype. Updates param and the state in place.
+  // The step count arrives as a host value: a captured CUDA graph would need it on the
+  // device instead (PyTorch's `capturable`), which a CUDA backend can add behind this call.
+  virtual void adam_step(const AdamStepParams& p, const Tensor& param, const Tensor& grad, const Tensor& exp_avg,
+                         const Tensor& exp_avg_sq, const Tensor& max_exp_avg_sq) = 0;
 };
 
 // The backend for a device; throws DeviceError if it is not built in (e.g. CUDA in a

@@ -87,6 +87,22 @@ void Tensor::set_grad(const Tensor& grad) {
   impl().grad = grad.impl_ptr();
 }
 
+void Tensor::set_data(const Tensor& src) {
+  if (!is_leaf()) throw AutogradError(std::string("set_data: only a leaf tensor's data can be replaced, this one has ") + impl().grad_fn->name);
+  if (requires_grad() && !src.is_floating_point())
+    throw DTypeError(std::string("set_data: a tensor that requires grad needs floating data, got ") + dtype_name(src.dtype()));
+  TensorImpl& self = impl();
+  const TensorImpl& from = src.impl();
+  self.storage = from.storage;
+  self.offset = from.offset;
+  self.shape = from.shape;
+  self.strides = from.strides;
+  self.dtype = from.dtype;
+  if (self.grad && (self.grad->shape != self.shape || self.grad->dtype != self.dtype ||
+                    self.grad->storage->device() != self.storage->device()))
+    self.grad.reset();
+}
+
 void Tensor::backward(const Tensor& grad, bool retain_graph) const { run_backward(*this, grad, retain_graph); }
 
 Tensor Tensor::detach() const {
@@ -157,6 +173,16 @@ Tensor& Tensor::add_(const Tensor& other, double alpha) {
   if (alpha != 1.0) o = o * alpha;
   broadcast_shapes(shape(), o.shape(), "add_");
   backend_for(device()).binary(BinaryOp::Add, detach(), aime::expand(o, shape()), *this);
+  return *this;
+}
+
+Tensor& Tensor::mul_(const Tensor& other) {
+  check_inplace(*this, "mul_");
+  NoGradGuard no_grad;
+  Tensor o = other.detach();
+  if (o.dtype() != dtype()) o = o.to(dtype());
+  broadcast_shapes(shape(), o.shape(), "mul_");
+  backend_for(device()).binary(BinaryOp::Mul, detach(), aime::expand(o, shape()), *this);
   return *this;
 }
 

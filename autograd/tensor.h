@@ -81,6 +81,13 @@ class Tensor {
   Tensor grad() const;
   // Replaces the gradient buffer, e.g. with a view of a flat buffer (nn's packing).
   void set_grad(const Tensor& grad);
+  // Points this leaf at `src`'s data (storage, offset, shape, strides, dtype) while it
+  // keeps its identity and requires_grad, like PyTorch's `param.data = src`. nn uses it to
+  // move parameters to a device or into one flat buffer: every handle a layer holds stays
+  // valid. The gradient is dropped unless it still matches shape, dtype and device.
+  // Throws AutogradError on a non-leaf, DTypeError on a non-floating src for a tensor
+  // that requires grad.
+  void set_data(const Tensor& src);
   const std::shared_ptr<Node>& grad_fn() const { return impl().grad_fn; }
   // Back-propagates from this tensor. With no `grad`, the tensor must have one element and
   // the seed is 1. The graph is freed afterwards unless retain_graph.
@@ -102,6 +109,7 @@ class Tensor {
   Tensor& zero_() { return fill_(0.0); }
   Tensor& add_(const Tensor& other, double alpha = 1.0);  // this += alpha * other
   Tensor& mul_(double factor);
+  Tensor& mul_(const Tensor& other);  // other broadcast to this shape (e.g. a 0-d scale)
 
   // ---- shortcuts to ops (see ops/*.h for the semantics) ----
   Tensor reshape(const Shape& shape) const;

@@ -41,6 +41,8 @@ class CpuBackend final : public Backend {
   void index_add(const Tensor& dst, std::int64_t dim, const Tensor& index, const Tensor& src) override;
   void one_hot(const Tensor& index, const Tensor& out) override;
 
+  void adam_step(const AdamStepParams& p, const Tensor& param, const Tensor& grad, const Tensor& exp_avg,
+                 const Tensor& exp_avg_sq, const Tensor& max_exp_avg_sq) override;
   void empty_cache(int device_index) override;
 
  private:

@@ -1,0 +1,17 @@
+// Everything of aime::nn in one include.
+#pragma once
+#include "nn/activation.h"
+#include "nn/conv.h"
+#include "nn/flat_parameters.h"
+#include "nn/gru.h"
+#include "nn/init.h"
+#include "nn/layer_norm.h"
+#include "nn/linear.h"
+#include "nn/mlp.h"
+#include "nn/module.h"
+#include "nn/optim/adam.h"
+#include "nn/optim/clip_grad.h"
+#include "nn/optim/sgd.h"
+#include "nn/sequential.h"
+#include "nn/serialize/safetensors.h"
+#include "nn/state_dict.h"
