@@ -48,8 +48,12 @@ class Parser {
   }
 
   void expect_word(const char* word) {
+    const std::size_t start = pos_;
     for (const char* p = word; *p; ++p, ++pos_)
-      if (pos_ >= s_.size() || s_[pos_] != *p) fail(std::string("'") + word + "'");
+      if (pos_ >= s_.size() || s_[pos_] != *p) {
+        pos_ = start;  // report where the word begins
+        fail(std::string("'") + word + "'");
+      }
   }
 
   Value value(int depth) {
