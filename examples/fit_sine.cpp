@@ -1,8 +1,8 @@
-// Fits y = sin(x) on [-pi, pi] with a 2-layer MLP (1 -> 64 -> 1, tanh), trained by Adam on
-// mean squared error, and prints the loss falling. Everything is plain aime tensor code:
-// parameters are leaves, the loss is differentiated by backward(), and the update runs
-// under NoGradGuard.
-//   fit_sine [--steps N] [--seed S] [--hidden H]
+// Fits y = sin(x) on [-pi, pi] with an MLP (1 -> 64 -> 64 -> 1, tanh) from aime::nn, trained
+// by Adam on mean squared error with gradient clipping, prints the loss falling, and saves
+// the weights as a safetensors checkpoint (`aime checkpoint info FILE` lists them; PyTorch
+// loads them with safetensors.torch.load_file).
+//   fit_sine [--steps N] [--seed S] [--hidden H] [--out FILE]
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -10,22 +10,29 @@
 #include <string>
 
 #include "autograd/aime.h"
+#include "nn/nn.h"
 
 using namespace aime;
 
 int main(int argc, char** argv) {
   int steps = 2000, hidden = 64;
   std::uint64_t seed = 0;
+  std::string out = "fit_sine.safetensors";
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--steps")) steps = std::atoi(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--seed")) seed = std::strtoull(argv[i + 1], nullptr, 10);
     else if (!std::strcmp(argv[i], "--hidden")) hidden = std::atoi(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--out")) out = argv[i + 1];
     else {
-      std::fprintf(stderr, "usage: fit_sine [--steps N] [--seed S] [--hidden H]\n");
+      std::fprintf(stderr, "usage: fit_sine [--steps N] [--seed S] [--hidden H] [--out FILE]\n");
       return 2;
     }
   }
-  Generator gen(seed);
+  if (argc % 2 == 0 || steps < 1 || hidden < 1) {
+    std::fprintf(stderr, "usage: fit_sine [--steps N >= 1] [--seed S] [--hidden H >= 1] [--out FILE]\n");
+    return 2;
+  }
+  Generator gen(seed);  // fixes the initial weights
   // 256 points on [-pi, pi] and their targets.
   const Tensor x = arange(-M_PI, M_PI, 2 * M_PI / 256).reshape({-1, 1});
   const Tensor y = [&] {
@@ -34,37 +41,30 @@ int main(int argc, char** argv) {
     return from_vector(v, x.shape());
   }();
 
-  // PyTorch's default Linear init: U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
-  auto uniform = [&](Shape s, double bound) { return (rand(s, gen) * 2.0 - 1.0) * bound; };
-  std::vector<Tensor> params = {uniform({hidden, 1}, 1.0), uniform({hidden}, 1.0),
-                                uniform({1, hidden}, 1 / std::sqrt(hidden)), uniform({1}, 1 / std::sqrt(hidden))};
-  for (auto& p : params) p.requires_grad_();
-  std::vector<Tensor> m, v;  // Adam moments
-  for (auto& p : params) {
-    m.push_back(zeros_like(p));
-    v.push_back(zeros_like(p));
-  }
-  const double lr = 1e-2, b1 = 0.9, b2 = 0.999, eps = 1e-8;
+  nn::MLPOptions mlp_options;
+  mlp_options.in_features = 1;
+  mlp_options.out_features = 1;
+  mlp_options.hidden_size = hidden;
+  mlp_options.hidden_layers = 2;
+  mlp_options.hidden_activation = "tanh";
+  nn::MLP mlp(mlp_options, gen);  // PyTorch's default initialisation
+  nn::flatten_parameters(mlp.parameters());  // one buffer: the Adam step is one pass
+  nn::AdamOptions adam_options;
+  adam_options.lr = 1e-2;
+  nn::Adam adam(mlp.parameters(), adam_options);
 
-  std::printf("fitting y = sin(x) with a 1-%d-1 tanh MLP, Adam lr %.0e, seed %llu\n", hidden, lr,
-              static_cast<unsigned long long>(seed));
+  std::printf("fitting y = sin(x) with %s\n%lld parameters, Adam lr %.0e, seed %llu\n", mlp.repr().c_str(),
+              static_cast<long long>(mlp.num_parameters()), adam_options.lr, static_cast<unsigned long long>(seed));
   for (int step = 1; step <= steps; ++step) {
-    Tensor pred = linear(tanh(linear(x, params[0], params[1])), params[2], params[3]);
-    Tensor loss = mean(square(pred - y));
+    adam.zero_grad();
+    const Tensor loss = mean(square(mlp(x) - y));
     loss.backward();
-    {
-      NoGradGuard no_grad;  // the update is not part of the graph
-      for (std::size_t i = 0; i < params.size(); ++i) {
-        Tensor g = params[i].grad();
-        m[i] = m[i] * b1 + g * (1 - b1);
-        v[i] = v[i] * b2 + square(g) * (1 - b2);
-        const double c1 = 1 - std::pow(b1, step), c2 = 1 - std::pow(b2, step);
-        params[i].add_((m[i] / c1) / (sqrt(v[i] / c2) + eps), -lr);
-        g.zero_();
-      }
-    }
+    const Tensor grad_norm = nn::clip_grad_norm_(mlp.parameters(), 100.0);
+    adam.step();
     if (step == 1 || step % (steps / 10 > 0 ? steps / 10 : 1) == 0)
-      std::printf("step %5d  loss %.6f\n", step, loss.item());
+      std::printf("step %5d  loss %.6f  grad norm %.4f\n", step, loss.item(), grad_norm.item());
   }
+  nn::save_safetensors(out, mlp.state_dict(), {{"example", "fit_sine"}, {"steps", std::to_string(steps)}});
+  std::printf("saved the weights to %s\n", out.c_str());
   return 0;
 }

@@ -91,5 +91,34 @@ TEST(Tensor, CudaDeviceWithoutBackendGivesAClearError) {
   }
 }
 
+TEST(Tensor, SetDataRebindsTheSameLeaf) {
+  Tensor w = ones({2, 2}).requires_grad_();
+  const Tensor handle = w;  // e.g. what a layer keeps
+  sum(w * 3.0).backward();
+  ASSERT_TRUE(w.grad().defined());
+  w.set_data(full({2, 2}, 5.0));  // same shape, dtype and device: the gradient stays
+  EXPECT_EQ(handle.to_vector<float>(), std::vector<float>(4, 5.0f));
+  EXPECT_TRUE(handle.requires_grad());
+  EXPECT_TRUE(w.grad().defined());
+  w.set_data(zeros({3}, kFloat64));  // another shape: the gradient is dropped
+  EXPECT_EQ(handle.shape(), (Shape{3}));
+  EXPECT_EQ(handle.dtype(), kFloat64);
+  EXPECT_FALSE(w.grad().defined());
+  EXPECT_THROW(w.set_data(zeros({3}, kInt64)), DTypeError);
+  Tensor y = w * 2.0;
+  EXPECT_THROW(y.set_data(zeros({3})), AutogradError);
+}
+
+TEST(Tensor, InPlaceMulByATensorBroadcasts) {
+  Tensor x = tensor({1, 2, 3, 4}, {2, 2});
+  x.mul_(scalar_tensor(0.5));
+  EXPECT_EQ(x.to_vector<float>(), (std::vector<float>{0.5f, 1, 1.5f, 2}));
+  x.mul_(tensor({2, -1}, {2}));
+  EXPECT_EQ(x.to_vector<float>(), (std::vector<float>{1, -1, 3, -2}));
+  EXPECT_THROW(x.mul_(ones({3})), ShapeError);
+  Tensor leaf = ones({2}).requires_grad_();
+  EXPECT_THROW(leaf.mul_(ones({2})), AutogradError);
+}
+
 }  // namespace
 }  // namespace aime
