@@ -6,25 +6,14 @@
 namespace aime::nn {
 
 namespace {
-// A contiguous 1-D view [n] of `base`'s storage starting at element `offset`.
-Tensor flat_view(const Tensor& base, std::int64_t offset, std::int64_t n) {
+// A contiguous view with `shape` of base's storage, starting at storage element `offset`.
+Tensor storage_view(const Tensor& base, std::int64_t offset, const Shape& shape) {
   auto impl = std::make_shared<TensorImpl>();
   impl->storage = base.impl().storage;
   impl->offset = offset;
-  impl->shape = {n};
-  impl->strides = {1};
-  impl->dtype = base.dtype();
-  return Tensor(std::move(impl));
-}
-
-// A contiguous view of `flat` elements [offset, offset + numel(shape)) with that shape.
-Tensor slice_as(const Tensor& flat, std::int64_t offset, const Shape& shape) {
-  auto impl = std::make_shared<TensorImpl>();
-  impl->storage = flat.impl().storage;
-  impl->offset = flat.offset() + offset;
   impl->shape = shape;
   impl->strides = contiguous_strides(shape);
-  impl->dtype = flat.dtype();
+  impl->dtype = base.dtype();
   return Tensor(std::move(impl));
 }
 }  // namespace
@@ -46,8 +35,8 @@ FlatParameters flatten_parameters(const std::vector<Tensor>& params) {
   NoGradGuard no_grad;
   std::int64_t offset = 0;
   for (Tensor p : params) {
-    Tensor data = slice_as(flat.data, offset, p.shape());
-    Tensor grad = slice_as(flat.grad, offset, p.shape());
+    Tensor data = storage_view(flat.data, offset, p.shape());
+    Tensor grad = storage_view(flat.grad, offset, p.shape());
     data.copy_(p.detach());
     if (p.grad().defined()) grad.copy_(p.grad());
     p.set_data(data);
@@ -71,7 +60,7 @@ FlatParameters find_flat_parameters(const std::vector<Tensor>& params) {
       return {};
     n += p.numel();
   }
-  return {flat_view(first, first.offset(), n), flat_view(first_grad, first_grad.offset(), n)};
+  return {storage_view(first, first.offset(), {n}), storage_view(first_grad, first_grad.offset(), {n})};
 }
 
 }  // namespace aime::nn

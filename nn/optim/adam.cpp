@@ -1,19 +1,8 @@
 #include "nn/optim/adam.h"
 
-#include <sstream>
-
 #include "autograd/backend.h"
 
 namespace aime::nn {
-
-namespace {
-std::string str(double v) {
-  std::ostringstream os;
-  os.precision(17);
-  os << v;
-  return os.str();
-}
-}  // namespace
 
 Adam::Adam(std::vector<Tensor> params, const AdamOptions& options) : Adam("Adam", std::move(params), options, false) {}
 
@@ -21,9 +10,9 @@ Adam::Adam(std::string name, std::vector<Tensor> params, const AdamOptions& o, b
     : Optimizer(std::move(name), std::move(params)), options_(o), decoupled_(decoupled) {
   if (!(o.lr >= 0) || !(o.eps >= 0) || !(o.weight_decay >= 0) || !(o.beta1 >= 0 && o.beta1 < 1) ||
       !(o.beta2 >= 0 && o.beta2 < 1))
-    throw ValueError(this->name() + ": need lr, eps, weight_decay >= 0 and betas in [0, 1), got lr " + str(o.lr) +
-                     ", betas (" + str(o.beta1) + ", " + str(o.beta2) + "), eps " + str(o.eps) + ", weight_decay " +
-                     str(o.weight_decay));
+    throw ValueError(this->name() + ": need lr, eps, weight_decay >= 0 and betas in [0, 1), got lr " + number_string(o.lr) +
+                     ", betas (" + number_string(o.beta1) + ", " + number_string(o.beta2) + "), eps " + number_string(o.eps) + ", weight_decay " +
+                     number_string(o.weight_decay));
   add_state("exp_avg");
   add_state("exp_avg_sq");
   if (o.amsgrad) add_state("max_exp_avg_sq");
@@ -47,11 +36,11 @@ void Adam::update(const Tensor& param, const Tensor& grad, const std::map<std::s
 }
 
 Metadata Adam::hyperparameters() const {
-  return {{"lr", str(options_.lr)},
-          {"beta1", str(options_.beta1)},
-          {"beta2", str(options_.beta2)},
-          {"eps", str(options_.eps)},
-          {"weight_decay", str(options_.weight_decay)},
+  return {{"lr", number_string(options_.lr)},
+          {"beta1", number_string(options_.beta1)},
+          {"beta2", number_string(options_.beta2)},
+          {"eps", number_string(options_.eps)},
+          {"weight_decay", number_string(options_.weight_decay)},
           {"amsgrad", options_.amsgrad ? "1" : "0"},
           {"maximize", options_.maximize ? "1" : "0"}};
 }

@@ -25,11 +25,18 @@ Optimizer::Optimizer(std::string name, std::vector<Tensor> params) : name_(std::
   }
 }
 
+// Zeros at the first step; afterwards the state follows the parameters if they were moved
+// or cast (Module::to), keeping its values.
 void Optimizer::allocate_state() {
-  for (const auto& name : state_names_)
-    if (!state_.count(name) || state_[name].device() != params_[0].device() ||
-        state_[name].dtype() != params_[0].dtype())
-      state_[name] = zeros({total_}, params_[0].dtype(), params_[0].device());
+  const Device device = params_[0].device();
+  const DType dtype = params_[0].dtype();
+  for (const auto& name : state_names_) {
+    auto it = state_.find(name);
+    if (it == state_.end())
+      state_[name] = zeros({total_}, dtype, device);
+    else if (it->second.device() != device || it->second.dtype() != dtype)
+      it->second = it->second.to(device).to(dtype).contiguous();
+  }
 }
 
 void Optimizer::step() {
@@ -47,11 +54,11 @@ void Optimizer::step() {
     if (!g.defined()) continue;
     std::map<std::string, Tensor> views;
     for (const auto& [name, buffer] : state_) views[name] = buffer.narrow(0, offsets_[i], p.numel()).view(p.shape());
+    // The kernels take contiguous runs; a strided parameter is updated through a copy.
     Tensor data = p.detach();
-    const bool packed = data.is_contiguous();
-    Tensor work = packed ? data : data.contiguous();
+    Tensor work = data.contiguous();
     update(work, g.contiguous(), views, step_);
-    if (!packed) data.copy_(work);
+    if (!work.shares_storage_with(data)) data.copy_(work);
   }
 }
 
@@ -99,6 +106,13 @@ double Optimizer::number(const Metadata& values, const std::string& key) {
   if (it->second.empty() || *end != '\0')
     throw ValueError("optimizer state: hyperparameter '" + key + "' is not a number: '" + it->second + "'");
   return v;
+}
+
+std::string Optimizer::number_string(double value) {
+  std::ostringstream os;
+  os.precision(17);
+  os << value;
+  return os.str();
 }
 
 void Optimizer::load_state_dict(const StateDict& state, const Metadata& metadata) {

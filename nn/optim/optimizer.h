@@ -63,6 +63,8 @@ class Optimizer {
   void add_state(const std::string& buffer) { state_names_.push_back(buffer); }
   // Reads a number from saved hyperparameters (ValueError naming the key when absent or bad).
   static double number(const Metadata& values, const std::string& key);
+  // A double as text that reads back exactly (17 significant digits).
+  static std::string number_string(double value);
 
  private:
   void allocate_state();

@@ -1,24 +1,13 @@
 #include "nn/optim/sgd.h"
 
-#include <sstream>
-
 #include "autograd/ops/elementwise.h"
 
 namespace aime::nn {
 
-namespace {
-std::string str(double v) {
-  std::ostringstream os;
-  os.precision(17);
-  os << v;
-  return os.str();
-}
-}  // namespace
-
 SGD::SGD(std::vector<Tensor> params, const SGDOptions& o) : Optimizer("SGD", std::move(params)), options_(o) {
   if (o.lr < 0 || o.momentum < 0 || o.weight_decay < 0)
-    throw ValueError("SGD: lr, momentum and weight_decay must be >= 0, got lr " + str(o.lr) + ", momentum " +
-                     str(o.momentum) + ", weight_decay " + str(o.weight_decay));
+    throw ValueError("SGD: lr, momentum and weight_decay must be >= 0, got lr " + number_string(o.lr) + ", momentum " +
+                     number_string(o.momentum) + ", weight_decay " + number_string(o.weight_decay));
   if (o.nesterov && (o.momentum <= 0 || o.dampening != 0))
     throw ValueError("SGD: nesterov momentum needs momentum > 0 and dampening 0");
   if (o.momentum != 0) add_state("momentum_buffer");
@@ -44,10 +33,10 @@ void SGD::update(const Tensor& param, const Tensor& grad, const std::map<std::st
 }
 
 Metadata SGD::hyperparameters() const {
-  return {{"lr", str(options_.lr)},
-          {"momentum", str(options_.momentum)},
-          {"dampening", str(options_.dampening)},
-          {"weight_decay", str(options_.weight_decay)},
+  return {{"lr", number_string(options_.lr)},
+          {"momentum", number_string(options_.momentum)},
+          {"dampening", number_string(options_.dampening)},
+          {"weight_decay", number_string(options_.weight_decay)},
           {"nesterov", options_.nesterov ? "1" : "0"},
           {"maximize", options_.maximize ? "1" : "0"}};
 }

@@ -185,6 +185,31 @@ TEST(Adam, LoadingAMismatchedStateFailsClearly) {
   EXPECT_THROW(adamw.load_state_dict(adam.state_dict(), adam.metadata()), ValueError);  // saved by Adam
 }
 
+TEST(Adam, StateFollowsParametersCastAfterSteps) {
+  // 3 steps in float64, cast parameter and state to float32 (as Module::to does), 3 more:
+  // the same as 6 steps, to float32 precision, because the moments were kept.
+  Tensor w1 = tensor(kStart, {6}, kFloat64).requires_grad_();
+  AdamOptions o;
+  o.lr = 0.05;
+  Adam straight({w1}, o);
+  run(straight, w1, 6);
+  Tensor w2 = tensor(kStart, {6}, kFloat64).requires_grad_();
+  Adam adam({w2}, o);
+  run(adam, w2, 3);
+  w2.set_data(w2.detach().to(kFloat32));
+  auto loss32 = [](const Tensor& w) {
+    return 0.5 * sum(tensor(kA, {6}) * square(w - tensor(kT, {6})));
+  };
+  for (int t = 0; t < 3; ++t) {
+    adam.zero_grad(true);
+    loss32(w2).backward();
+    adam.step();
+  }
+  EXPECT_EQ(adam.state_dict().at("state.0.exp_avg").dtype(), kFloat32);
+  const auto a = w1.to_vector<double>(), b = w2.to_vector<double>();
+  for (std::size_t i = 0; i < a.size(); ++i) EXPECT_NEAR(a[i], b[i], 1e-5);
+}
+
 TEST(Adam, ConvergesOnTheQuadratic) {
   Tensor w = tensor(kStart, {6}, kFloat64).requires_grad_();
   AdamOptions o;
