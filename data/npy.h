@@ -1,0 +1,31 @@
+// The NumPy .npy format (NEP 1, numpy.lib.format): one array per file, or per entry of an
+// .npz archive.
+//   "\x93NUMPY" major minor | header length (uint16 LE in v1.0, uint32 LE in v2.0/3.0) |
+//   header: a Python dict literal {'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }
+//   padded with spaces and a final '\n' so the data starts on a 64-byte boundary | raw data
+//
+// Reading maps NumPy dtypes onto aime's: f4 -> float32, f8 -> float64, f2 -> float32,
+// u1 -> uint8, b1 (bool) -> uint8 with `boolean` set, signed ints and u2/u4 -> int64; either
+// byte order; C or Fortran order (returned C-contiguous). Anything else (complex, strings,
+// objects, structured dtypes) fails with an error naming the source and the dtype.
+// Writing uses v1.0 (v2.0 when the header would not fit), C order, little-endian.
+#pragma once
+#include <string>
+
+#include "autograd/tensor.h"
+
+namespace aime::data {
+
+struct NpyArray {
+  Tensor data;           // CPU, contiguous
+  bool boolean = false;  // NumPy bool ('|b1'): data is uint8 0/1, written back as bool
+};
+
+// `source` names the bytes in errors ("3.npz: image.npy").
+NpyArray parse_npy(const std::string& bytes, const std::string& source);
+std::string serialize_npy(const NpyArray& array);
+
+// The NumPy descr aime writes for an array: '<f4', '<f8', '|u1', '|b1', '<i8'.
+std::string npy_descr(const NpyArray& array);
+
+}  // namespace aime::data
