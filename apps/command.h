@@ -26,5 +26,6 @@ std::vector<Command> all_commands();
 
 // One entry per file that defines commands.
 std::vector<Command> checkpoint_commands();
+std::vector<Command> dataset_commands();
 
 }  // namespace aime::app

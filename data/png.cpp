@@ -23,15 +23,14 @@
 namespace aime::data {
 
 namespace {
-// To [H, W, C] uint8 contiguous.
+// uint8 [H, W, C] (a dataset's frame) or floating [C, H, W] (a model's) -> [H, W, C] uint8.
 Tensor to_hwc_uint8(const Tensor& image, const char* fn) {
   NoGradGuard no_grad;
   Tensor x = image.detach().cpu();
   if (x.dim() == 2) x = x.unsqueeze(-1);
-  if (x.dim() != 3) throw ShapeError(std::string(fn) + ": expected an image [H, W, C] or [C, H, W], got " + shape_str(x.shape()));
-  if (x.is_floating_point()) {
-    if (x.size(0) <= 4 && x.size(2) > 4) x = permute(x, {1, 2, 0});  // CHW -> HWC
-    x = (clamp(x.to(kFloat32), 0.0, 1.0) * 255.0 + 0.5).to(kUInt8);
+  if (x.dim() != 3) throw ShapeError(std::string(fn) + ": expected an image, uint8 [H, W, C] or floating [C, H, W], got " + shape_str(x.shape()));
+  if (x.is_floating_point()) {  // a model's image: [C, H, W] in [0, 1]
+    x = (clamp(permute(x, {1, 2, 0}).to(kFloat32), 0.0, 1.0) * 255.0 + 0.5).to(kUInt8);
   } else if (x.dtype() != kUInt8) {
     throw DTypeError(std::string(fn) + ": expected uint8 or floating pixels, got " + dtype_name(x.dtype()));
   }

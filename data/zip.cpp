@@ -226,7 +226,7 @@ void ZipWriter::add(const std::string& name, const std::string& data, Compressio
     payload = data;
   }
   e.compressed_size = payload.size();
-  const bool zip64 = e.uncompressed_size >= k32 || e.compressed_size >= k32;
+  const bool zip64 = force_zip64_ || e.uncompressed_size >= k32 || e.compressed_size >= k32;
   std::string h;
   put(h, kLocalHeader, 4);
   put(h, zip64 ? 45 : 20, 2);
@@ -257,7 +257,8 @@ void ZipWriter::finish() {
   finished_ = true;
   std::string cd;
   for (const auto& e : entries_) {
-    const bool big_u = e.uncompressed_size >= k32, big_c = e.compressed_size >= k32, big_o = e.local_header_offset >= k32;
+    const bool big_u = force_zip64_ || e.uncompressed_size >= k32, big_c = force_zip64_ || e.compressed_size >= k32;
+    const bool big_o = force_zip64_ || e.local_header_offset >= k32;
     std::string extra;
     if (big_u) put(extra, e.uncompressed_size, 8);
     if (big_c) put(extra, e.compressed_size, 8);
@@ -289,7 +290,7 @@ void ZipWriter::finish() {
     cd += extra;
   }
   const std::uint64_t cd_offset = offset_, cd_size = cd.size(), count = entries_.size();
-  const bool zip64 = count >= 0xFFFF || cd_offset >= k32 || cd_size >= k32;
+  const bool zip64 = force_zip64_ || count >= 0xFFFF || cd_offset >= k32 || cd_size >= k32;
   std::string end;
   if (zip64) {
     const std::uint64_t record = cd_offset + cd_size;

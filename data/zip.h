@@ -37,16 +37,17 @@ class ZipReader {
 enum class Compression { Stored, Deflate };
 
 // Writes an archive entry by entry, then the central directory on finish(); ZIP64 records
-// appear only where sizes or offsets need them. Timestamps are fixed (1980-01-01), so the
-// same content gives the same bytes.
+// appear where sizes or offsets need them, or everywhere with force_zip64 (as Python's
+// zipfile can). Timestamps are fixed (1980-01-01), so the same content gives the same bytes.
 class ZipWriter {
  public:
-  explicit ZipWriter(std::ostream& out) : out_(out) {}
+  explicit ZipWriter(std::ostream& out, bool force_zip64 = false) : out_(out), force_zip64_(force_zip64) {}
   void add(const std::string& name, const std::string& data, Compression compression = Compression::Stored);
   void finish();
 
  private:
   std::ostream& out_;
+  bool force_zip64_;
   std::uint64_t offset_ = 0;
   std::vector<ZipEntry> entries_;
   bool finished_ = false;

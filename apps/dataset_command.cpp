@@ -1,0 +1,94 @@
+// aime dataset info DIR: what an episode folder holds: episodes, steps, and per key the
+// per-step shape, dtype and value range over the whole folder.
+#include <boost/program_options.hpp>
+#include <algorithm>
+#include <cmath>
+#include <iomanip>
+#include <iostream>
+#include <limits>
+#include <map>
+
+#include "apps/command.h"
+#include "apps/options.h"
+#include "autograd/aime.h"
+#include "data/episode.h"
+
+namespace aime::app {
+
+namespace {
+
+struct KeyStats {
+  Shape step_shape;
+  std::string dtype;
+  double min = std::numeric_limits<double>::infinity();
+  double max = -std::numeric_limits<double>::infinity();
+  std::int64_t episodes = 0;
+};
+
+int dataset_info(const std::vector<std::string>& args) {
+  namespace po = boost::program_options;
+  po::options_description options("aime dataset info DIR: episodes, steps, keys, shapes, dtypes and value ranges");
+  options.add_options()("help,h", "show this help")("dir", po::value<std::string>(), "a folder of <int>.npz episodes");
+  po::positional_options_description positional;
+  positional.add("dir", 1);
+  const po::variables_map vm = parse_options(args, options, positional);
+  if (vm.count("help")) {
+    std::cout << options << "\n";
+    return 0;
+  }
+  if (!vm.count("dir")) throw UsageError("missing DIR");
+  const std::string dir = vm["dir"].as<std::string>();
+  const auto files = data::list_episode_files(dir);
+  std::vector<std::string> order;
+  std::map<std::string, KeyStats> stats;
+  std::int64_t steps = 0, shortest = std::numeric_limits<std::int64_t>::max(), longest = 0;
+  for (const auto& file : files) {
+    const data::Episode e = data::load_episode(file);
+    steps += e.length();
+    shortest = std::min(shortest, e.length());
+    longest = std::max(longest, e.length());
+    for (const auto& [key, a] : e.arrays()) {
+      const Shape step(a.data.shape().begin() + 1, a.data.shape().end());
+      const std::string dtype = a.boolean ? "bool" : dtype_name(a.data.dtype());
+      auto it = stats.find(key);
+      if (it == stats.end()) {
+        order.push_back(key);
+        it = stats.emplace(key, KeyStats{step, dtype}).first;
+      } else if (it->second.step_shape != step || it->second.dtype != dtype) {
+        throw ValueError(file + ": key '" + key + "' is " + shape_str(step) + " " + dtype + ", earlier episodes have " +
+                         shape_str(it->second.step_shape) + " " + it->second.dtype);
+      }
+      KeyStats& s = it->second;
+      ++s.episodes;
+      if (a.data.numel() > 0) {
+        const Tensor f = a.data.to(kFloat64);
+        s.min = std::min(s.min, -max(-f).item());
+        s.max = std::max(s.max, max(f).item());
+      }
+    }
+  }
+  std::cout << dir << ": " << files.size() << " episodes, " << steps << " steps (" << shortest << " to " << longest
+            << " per episode)\n";
+  std::size_t width = 3;
+  for (const auto& key : order) width = std::max(width, key.size());
+  std::cout << std::left << std::setw(static_cast<int>(width)) << "key" << "  " << std::setw(16) << "per step" << "  "
+            << std::setw(8) << "dtype" << "  range\n";
+  for (const auto& key : order) {
+    const KeyStats& s = stats[key];
+    std::cout << std::setw(static_cast<int>(width)) << key << "  " << std::setw(16) << shape_str(s.step_shape) << "  "
+              << std::setw(8) << s.dtype << "  [" << std::setprecision(6) << s.min << ", " << s.max << "]";
+    if (s.episodes != static_cast<std::int64_t>(files.size()))
+      std::cout << "  (in " << s.episodes << " of " << files.size() << " episodes)";
+    std::cout << "\n";
+  }
+  return 0;
+}
+
+}  // namespace
+
+std::vector<Command> dataset_commands() {
+  return {{"dataset info", "summarise an episode folder: episodes, steps, keys, shapes, dtypes, value ranges",
+           dataset_info}};
+}
+
+}  // namespace aime::app
