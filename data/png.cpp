@@ -27,7 +27,7 @@ namespace {
 Tensor to_hwc_uint8(const Tensor& image, const char* fn) {
   NoGradGuard no_grad;
   Tensor x = image.detach().cpu();
-  if (x.dim() == 2) x = x.unsqueeze(-1);
+  if (x.dim() == 2) x = x.is_floating_point() ? x.unsqueeze(0) : x.unsqueeze(-1);  // grayscale
   if (x.dim() != 3) throw ShapeError(std::string(fn) + ": expected an image, uint8 [H, W, C] or floating [C, H, W], got " + shape_str(x.shape()));
   if (x.is_floating_point()) {  // a model's image: [C, H, W] in [0, 1]
     x = (clamp(permute(x, {1, 2, 0}).to(kFloat32), 0.0, 1.0) * 255.0 + 0.5).to(kUInt8);

@@ -14,6 +14,7 @@ PACKAGES=(
   zlib1g-dev                      # compressed .npz datasets
   googletest libgtest-dev         # the test suite
   libbenchmark-dev                # benchmarks/
+  python3-numpy                   # tests cross-check .npz files with NumPy (skipped without it)
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

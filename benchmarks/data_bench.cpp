@@ -1,0 +1,75 @@
+// Loader throughput at the original's training shapes: batches of B = 50 windows of T = 50
+// steps with 64x64x3 images (plus a 6-d pre_action and a 24-d vector), from 20 synthetic
+// episodes of 501 steps held in memory. Three numbers, in the same process:
+//   collate:    building one batch on the calling thread (draw + gather + uint8 -> float
+//               [T, B, C, H, W] / 255);
+//   encoder:    the first conv layer of the original's cnn_ha encoder (3 -> 32, k4, s2) over
+//               the batch's 2,500 frames, forward only: a small lower bound on what a
+//               world-model training step spends on the same batch;
+//   wait:       how long next() blocks with prefetch on while the caller runs that encoder
+//               layer between batches, median and max after 3 warm-up batches (0 = the
+//               loader is never the bottleneck).
+// Usage: data_bench [--batches N]
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <cstdlib>
+
+#include "autograd/aime.h"
+#include "data/sequence_sampler.h"
+
+using namespace aime;
+using Clock = std::chrono::steady_clock;
+
+static double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+int main(int argc, char** argv) {
+  int batches = 20;
+  for (int i = 1; i + 1 < argc; i += 2)
+    if (!std::strcmp(argv[i], "--batches")) batches = std::atoi(argv[i + 1]);
+  Generator gen(0);
+  std::vector<data::Episode> episodes;
+  for (int e = 0; e < 20; ++e) {
+    data::Episode ep;
+    ep.set("image", (rand({501, 64, 64, 3}, gen) * 255.0).to(kUInt8));
+    ep.set("pre_action", rand({501, 6}, gen) * 2.0 - 1.0);
+    ep.set("velocity", randn({501, 24}, gen, kFloat64));
+    episodes.push_back(ep);
+  }
+  data::SequenceDatasetOptions options;
+  options.horizon = 50;
+  const data::SequenceDataset dataset(std::move(episodes), {}, options);
+
+  data::SequenceSampler plain(dataset, 50, 1, Device::cpu(), false);
+  plain.next();  // warm the allocator
+  auto t0 = Clock::now();
+  for (int i = 0; i < batches; ++i) plain.next();
+  const double collate = seconds_since(t0) / batches;
+
+  const Tensor weight = randn({32, 3, 4, 4}, gen) * 0.1;
+  const data::Batch probe = plain.next();
+  const Tensor frames = probe.at("image").reshape({50 * 50, 3, 64, 64});
+  conv2d(frames, weight, Tensor(), 2);
+  t0 = Clock::now();
+  for (int i = 0; i < 3; ++i) conv2d(frames, weight, Tensor(), 2);
+  const double encoder = seconds_since(t0) / 3;
+
+  data::SequenceSampler prefetching(dataset, 50, 1, Device::cpu(), true);
+  std::vector<double> waits;
+  for (int i = 0; i < batches + 3; ++i) {  // the first 3 warm the allocator's cache
+    conv2d(frames, weight, Tensor(), 2);    // the "training step"
+    t0 = Clock::now();
+    const data::Batch b = prefetching.next();
+    if (i >= 3) waits.push_back(seconds_since(t0));
+  }
+  std::sort(waits.begin(), waits.end());
+  const double wait = waits[waits.size() / 2], worst = waits.back();
+  std::printf("| measure | per batch (ms) | batches/s |\n|---|---|---|\n");
+  std::printf("| collate (no prefetch) | %.1f | %.1f |\n", collate * 1e3, 1 / collate);
+  std::printf("| encoder layer 1, forward | %.1f | %.1f |\n", encoder * 1e3, 1 / encoder);
+  std::printf("| wait in next() with prefetch, median (max) | %.2f (%.1f) | |\n", wait * 1e3, worst * 1e3);
+  std::printf("batch: image [50, 50, 3, 64, 64] float32 (%.0f MiB), %d threads\n",
+              static_cast<double>(probe.at("image").numel()) * 4 / (1 << 20), num_threads());
+  return 0;
+}
