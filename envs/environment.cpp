@@ -1,0 +1,82 @@
+#include "envs/environment.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "autograd/error.h"
+#include "envs/cartpole.h"
+#include "envs/pendulum.h"
+
+namespace aime::envs {
+
+const std::vector<double>& Observation::sensor(const std::string& name) const {
+  for (const auto& s : sensors)
+    if (s.first == name) return s.second;
+  throw ValueError("Observation: no sensor '" + name + "'");
+}
+
+Environment::Environment(const EnvironmentOptions& options) : options_(options) {
+  if (options.action_repeat < 1 || options.episode_steps < 1 || options.image_size < 8)
+    throw ValueError("Environment: need action_repeat >= 1, episode_steps >= 1 and image_size >= 8, got " +
+                     std::to_string(options.action_repeat) + ", " + std::to_string(options.episode_steps) + ", " +
+                     std::to_string(options.image_size));
+}
+
+std::int64_t Environment::agent_steps() const {
+  return (options_.episode_steps + options_.action_repeat - 1) / options_.action_repeat;
+}
+
+Observation Environment::reset(std::uint64_t seed) {
+  Generator gen(seed);
+  reset_state(gen);
+  control_steps_ = 0;
+  started_ = true;
+  return observe();
+}
+
+StepResult Environment::step(const std::vector<double>& action_in) {
+  if (!started_) throw ValueError(name() + ": step() before reset()");
+  if (control_steps_ >= options_.episode_steps) throw ValueError(name() + ": step() after the episode ended; reset() first");
+  if (static_cast<int>(action_in.size()) != action_dim())
+    throw ValueError(name() + ": action must have " + std::to_string(action_dim()) + " values, got " +
+                     std::to_string(action_in.size()));
+  std::vector<double> action(action_in);
+  for (double& a : action) {
+    if (!std::isfinite(a)) throw ValueError(name() + ": action contains a non-finite value");
+    a = std::clamp(a, -1.0, 1.0);
+  }
+  StepResult result;
+  for (int r = 0; r < options_.action_repeat && control_steps_ < options_.episode_steps; ++r) {
+    control_step(action);
+    result.reward += reward(action);
+    ++control_steps_;
+  }
+  result.done = control_steps_ >= options_.episode_steps;
+  result.observation = observe();
+  return result;
+}
+
+Observation Environment::observe() const {
+  Observation obs;
+  add_sensors(obs);
+  if (options_.render) {
+    Canvas canvas(options_.image_size, options_.image_size);
+    render(canvas);
+    obs.image.resize(static_cast<std::size_t>(options_.image_size * options_.image_size * 3));
+    canvas.to_rgb(obs.image.data());
+  }
+  return obs;
+}
+
+std::vector<std::string> environment_names() { return {"pendulum-swingup", "cartpole-swingup", "cartpole-balance"}; }
+
+std::unique_ptr<Environment> make_environment(const std::string& name, const EnvironmentOptions& options) {
+  if (name == "pendulum-swingup") return std::make_unique<Pendulum>(options);
+  if (name == "cartpole-swingup") return std::make_unique<Cartpole>(true, options);
+  if (name == "cartpole-balance") return std::make_unique<Cartpole>(false, options);
+  std::string known;
+  for (const auto& n : environment_names()) known += (known.empty() ? "" : ", ") + n;
+  throw ValueError("make_environment: unknown environment '" + name + "' (built in: " + known + ")");
+}
+
+}  // namespace aime::envs
