@@ -27,5 +27,6 @@ std::vector<Command> all_commands();
 // One entry per file that defines commands.
 std::vector<Command> checkpoint_commands();
 std::vector<Command> dataset_commands();
+std::vector<Command> collect_commands();
 
 }  // namespace aime::app

@@ -12,6 +12,8 @@
 #include "apps/options.h"
 #include "autograd/aime.h"
 #include "data/episode.h"
+#include "data/png.h"
+#include "autograd/ops/shape_ops.h"
 
 namespace aime::app {
 
@@ -84,11 +86,44 @@ int dataset_info(const std::vector<std::string>& args) {
   return 0;
 }
 
+int dataset_strip(const std::vector<std::string>& args) {
+  namespace po = boost::program_options;
+  po::options_description options("aime dataset strip DIR --out FILE.png: a PNG strip of one episode's frames");
+  options.add_options()("help,h", "show this help")("dir", po::value<std::string>(), "a folder of <int>.npz episodes")
+      ("episode", po::value<std::int64_t>()->default_value(0), "episode index (in file order)")
+      ("every", po::value<std::int64_t>()->default_value(25), "take every k-th frame")
+      ("frames", po::value<std::int64_t>()->default_value(10), "frames per row")
+      ("key", po::value<std::string>()->default_value("image"), "the image key")
+      ("out", po::value<std::string>(), "the PNG to write");
+  po::positional_options_description positional;
+  positional.add("dir", 1);
+  const po::variables_map vm = parse_options(args, options, positional);
+  if (vm.count("help")) {
+    std::cout << options << "\n";
+    return 0;
+  }
+  if (!vm.count("dir")) throw UsageError("missing DIR");
+  if (!vm.count("out")) throw UsageError("missing --out FILE.png");
+  const auto files = data::list_episode_files(vm["dir"].as<std::string>());
+  const auto index = vm["episode"].as<std::int64_t>(), every = vm["every"].as<std::int64_t>();
+  if (index < 0 || index >= static_cast<std::int64_t>(files.size()))
+    throw UsageError("--episode must be in [0, " + std::to_string(files.size()) + ")");
+  if (every < 1 || vm["frames"].as<std::int64_t>() < 1) throw UsageError("--every and --frames must be >= 1");
+  const data::Episode e = data::load_episode(files[static_cast<std::size_t>(index)]);
+  const Tensor& frames = e.at(vm["key"].as<std::string>()).data;
+  const Tensor picked = slice(frames, 0, 0, frames.size(0), every);
+  data::write_png(vm["out"].as<std::string>(), data::image_grid(picked, vm["frames"].as<std::int64_t>()));
+  std::cout << "wrote " << picked.size(0) << " frames of " << files[static_cast<std::size_t>(index)] << " to "
+            << vm["out"].as<std::string>() << "\n";
+  return 0;
+}
+
 }  // namespace
 
 std::vector<Command> dataset_commands() {
   return {{"dataset info", "summarise an episode folder: episodes, steps, keys, shapes, dtypes, value ranges",
-           dataset_info}};
+           dataset_info},
+          {"dataset strip", "write a PNG strip of one episode's frames", dataset_strip}};
 }
 
 }  // namespace aime::app

@@ -12,6 +12,7 @@ std::vector<Command> all_commands() {
   std::vector<Command> all;
   for (auto& c : checkpoint_commands()) all.push_back(std::move(c));
   for (auto& c : dataset_commands()) all.push_back(std::move(c));
+  for (auto& c : collect_commands()) all.push_back(std::move(c));
   return all;
 }
 

@@ -92,7 +92,7 @@ std::vector<double> CartpoleExpert::act(const Observation& obs) {
   // dE/dt = -m l cos(theta) theta' a, so a = k E theta' cos(theta) raises E towards 0 (E < 0).
   const double m = p_.pole_mass, l = p_.pole_half_length, I = m * 4 * l * l / 12;
   const double energy = 0.5 * (I + m * l * l) * thetadot * thetadot + m * p_.gravity * l * (std::cos(theta) - 1.0);
-  double accel = 10.0 * energy * thetadot * std::cos(theta) - 1.0 * x - 1.0 * xdot;
+  double accel = 10.0 * energy * thetadot * std::cos(theta) - 4.0 * x - 3.0 * xdot;  // keep the cart in view
   if (std::fabs(thetadot) < 1e-3 && energy < 0) accel = 5.0;  // at rest hanging: kick
   const double force = (p_.cart_mass + p_.pole_mass) * accel;
   return {std::clamp(force / p_.gear, -1.0, 1.0)};

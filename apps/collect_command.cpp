@@ -1,0 +1,57 @@
+// aime collect: roll a policy in a built-in environment and write a dataset in the
+// original's episode layout.
+#include <boost/program_options.hpp>
+#include <algorithm>
+#include <iostream>
+
+#include "apps/command.h"
+#include "apps/options.h"
+#include "apps/progress.h"
+#include "envs/collect.h"
+
+namespace aime::app {
+
+namespace {
+
+int collect(const std::vector<std::string>& args) {
+  namespace po = boost::program_options;
+  std::string env_list;
+  for (const auto& n : envs::environment_names()) env_list += (env_list.empty() ? "" : ", ") + n;
+  po::options_description options("aime collect: write a dataset of episodes (0.npz, 1.npz, ...) from a policy");
+  options.add_options()("help,h", "show this help")
+      ("env", po::value<std::string>()->default_value("pendulum-swingup"), ("environment: " + env_list).c_str())
+      ("policy", po::value<std::string>()->default_value("random"), "random, expert, noisy (expert + noise) or mix")
+      ("episodes", po::value<std::int64_t>()->default_value(10), "number of episodes")
+      ("out", po::value<std::string>(), "output folder (created)")
+      ("seed", po::value<std::uint64_t>()->default_value(0), "fixes every initial state and all policy noise")
+      ("compress", po::bool_switch(), "deflate the .npz entries (as np.savez_compressed)");
+  const po::variables_map vm = parse_options(args, options);
+  if (vm.count("help")) {
+    std::cout << options << "\n";
+    return 0;
+  }
+  if (!vm.count("out")) throw UsageError("missing --out DIR");
+  const auto episodes = vm["episodes"].as<std::int64_t>();
+  if (episodes < 1) throw UsageError("--episodes must be >= 1");
+  const std::string env = vm["env"].as<std::string>(), policy = vm["policy"].as<std::string>();
+  const std::string out = vm["out"].as<std::string>();
+  std::cerr << "collecting " << episodes << " episodes of " << env << " with the " << policy << " policy into " << out
+            << "\n";
+  ProgressBar bar(episodes, "episodes");
+  const envs::CollectSummary s =
+      envs::collect_dataset(env, policy, episodes, out, vm["seed"].as<std::uint64_t>(),
+                            [&](std::int64_t i) { bar.update(i + 1); },
+                            vm["compress"].as<bool>() ? data::Compression::Deflate : data::Compression::Stored);
+  std::cout << env << " " << policy << ": return " << s.mean() << " +- " << s.stddev() << " (min "
+            << *std::min_element(s.returns.begin(), s.returns.end()) << ", max "
+            << *std::max_element(s.returns.begin(), s.returns.end()) << ") over " << episodes << " episodes\n";
+  return 0;
+}
+
+}  // namespace
+
+std::vector<Command> collect_commands() {
+  return {{"collect", "roll a policy in a built-in environment and write a dataset of episodes", collect}};
+}
+
+}  // namespace aime::app
