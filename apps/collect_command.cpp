@@ -2,6 +2,7 @@
 // original's episode layout.
 #include <boost/program_options.hpp>
 #include <algorithm>
+#include <cstdio>
 #include <iostream>
 
 #include "apps/command.h"
@@ -42,9 +43,11 @@ int collect(const std::vector<std::string>& args) {
       envs::collect_dataset(env, policy, episodes, out, vm["seed"].as<std::uint64_t>(),
                             [&](std::int64_t i) { bar.update(i + 1); },
                             vm["compress"].as<bool>() ? data::Compression::Deflate : data::Compression::Stored);
-  std::cout << env << " " << policy << ": return " << s.mean() << " +- " << s.stddev() << " (min "
-            << *std::min_element(s.returns.begin(), s.returns.end()) << ", max "
-            << *std::max_element(s.returns.begin(), s.returns.end()) << ") over " << episodes << " episodes\n";
+  char line[256];
+  std::snprintf(line, sizeof line, "%s %s: return %.1f +- %.1f (min %.1f, max %.1f) over %lld episodes\n", env.c_str(),
+                policy.c_str(), s.mean(), s.stddev(), *std::min_element(s.returns.begin(), s.returns.end()),
+                *std::max_element(s.returns.begin(), s.returns.end()), static_cast<long long>(episodes));
+  std::cout << line;
   return 0;
 }
 

@@ -1,0 +1,42 @@
+// Runs `aime collect` and reads back what it wrote.
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <sys/wait.h>
+
+#include "data/episode.h"
+
+namespace {
+
+std::pair<int, std::string> run(const std::string& args) {
+  FILE* pipe = popen((std::string(AIME_BINARY) + " " + args + " 2>&1").c_str(), "r");
+  std::string output;
+  std::array<char, 4096> buffer;
+  while (std::size_t n = fread(buffer.data(), 1, buffer.size(), pipe)) output.append(buffer.data(), n);
+  const int status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+}
+
+TEST(Collect, WritesEpisodesAndPrintsTheReturns) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / "aime_cli_collect";
+  fs::remove_all(dir);
+  auto [status, out] = run("collect --env cartpole-balance --policy expert --episodes 2 --seed 4 --out " + dir.string());
+  EXPECT_EQ(status, 0) << out;
+  EXPECT_NE(out.find("cartpole-balance expert: return 99"), std::string::npos) << out;
+  EXPECT_NE(out.find("over 2 episodes"), std::string::npos) << out;
+  const auto files = aime::data::list_episode_files(dir.string());
+  ASSERT_EQ(files.size(), 2u);
+  EXPECT_EQ(aime::data::load_episode(files[1]).length(), 501);
+  std::tie(status, out) = run("collect --env walker-walk --out " + dir.string());
+  EXPECT_EQ(status, 1);
+  EXPECT_NE(out.find("unknown environment 'walker-walk'"), std::string::npos) << out;
+  std::tie(status, out) = run("collect --episodes 2");
+  EXPECT_EQ(status, 2);
+  EXPECT_NE(out.find("missing --out"), std::string::npos) << out;
+  fs::remove_all(dir);
+}
+
+}  // namespace
