@@ -1,0 +1,57 @@
+// Observation encoders of the original (reference facts, section 2): each maps one sensor
+// [N, ...] to an embedding [N, E]; a MultimodalEncoder concatenates the embeddings of
+// several sensors (the original's get_emb).
+//   CNNEncoderHa ("cnn_ha"): [N, 3, 64, 64] -> Conv(3->32, k4, s2) ReLU -> Conv(32->64) ReLU ->
+//     Conv(64->128) ReLU -> Conv(128->256) -> flatten = 1024 (no padding, no last activation).
+//   IdentityEncoder ("identity"): a vector sensor passed through.
+//   MLPEncoder ("mlp"): an MLP over a vector sensor.
+#pragma once
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "autograd/generator.h"
+#include "nn/mlp.h"
+#include "nn/sequential.h"
+
+namespace aime::models {
+
+class CNNEncoderHa : public nn::UnaryModule {
+ public:
+  explicit CNNEncoderHa(std::int64_t channels = 3, std::int64_t width = 32, Generator& gen = default_generator());
+  Tensor forward(const Tensor& x) override;  // [N, C, 64, 64] -> [N, 8 width * 4]
+  std::int64_t output_size() const { return 8 * width_ * 4; }
+  std::shared_ptr<nn::Sequential> net;
+
+ private:
+  std::int64_t channels_, width_;
+};
+
+class IdentityEncoder : public nn::UnaryModule {
+ public:
+  explicit IdentityEncoder(std::int64_t size) : UnaryModule("IdentityEncoder"), size_(size) {}
+  Tensor forward(const Tensor& x) override;
+  std::int64_t output_size() const { return size_; }
+
+ private:
+  std::int64_t size_;
+};
+
+// Sensors in, one embedding out: encoders by sensor name, applied in the given order.
+class MultimodalEncoder : public nn::Module {
+ public:
+  MultimodalEncoder() : Module("MultimodalEncoder") {}
+  void add(const std::string& sensor, std::shared_ptr<nn::UnaryModule> encoder, std::int64_t output_size);
+  // inputs: sensor -> [N, ...] (or [T, B, ...]: leading dims are kept) -> [..., E]
+  Tensor forward(const std::map<std::string, Tensor>& inputs) const;
+  std::int64_t output_size() const { return size_; }
+  const std::vector<std::string>& sensors() const { return sensors_; }
+
+ private:
+  std::vector<std::string> sensors_;
+  std::vector<std::pair<std::shared_ptr<nn::UnaryModule>, std::int64_t>> encoders_;
+  std::int64_t size_ = 0;
+};
+
+}  // namespace aime::models

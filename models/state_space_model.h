@@ -1,0 +1,78 @@
+// StateSpaceModel: the recurrent state-space model at the heart of the world model (RSSM,
+// Hafner et al. 2019), as the original builds it (reference facts, section 2). The state
+// s_t = (h_t, z_t) has a deterministic part h (a GRU's memory) and a stochastic part z:
+//   h_t = f(h_{t-1}, z_{t-1}, a_{t-1})            transition (deterministic)
+//   p(z_t | h_t)                                  prior
+//   q(z_t | h_t, e_t),  e_t = enc(o_t)            posterior
+// The feature a decoder or policy reads is [h_t, z_t]. Concrete models (RSSM, RSSMO) say how
+// f, p and q are computed; this class runs them over time.
+//
+// Shapes: time-major [T, B, ...]; per step [B, ...]. `pre_action` a_{t-1} is the action that
+// led to o_t (zeros at t = 0), as the datasets store it.
+#pragma once
+#include <memory>
+#include <vector>
+
+#include "autograd/generator.h"
+#include "distributions/normal.h"
+#include "nn/module.h"
+
+namespace aime::models {
+
+struct State {
+  Tensor h;  // [B, H] deterministic
+  Tensor z;  // [B, Z] stochastic
+  Tensor feature() const;  // [B, H + Z]
+};
+
+// One filtering or prediction step.
+struct StepOutput {
+  State state;  // with z sampled (rsample) from the posterior, or the prior for prior_step
+  std::shared_ptr<distributions::Normal> prior;      // p(z_t | h_t), [B, Z]
+  std::shared_ptr<distributions::Normal> posterior;  // q(z_t | h_t, e_t); null for prior_step
+};
+
+// A whole sequence.
+struct FilterOutput {
+  std::vector<State> states;  // T states s_1..s_T
+  std::vector<std::shared_ptr<distributions::Normal>> priors;
+  std::vector<std::shared_ptr<distributions::Normal>> posteriors;  // empty for a rollout
+  Tensor features() const;    // [T, B, H + Z]
+};
+
+class StateSpaceModel : public nn::Module {
+ public:
+  StateSpaceModel(std::string type_name, std::int64_t deterministic_size, std::int64_t stochastic_size,
+                  std::int64_t action_size, std::int64_t embedding_size);
+
+  std::int64_t deterministic_size() const { return h_size_; }
+  std::int64_t stochastic_size() const { return z_size_; }
+  std::int64_t feature_size() const { return h_size_ + z_size_; }
+  std::int64_t action_size() const { return a_size_; }
+  std::int64_t embedding_size() const { return e_size_; }
+
+  // s_0 = (0, 0) for a batch of B (the original's registered zero buffers).
+  State initial_state(std::int64_t batch) const;
+  // q step: h_t from (s_{t-1}, a_{t-1}), then z_t ~ q(. | h_t, e_t).
+  StepOutput posterior_step(const Tensor& embedding, const Tensor& pre_action, const State& previous,
+                            Generator& gen) const;
+  // p step: h_t from (s_{t-1}, a_{t-1}), then z_t ~ p(. | h_t).
+  StepOutput prior_step(const Tensor& pre_action, const State& previous, Generator& gen) const;
+  // Filtering: posterior steps over embeddings [T, B, E] and pre_actions [T, B, A] from
+  // `initial` (s_0 when undefined parts).
+  FilterOutput filter(const Tensor& embeddings, const Tensor& pre_actions, const State& initial, Generator& gen) const;
+  // Imagination: prior steps from `start` under actions [K, B, A]; K states.
+  FilterOutput rollout(const State& start, const Tensor& actions, Generator& gen) const;
+
+ protected:
+  // h_t = f(h_{t-1}, z_{t-1}, a_{t-1}).
+  virtual Tensor transition(const State& previous, const Tensor& pre_action) const = 0;
+  virtual std::shared_ptr<distributions::Normal> prior(const Tensor& h) const = 0;
+  virtual std::shared_ptr<distributions::Normal> posterior(const Tensor& h, const Tensor& embedding) const = 0;
+
+ private:
+  std::int64_t h_size_, z_size_, a_size_, e_size_;
+  Tensor initial_h_, initial_z_;  // buffers [1, H], [1, Z]
+};
+
+}  // namespace aime::models

@@ -1,0 +1,88 @@
+#include "models/rssm.h"
+
+#include <gtest/gtest.h>
+
+#include "autograd/aime.h"
+#include "distributions/kl.h"
+
+namespace aime::models {
+namespace {
+
+// Parameter counts of the original's models (reference facts, section 2 and the scale
+// table): walker RSSM with A = 6 and a 1024-d image embedding; cheetah RSSMO likewise.
+TEST(RSSM, ParameterCountsMatchTheOriginal) {
+  RSSM rssm(6, 1024);
+  EXPECT_EQ(rssm.memory_cell->num_parameters(), 995328);
+  EXPECT_EQ(rssm.prior_mean->num_parameters(), 98688);
+  EXPECT_EQ(rssm.prior_std->num_parameters(), 98688);
+  EXPECT_EQ(rssm.posterior_mean->num_parameters(), 229760);
+  EXPECT_EQ(rssm.posterior_std->num_parameters(), 229760);
+  EXPECT_EQ(rssm.feature_size(), 640);
+  RSSMO rssmo(6, 1024);
+  EXPECT_EQ(rssmo.pre_memory->num_parameters(), 19968);
+  EXPECT_EQ(rssmo.memory_cell->num_parameters(), 1575936);
+  EXPECT_EQ(rssmo.prior_net->num_parameters(), 294460);
+  EXPECT_EQ(rssmo.posterior_net->num_parameters(), 818748);
+  EXPECT_EQ(rssmo.feature_size(), 542);
+}
+
+template <class Model, class Options>
+void check_filter_and_rollout(const Options& options) {
+  Generator gen(1);
+  Model model(2, 5, options, gen);
+  const std::int64_t T = 4, B = 3;
+  const Tensor emb = randn({T, B, 5}, gen), act = rand({T, B, 2}, gen) * 2.0 - 1.0;
+  const FilterOutput f = model.filter(emb, act, State{}, gen);
+  ASSERT_EQ(f.states.size(), 4u);
+  EXPECT_EQ(f.features().shape(), (Shape{T, B, model.feature_size()}));
+  EXPECT_EQ(f.posteriors[0]->batch_shape(), (Shape{B, model.stochastic_size()}));
+  // Stds respect min_std.
+  EXPECT_GE(-max(-f.priors[2]->stddev()).item(), options.min_std * 0.999);
+  const FilterOutput r = model.rollout(f.states.back(), act, gen);
+  EXPECT_EQ(r.features().shape(), (Shape{T, B, model.feature_size()}));
+  EXPECT_TRUE(r.posteriors.empty());  // imagination has no posterior
+  // Same seed, same filtering.
+  Generator g1(9), g2(9);
+  const Tensor first = model.filter(emb, act, State{}, g1).features();
+  const Tensor second = model.filter(emb, act, State{}, g2).features();
+  EXPECT_EQ(first.to_vector<float>(), second.to_vector<float>());
+  EXPECT_THROW(model.filter(randn({T, B, 4}, gen), act, State{}, gen), ShapeError);
+}
+
+TEST(RSSM, FilterAndRolloutShapes) {
+  RSSMOptions o;
+  o.deterministic_size = 8;
+  o.stochastic_size = 3;
+  o.hidden_size = 6;
+  check_filter_and_rollout<RSSM>(o);
+}
+
+TEST(RSSMO, FilterAndRolloutShapes) {
+  RSSMOOptions o;
+  o.deterministic_size = 8;
+  o.stochastic_size = 3;
+  o.hidden_size = 6;
+  check_filter_and_rollout<RSSMO>(o);
+}
+
+// The KL of a filtered sequence reaches every parameter of the state-space model.
+TEST(RSSM, KlGradientsReachEveryParameter) {
+  Generator gen(2);
+  RSSMOptions o;
+  o.deterministic_size = 8;
+  o.stochastic_size = 3;
+  o.hidden_size = 6;
+  RSSM model(2, 5, o, gen);
+  const FilterOutput f = model.filter(randn({3, 2, 5}, gen), randn({3, 2, 2}, gen), State{}, gen);
+  Tensor loss = scalar_tensor(0.0);
+  for (std::size_t t = 0; t < f.states.size(); ++t)
+    loss = loss + sum(distributions::kl_divergence(*f.posteriors[t], *f.priors[t])) + sum(square(f.states[t].feature()));
+  loss.backward();
+  for (const auto& [name, p] : model.named_parameters()) {
+    ASSERT_TRUE(p.grad().defined()) << name;
+    EXPECT_GT(max(abs(p.grad())).item(), 0.0) << name;
+  }
+}
+
+}  // namespace
+}  // namespace aime::models
