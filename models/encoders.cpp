@@ -32,8 +32,15 @@ Tensor IdentityEncoder::forward(const Tensor& x) {
 }
 
 void MultimodalEncoder::add(const std::string& sensor, std::shared_ptr<nn::UnaryModule> encoder, std::int64_t size) {
-  register_module(sensor, encoder);
-  sensors_.push_back(sensor);
+  add_group(sensor, {sensor}, std::move(encoder), size);
+}
+
+void MultimodalEncoder::add_group(const std::string& name, const std::vector<std::string>& sensors,
+                                  std::shared_ptr<nn::UnaryModule> encoder, std::int64_t size) {
+  if (sensors.empty()) throw ValueError("MultimodalEncoder::add_group: no sensors for " + name);
+  register_module(name, encoder);
+  for (const auto& s : sensors) sensors_.push_back(s);
+  groups_.push_back(sensors);
   encoders_.emplace_back(std::move(encoder), size);
   size_ += size;
 }
@@ -41,10 +48,14 @@ void MultimodalEncoder::add(const std::string& sensor, std::shared_ptr<nn::Unary
 Tensor MultimodalEncoder::forward(const std::map<std::string, Tensor>& inputs) const {
   if (sensors_.empty()) throw ValueError("MultimodalEncoder: no sensors");
   std::vector<Tensor> parts;
-  for (std::size_t i = 0; i < sensors_.size(); ++i) {
-    auto it = inputs.find(sensors_[i]);
-    if (it == inputs.end()) throw ValueError("MultimodalEncoder: the batch has no sensor '" + sensors_[i] + "'");
-    parts.push_back(encoders_[i].first->forward(it->second));
+  for (std::size_t i = 0; i < groups_.size(); ++i) {
+    std::vector<Tensor> values;
+    for (const auto& sensor : groups_[i]) {
+      auto it = inputs.find(sensor);
+      if (it == inputs.end()) throw ValueError("MultimodalEncoder: the batch has no sensor '" + sensor + "'");
+      values.push_back(it->second);
+    }
+    parts.push_back(encoders_[i].first->forward(values.size() == 1 ? values[0] : cat(values, -1)));
   }
   return parts.size() == 1 ? parts[0] : cat(parts, -1);
 }

@@ -38,11 +38,16 @@ class IdentityEncoder : public nn::UnaryModule {
   std::int64_t size_;
 };
 
-// Sensors in, one embedding out: encoders by sensor name, applied in the given order.
+// Sensors in, one embedding out: encoders by sensor name, applied in the given order. A
+// group of sensors can share one encoder (their values concatenated first), as RSSMO's
+// single MLP over all vector sensors.
 class MultimodalEncoder : public nn::Module {
  public:
   MultimodalEncoder() : Module("MultimodalEncoder") {}
   void add(const std::string& sensor, std::shared_ptr<nn::UnaryModule> encoder, std::int64_t output_size);
+  // `name` is the sub-module's name; the sensors' last dims are concatenated in order.
+  void add_group(const std::string& name, const std::vector<std::string>& sensors,
+                 std::shared_ptr<nn::UnaryModule> encoder, std::int64_t output_size);
   // inputs: sensor -> [N, ...] (or [T, B, ...]: leading dims are kept) -> [..., E]
   Tensor forward(const std::map<std::string, Tensor>& inputs) const;
   std::int64_t output_size() const { return size_; }
@@ -50,6 +55,7 @@ class MultimodalEncoder : public nn::Module {
 
  private:
   std::vector<std::string> sensors_;
+  std::vector<std::vector<std::string>> groups_;  // the sensors each encoder reads
   std::vector<std::pair<std::shared_ptr<nn::UnaryModule>, std::int64_t>> encoders_;
   std::int64_t size_ = 0;
 };

@@ -1,0 +1,235 @@
+#include "models/world_model.h"
+
+#include "autograd/aime.h"
+#include "distributions/kl.h"
+
+namespace aime::models {
+
+using distributions::NllReweight;
+
+Setup parse_setup(const std::string& name) {
+  if (name == "visual") return Setup::Visual;
+  if (name == "lpomdp") return Setup::LPOMDP;
+  if (name == "mdp") return Setup::MDP;
+  throw ValueError("setup: expected visual, lpomdp or mdp, got '" + name + "'");
+}
+
+std::string setup_name(Setup setup) {
+  switch (setup) {
+    case Setup::Visual: return "visual";
+    case Setup::LPOMDP: return "lpomdp";
+    case Setup::MDP: return "mdp";
+  }
+  return "?";
+}
+
+WorldModelConfig WorldModelConfig::original(const std::string& model, Setup setup,
+                                            const std::vector<SensorSpec>& sensors, std::int64_t action_size) {
+  WorldModelConfig c;
+  if (model != "rssm" && model != "rssmo") throw ValueError("world model: expected rssm or rssmo, got '" + model + "'");
+  c.model = model;
+  c.action_size = action_size;
+  std::vector<SensorSpec> images, first, second;
+  for (const auto& s : sensors) {
+    if (s.is_image()) images.push_back(s);
+    else if (s.name == "velocity") second.push_back(s);
+    else first.push_back(s);
+  }
+  std::vector<SensorSpec> vectors = first;
+  vectors.insert(vectors.end(), second.begin(), second.end());
+  switch (setup) {
+    case Setup::Visual:
+      if (images.empty()) throw ValueError("world model: the visual setup needs an image sensor");
+      c.inputs = c.outputs = images;
+      c.probes = vectors;
+      break;
+    case Setup::LPOMDP:
+      if (first.empty()) throw ValueError("world model: the lpomdp setup needs a first-order vector sensor");
+      c.inputs = c.outputs = first;
+      c.probes = second;
+      break;
+    case Setup::MDP:
+      if (vectors.empty()) throw ValueError("world model: the mdp setup needs vector sensors");
+      c.inputs = c.outputs = vectors;
+      break;
+  }
+  if (model == "rssmo") {
+    c.nll_reweight = NllReweight::None;
+    c.free_nats = 1.0;
+    c.kl_rebalance = 0.8;
+    c.head_hidden_size = 512;
+    c.head_layer_norm = true;
+    c.head_activation = "silu";
+    c.stochastic_vector_decoder = false;
+  }
+  return c;
+}
+
+std::shared_ptr<Decoder> WorldModel::make_decoder(const SensorSpec& s, bool probe, Generator& gen) {
+  const std::int64_t f = ssm_->feature_size();
+  if (s.is_image()) return std::make_shared<CNNDecoderHa>(f, s.shape[0], 32, gen);
+  if (!probe && config_.stochastic_vector_decoder)
+    return std::make_shared<MLPStochasticDecoder>(f, s.size(), config_.head_hidden_size, config_.head_hidden_layers,
+                                                  config_.rssm.min_std, config_.head_layer_norm, config_.head_activation, gen);
+  return std::make_shared<MLPDeterministicDecoder>(f, s.size(), config_.head_hidden_size, config_.head_hidden_layers,
+                                                   config_.head_layer_norm, config_.head_activation, gen);
+}
+
+WorldModel::WorldModel(const WorldModelConfig& c, Generator& gen) : Module("WorldModel"), config_(c) {
+  if (c.inputs.empty() || c.outputs.empty() || c.action_size < 1)
+    throw ValueError("WorldModel: needs input and output sensors and action_size >= 1");
+  encoder = register_module("encoder", std::make_shared<MultimodalEncoder>());
+  std::vector<std::string> vector_inputs;
+  std::int64_t vector_size = 0;
+  for (const auto& s : c.inputs) {
+    if (s.is_image()) {
+      auto cnn = std::make_shared<CNNEncoderHa>(s.shape[0], 32, gen);
+      encoder->add(s.name, cnn, cnn->output_size());
+    } else if (c.model == "rssm") {
+      encoder->add(s.name, std::make_shared<IdentityEncoder>(s.size()), s.size());
+    } else {
+      vector_inputs.push_back(s.name);
+      vector_size += s.size();
+    }
+  }
+  if (!vector_inputs.empty()) {  // RSSMO: one MLP over all vector sensors
+    nn::MLPOptions o;
+    o.in_features = vector_size;
+    o.hidden_size = 512;
+    o.hidden_layers = 2;
+    o.layer_norm = true;
+    o.hidden_activation = "silu";
+    o.have_head = false;
+    encoder->add_group("tabular", vector_inputs, std::make_shared<nn::MLP>(o, gen), 512);
+  }
+  if (c.model == "rssm")
+    ssm_module = std::make_shared<RSSM>(c.action_size, encoder->output_size(), c.rssm, gen);
+  else
+    ssm_module = std::make_shared<RSSMO>(c.action_size, encoder->output_size(), c.rssmo, gen);
+  register_module("ssm", ssm_module);
+  ssm_ = ssm_module.get();
+  auto heads = std::make_shared<nn::Module>("Decoders");
+  for (const auto& s : c.outputs) decoders[s.name] = heads->register_module(s.name, make_decoder(s, false, gen));
+  register_module("decoders", heads);
+  if (!c.probes.empty()) {
+    auto probes = std::make_shared<nn::Module>("Probes");
+    for (const auto& s : c.probes) probe_decoders[s.name] = probes->register_module(s.name, make_decoder(s, true, gen));
+    register_module("probes", probes);
+  }
+  if (c.idm)
+    idm = register_module("idm", std::make_shared<TanhGaussianPolicy>(ssm_->feature_size() + encoder->output_size(),
+                                                                      c.action_size, c.head_hidden_size,
+                                                                      c.head_hidden_layers, gen));
+}
+
+const Tensor& WorldModel::require(const SensorBatch& batch, const std::string& key) const {
+  auto it = batch.find(key);
+  if (it == batch.end()) throw ValueError("WorldModel: the batch has no '" + key + "'");
+  return it->second;
+}
+
+Tensor WorldModel::embed(const SensorBatch& batch) const { return encoder->forward(batch); }
+
+FilterOutput WorldModel::filter(const SensorBatch& batch, Generator& gen) const {
+  return ssm_->filter(embed(batch), require(batch, "pre_action"), State{}, gen);
+}
+
+namespace {
+// Sums every dim after the first two ([T, B, ...] -> [T, B]).
+Tensor sum_event(const Tensor& x) {
+  if (x.dim() <= 2) return x;
+  std::vector<std::int64_t> dims;
+  for (std::int64_t d = 2; d < x.dim(); ++d) dims.push_back(d);
+  return sum(x, dims);
+}
+}  // namespace
+
+ElboTerms WorldModel::elbo(const SensorBatch& batch, Generator& gen) const {
+  ElboTerms out;
+  const Tensor embeddings = embed(batch);
+  const Tensor& actions = require(batch, "pre_action");
+  out.filtered = ssm_->filter(embeddings, actions, State{}, gen);
+  const Tensor features = out.filtered.features();  // [T, B, F]
+  const std::int64_t T = features.size(0);
+  // Reconstruction.
+  Tensor rec_loss = scalar_tensor(0.0, features.dtype(), features.device());
+  out.elbo = scalar_tensor(0.0, features.dtype(), features.device());
+  Tensor std_sum;  // per (t, b): sum over output dims of sg(std), for dim_wise KL weighting
+  std::int64_t output_dims = 0;
+  for (const auto& s : config_.outputs) {
+    const Tensor& target = require(batch, s.name);
+    const auto dist = decoders.at(s.name)->forward(features);
+    const Tensor log_p = dist->log_prob(target);  // [T, B, ...]
+    const Tensor per_step = sum_event(log_p);     // [T, B]
+    out.reconstruction_per_step[s.name] = mean(per_step, 1);
+    out.reconstruction[s.name] = mean(sum(per_step, 0));
+    out.elbo = out.elbo + out.reconstruction[s.name];
+    out.mse[s.name] = mean(square(dist->mean().detach() - target));
+    if (config_.nll_reweight == NllReweight::DimWise) {
+      const Tensor stddev = dist->stddev().detach().expand(log_p.shape());
+      rec_loss = rec_loss - mean(sum(sum_event(log_p * stddev), 0));
+      const Tensor s_sum = sum_event(stddev);
+      std_sum = std_sum.defined() ? std_sum + s_sum : s_sum;
+      output_dims += s.size();
+    } else {
+      rec_loss = rec_loss - out.reconstruction[s.name];
+    }
+  }
+  // KL per step and dim, balanced and with free nats for the loss; the true value for the ELBO.
+  std::vector<Tensor> kl_true, kl_train;
+  for (std::int64_t t = 0; t < T; ++t) {
+    const auto& q = *out.filtered.posteriors[static_cast<std::size_t>(t)];
+    const auto& p = *out.filtered.priors[static_cast<std::size_t>(t)];
+    const Tensor kl = distributions::kl_divergence(q, p);  // [B, Z]
+    Tensor train = config_.kl_rebalance >= 0 ? distributions::kl_balance(q, p, config_.kl_rebalance) : kl;
+    if (config_.free_nats > 0) train = distributions::free_nats(train, config_.free_nats);
+    kl_true.push_back(sum(kl, -1));
+    kl_train.push_back(sum(train, -1));
+  }
+  const Tensor kl_steps = stack(kl_true, 0), kl_train_steps = stack(kl_train, 0);  // [T, B]
+  out.kl_per_step = mean(kl_steps, 1).detach();
+  out.kl = mean(sum(kl_steps, 0));
+  out.elbo = (out.elbo - out.kl).detach();
+  Tensor weighted_kl = kl_train_steps;
+  if (config_.nll_reweight == NllReweight::DimWise && std_sum.defined())
+    weighted_kl = weighted_kl * (std_sum / static_cast<double>(output_dims));
+  out.loss = rec_loss + config_.kl_scale * mean(sum(weighted_kl, 0));
+  // Probes: detached features from t = 1.
+  if (T > 1) {
+    const Tensor detached = features.narrow(0, 1, T - 1).detach();
+    for (const auto& s : config_.probes) {
+      const Tensor target = require(batch, s.name).narrow(0, 1, T - 1);
+      const Tensor nll = -mean(sum(sum_event(probe_decoders.at(s.name)->forward(detached)->log_prob(target)), 0));
+      out.probe_loss[s.name] = nll;
+      out.loss = out.loss + nll;
+    }
+    // IDM: [feature_t, e_{t+1}] (detached) -> pre_action_{t+1}; -log p summed over action
+    // dims, mean over time, sum over batch (as the original codes it).
+    if (idm) {
+      const Tensor input = cat({features.narrow(0, 0, T - 1).detach(), embeddings.narrow(0, 1, T - 1).detach()}, -1);
+      const Tensor log_p = sum(idm->forward(input)->log_prob(actions.narrow(0, 1, T - 1)), -1);  // [T-1, B]
+      out.idm_loss = -sum(mean(log_p, 0));
+      out.loss = out.loss + out.idm_loss;
+    }
+  }
+  return out;
+}
+
+std::map<std::string, Tensor> WorldModel::imagine(const SensorBatch& batch, std::int64_t context, Generator& gen) const {
+  const Tensor embeddings = embed(batch);
+  const Tensor& actions = require(batch, "pre_action");
+  const std::int64_t T = embeddings.size(0);
+  if (context < 1 || context > T)
+    throw ValueError("WorldModel::imagine: context must be in [1, " + std::to_string(T) + "], got " + std::to_string(context));
+  FilterOutput seen = ssm_->filter(embeddings.narrow(0, 0, context), actions.narrow(0, 0, context), State{}, gen);
+  Tensor features = seen.features();
+  if (context < T) {
+    const FilterOutput dreamt = ssm_->rollout(seen.states.back(), actions.narrow(0, context, T - context), gen);
+    features = cat({features, dreamt.features()}, 0);
+  }
+  std::map<std::string, Tensor> out;
+  for (const auto& s : config_.outputs) out[s.name] = decoders.at(s.name)->forward(features)->mean();
+  return out;
+}
+
+}  // namespace aime::models
