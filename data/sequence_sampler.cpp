@@ -3,9 +3,11 @@
 namespace aime::data {
 
 SequenceSampler::SequenceSampler(const SequenceDataset& dataset, std::int64_t batch_size, std::uint64_t seed,
-                                 Device device, bool prefetch)
+                                 Device device, bool prefetch, std::int64_t start_batch)
     : dataset_(dataset), batch_size_(batch_size), device_(device), gen_(seed), prefetch_(prefetch) {
   if (batch_size < 1) throw ValueError("SequenceSampler: batch_size must be >= 1, got " + std::to_string(batch_size));
+  if (start_batch < 0) throw ValueError("SequenceSampler: start_batch must be >= 0");
+  gen_.set_offset(static_cast<std::uint64_t>(start_batch * batch_size));  // each batch draws batch_size blocks
   if (prefetch_) worker_ = std::thread([this] { run(); });
 }
 

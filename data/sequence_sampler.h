@@ -21,9 +21,10 @@ namespace aime::data {
 
 class SequenceSampler {
  public:
-  // The dataset must outlive the sampler.
+  // The dataset must outlive the sampler. `start_batch` skips that many batches' draws, so a
+  // resumed run continues the exact sequence of an uninterrupted one.
   SequenceSampler(const SequenceDataset& dataset, std::int64_t batch_size, std::uint64_t seed,
-                  Device device = Device::cpu(), bool prefetch = true);
+                  Device device = Device::cpu(), bool prefetch = true, std::int64_t start_batch = 0);
   ~SequenceSampler();
   SequenceSampler(const SequenceSampler&) = delete;
   SequenceSampler& operator=(const SequenceSampler&) = delete;

@@ -1,5 +1,8 @@
 #include "models/world_model.h"
 
+#include <cstdlib>
+#include <sstream>
+
 #include "autograd/aime.h"
 #include "distributions/kl.h"
 
@@ -62,6 +65,112 @@ WorldModelConfig WorldModelConfig::original(const std::string& model, Setup setu
     c.head_activation = "silu";
     c.stochastic_vector_decoder = false;
   }
+  return c;
+}
+
+namespace {
+std::string number(double v) {
+  std::ostringstream os;
+  os.precision(17);
+  os << v;
+  return os.str();
+}
+
+// "image:3x64x64,velocity:1"
+std::string sensors_text(const std::vector<SensorSpec>& sensors) {
+  std::string out;
+  for (const auto& s : sensors) {
+    out += (out.empty() ? "" : ",") + s.name + ":";
+    for (std::size_t i = 0; i < s.shape.size(); ++i) out += (i ? "x" : "") + std::to_string(s.shape[i]);
+  }
+  return out;
+}
+
+std::vector<SensorSpec> parse_sensors(const std::string& text, const std::string& key) {
+  std::vector<SensorSpec> out;
+  std::stringstream ss(text);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    const auto colon = item.find(':');
+    if (colon == std::string::npos || colon == 0) throw ValueError("world model config: bad sensor '" + item + "' in " + key);
+    SensorSpec spec{item.substr(0, colon), {}};
+    std::stringstream dims(item.substr(colon + 1));
+    std::string d;
+    while (std::getline(dims, d, 'x')) {
+      if (d.empty() || d.find_first_not_of("0123456789") != std::string::npos)
+        throw ValueError("world model config: bad shape in sensor '" + item + "' of " + key);
+      spec.shape.push_back(std::stoll(d));
+    }
+    out.push_back(spec);
+  }
+  return out;
+}
+}  // namespace
+
+nn::Metadata WorldModelConfig::to_metadata() const {
+  return {{"world_model.model", model},
+          {"world_model.inputs", sensors_text(inputs)},
+          {"world_model.outputs", sensors_text(outputs)},
+          {"world_model.probes", sensors_text(probes)},
+          {"world_model.action_size", std::to_string(action_size)},
+          {"world_model.deterministic_size", std::to_string(model == "rssm" ? rssm.deterministic_size : rssmo.deterministic_size)},
+          {"world_model.stochastic_size", std::to_string(model == "rssm" ? rssm.stochastic_size : rssmo.stochastic_size)},
+          {"world_model.hidden_size", std::to_string(model == "rssm" ? rssm.hidden_size : rssmo.hidden_size)},
+          {"world_model.hidden_layers", std::to_string(rssm.hidden_layers)},
+          {"world_model.min_std", number(model == "rssm" ? rssm.min_std : rssmo.min_std)},
+          {"world_model.nll_reweight", nll_reweight == NllReweight::DimWise ? "dim_wise" : "none"},
+          {"world_model.kl_scale", number(kl_scale)},
+          {"world_model.free_nats", number(free_nats)},
+          {"world_model.kl_rebalance", number(kl_rebalance)},
+          {"world_model.idm", idm ? "detach" : "none"},
+          {"world_model.head_hidden_size", std::to_string(head_hidden_size)},
+          {"world_model.head_hidden_layers", std::to_string(head_hidden_layers)},
+          {"world_model.head_layer_norm", head_layer_norm ? "1" : "0"},
+          {"world_model.head_activation", head_activation},
+          {"world_model.stochastic_vector_decoder", stochastic_vector_decoder ? "1" : "0"}};
+}
+
+WorldModelConfig WorldModelConfig::from_metadata(const nn::Metadata& m) {
+  auto get = [&](const std::string& key) -> const std::string& {
+    auto it = m.find("world_model." + key);
+    if (it == m.end()) throw ValueError("world model config: missing key world_model." + key);
+    return it->second;
+  };
+  auto integer = [&](const std::string& key) {
+    const std::string& v = get(key);
+    if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos)
+      throw ValueError("world model config: world_model." + key + " must be a non-negative integer, got '" + v + "'");
+    return static_cast<std::int64_t>(std::stoll(v));
+  };
+  auto real = [&](const std::string& key) {
+    const std::string& v = get(key);
+    char* end = nullptr;
+    const double d = std::strtod(v.c_str(), &end);
+    if (v.empty() || *end != '\0') throw ValueError("world model config: world_model." + key + " must be a number, got '" + v + "'");
+    return d;
+  };
+  WorldModelConfig c;
+  c.model = get("model");
+  if (c.model != "rssm" && c.model != "rssmo") throw ValueError("world model config: model must be rssm or rssmo, got '" + c.model + "'");
+  c.inputs = parse_sensors(get("inputs"), "inputs");
+  c.outputs = parse_sensors(get("outputs"), "outputs");
+  c.probes = parse_sensors(get("probes"), "probes");
+  c.action_size = integer("action_size");
+  c.rssm.deterministic_size = c.rssmo.deterministic_size = integer("deterministic_size");
+  c.rssm.stochastic_size = c.rssmo.stochastic_size = integer("stochastic_size");
+  c.rssm.hidden_size = c.rssmo.hidden_size = integer("hidden_size");
+  c.rssm.hidden_layers = integer("hidden_layers");
+  c.rssm.min_std = c.rssmo.min_std = real("min_std");
+  c.nll_reweight = distributions::parse_nll_reweight(get("nll_reweight"));
+  c.kl_scale = real("kl_scale");
+  c.free_nats = real("free_nats");
+  c.kl_rebalance = real("kl_rebalance");
+  c.idm = get("idm") == "detach";
+  c.head_hidden_size = integer("head_hidden_size");
+  c.head_hidden_layers = integer("head_hidden_layers");
+  c.head_layer_norm = get("head_layer_norm") == "1";
+  c.head_activation = get("head_activation");
+  c.stochastic_vector_decoder = get("stochastic_vector_decoder") == "1";
   return c;
 }
 

@@ -21,6 +21,7 @@
 #include "models/encoders.h"
 #include "models/rssm.h"
 #include "models/tanh_gaussian_policy.h"
+#include "nn/state_dict.h"
 
 namespace aime::models {
 
@@ -64,6 +65,11 @@ struct WorldModelConfig {
   // (an image [3, 64, 64] and vectors); "velocity" is the second-order sensor.
   static WorldModelConfig original(const std::string& model, Setup setup, const std::vector<SensorSpec>& sensors,
                                    std::int64_t action_size);
+
+  // As string pairs (keys "world_model.*"), stored next to the weights in a checkpoint so
+  // that a model folder rebuilds itself; from_metadata names a missing or bad key.
+  nn::Metadata to_metadata() const;
+  static WorldModelConfig from_metadata(const nn::Metadata& metadata);
 };
 
 struct ElboTerms {

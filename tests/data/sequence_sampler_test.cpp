@@ -39,6 +39,14 @@ TEST(SequenceSampler, ReproducibleForASeedWithOrWithoutPrefetch) {
   EXPECT_NE(da, dc);
 }
 
+TEST(SequenceSampler, StartBatchContinuesTheSequence) {
+  const SequenceDataset ds = dataset();
+  SequenceSampler whole(ds, 4, 7), resumed(ds, 4, 7, Device::cpu(), true, 5);
+  const auto all = draws(whole, 8), tail = draws(resumed, 3);
+  const decltype(tail) expected(all.begin() + 20, all.end());  // batches 5..7 of 4 windows each
+  EXPECT_EQ(expected, tail);
+}
+
 // Chi-square test that every valid start position is equally likely: 15 windows, 30,000
 // draws, 14 degrees of freedom; the 0.999 quantile is 36.12.
 TEST(SequenceSampler, WindowsAreUniformOverValidStarts) {

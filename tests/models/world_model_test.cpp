@@ -64,6 +64,19 @@ WorldModelConfig small(const std::string& model, Setup setup, const std::vector<
   return c;
 }
 
+TEST(WorldModel, ConfigRoundTripsThroughMetadata) {
+  for (const std::string model : {"rssm", "rssmo"}) {
+    const WorldModelConfig c = small(model, Setup::LPOMDP, kWalker);
+    const WorldModelConfig back = WorldModelConfig::from_metadata(c.to_metadata());
+    EXPECT_EQ(back.to_metadata(), c.to_metadata()) << model;
+    Generator g1(1), g2(1);
+    EXPECT_EQ(WorldModel(c, g1).num_parameters(), WorldModel(back, g2).num_parameters());
+  }
+  auto m = small("rssm", Setup::MDP, kWalker).to_metadata();
+  m.erase("world_model.free_nats");
+  EXPECT_THROW(WorldModelConfig::from_metadata(m), ValueError);
+}
+
 TEST(WorldModel, ElboShapesForEverySetupAndModel) {
   Generator gen(1);
   for (const std::string model : {"rssm", "rssmo"})
