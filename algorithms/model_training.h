@@ -1,0 +1,46 @@
+// ELBO training of the world model alone: the original's train_model_only (reference
+// facts, section 3): Adam (lr 3e-4, PyTorch defaults), gradient clipping at norm 100,
+// batches of 50 windows of 50 steps drawn uniformly with replacement, epochs x
+// batches_per_epoch steps, one seed for the weights, the batches and the model's noise.
+// Every step logs a metrics row (CSV or JSONL); every checkpoint_every steps and at the
+// end the folder gets the weights and the optimiser state (algorithms/checkpoint.h); with
+// resume, a killed run continues exactly where its last checkpoint stopped (bit-identical
+// parameters on the CPU to an uninterrupted run).
+#pragma once
+#include <functional>
+#include <map>
+#include <string>
+
+#include "data/sequence_dataset.h"
+#include "models/world_model.h"
+
+namespace aime::algorithms {
+
+struct ModelTrainingOptions {
+  std::int64_t epochs = 1000;
+  std::int64_t batches_per_epoch = 100;
+  std::int64_t batch_size = 50;
+  double lr = 3e-4;
+  double grad_clip = 100.0;
+  std::uint64_t seed = 42;
+  std::int64_t checkpoint_every = 100;  // steps
+  std::string out_dir;                  // model folder: weights, optimiser, metrics
+  std::string metrics_format = "csv";   // or "jsonl"
+  bool resume = false;
+};
+
+struct StepMetrics {
+  std::int64_t step = 0;  // 1-based, after the update
+  std::map<std::string, double> values;  // loss, elbo, kl, rec/<sensor>, mse/<sensor>, probe/<sensor>, idm, grad_norm, samples_per_s
+};
+
+// A time-major data batch as the world model reads it.
+models::SensorBatch to_sensor_batch(const data::Batch& batch);
+
+// Trains `model` (weights as built, or as found in out_dir with resume) on the dataset;
+// calls on_step after each step. Returns the last step's metrics.
+StepMetrics train_world_model(models::WorldModel& model, const data::SequenceDataset& dataset,
+                              const ModelTrainingOptions& options,
+                              const std::function<void(const StepMetrics&, std::int64_t total)>& on_step = {});
+
+}  // namespace aime::algorithms

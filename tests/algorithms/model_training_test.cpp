@@ -1,0 +1,127 @@
+#include "algorithms/model_training.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "algorithms/checkpoint.h"
+#include "autograd/aime.h"
+#include "envs/collect.h"
+
+namespace aime::algorithms {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Four short pendulum episodes without images (the mdp setup), 41 steps each.
+data::SequenceDataset pendulum_dataset() {
+  envs::EnvironmentOptions o;
+  o.render = false;
+  o.episode_steps = 80;
+  auto env = envs::make_environment("pendulum-swingup", o);
+  auto policy = envs::make_policy("random", *env);
+  std::vector<data::Episode> episodes;
+  for (std::uint64_t i = 0; i < 4; ++i) episodes.push_back(envs::collect_episode(*env, *policy, i));
+  data::SequenceDatasetOptions d;
+  d.horizon = 8;
+  return data::SequenceDataset(std::move(episodes), {}, d);
+}
+
+models::WorldModelConfig tiny_config() {
+  auto c = models::WorldModelConfig::original("rssm", models::Setup::MDP, {{"orientation", {2}}, {"velocity", {1}}}, 1);
+  c.rssm.deterministic_size = 16;
+  c.rssm.stochastic_size = 4;
+  c.rssm.hidden_size = 16;
+  c.head_hidden_size = 16;
+  return c;
+}
+
+std::vector<float> flat_parameters(const models::WorldModel& m) {
+  std::vector<float> out;
+  for (const auto& p : m.parameters())
+    for (float v : p.to_vector<float>()) out.push_back(v);
+  return out;
+}
+
+ModelTrainingOptions options(const fs::path& dir, std::int64_t epochs) {
+  ModelTrainingOptions o;
+  o.epochs = epochs;
+  o.batches_per_epoch = 3;
+  o.batch_size = 4;
+  o.lr = 1e-3;
+  o.seed = 5;
+  o.checkpoint_every = 3;
+  o.out_dir = dir.string();
+  return o;
+}
+
+TEST(ModelTraining, ResumeAfterAStopGivesTheSameParametersAsAnUninterruptedRun) {
+  const data::SequenceDataset ds = pendulum_dataset();
+  const fs::path a = fs::temp_directory_path() / "aime_train_a", b = fs::temp_directory_path() / "aime_train_b";
+  fs::remove_all(a);
+  fs::remove_all(b);
+  Generator g1(1);
+  models::WorldModel straight(tiny_config(), g1);
+  train_world_model(straight, ds, options(a, 2));  // 6 steps
+
+  Generator g2(1);
+  models::WorldModel first(tiny_config(), g2);
+  train_world_model(first, ds, options(b, 1));  // 3 steps, checkpoint, "killed"
+  Generator g3(123);                             // a fresh process: other initial weights
+  models::WorldModel resumed(tiny_config(), g3);
+  ModelTrainingOptions more = options(b, 2);
+  more.resume = true;
+  const StepMetrics last = train_world_model(resumed, ds, more);
+  EXPECT_EQ(last.step, 6);
+  EXPECT_EQ(flat_parameters(resumed), flat_parameters(straight));
+
+  // The metrics file has one row per step, and the model folder loads back.
+  std::ifstream metrics(b / "metrics.csv");
+  std::string line;
+  int rows = -1;  // header
+  while (std::getline(metrics, line)) ++rows;
+  EXPECT_EQ(rows, 6);
+  const LoadedModel loaded = load_pretrained_model(b.string());
+  EXPECT_EQ(flat_parameters(*loaded.model), flat_parameters(straight));
+  EXPECT_EQ(loaded.metadata.at("train.step"), "6");
+  fs::remove_all(a);
+  fs::remove_all(b);
+}
+
+TEST(ModelTraining, LossFallsAndMetricsAreLogged) {
+  const data::SequenceDataset ds = pendulum_dataset();
+  const fs::path dir = fs::temp_directory_path() / "aime_train_loss";
+  fs::remove_all(dir);
+  Generator g(2);
+  models::WorldModel model(tiny_config(), g);
+  ModelTrainingOptions o = options(dir, 20);  // 60 steps
+  o.lr = 3e-3;
+  o.metrics_format = "jsonl";
+  std::vector<double> losses;
+  train_world_model(model, ds, o, [&](const StepMetrics& m, std::int64_t total) {
+    EXPECT_EQ(total, 60);
+    losses.push_back(m.values.at("loss"));
+    EXPECT_TRUE(m.values.count("rec/orientation") && m.values.count("mse/velocity") && m.values.count("grad_norm"));
+  });
+  ASSERT_EQ(losses.size(), 60u);
+  const double early = (losses[0] + losses[1] + losses[2]) / 3, late = (losses[57] + losses[58] + losses[59]) / 3;
+  EXPECT_LT(late, early);
+  std::ifstream metrics(dir / "metrics.jsonl");
+  std::string first;
+  std::getline(metrics, first);
+  EXPECT_EQ(first.rfind("{\"step\":1,", 0), 0u) << first;
+  fs::remove_all(dir);
+}
+
+TEST(ModelTraining, BadOptionsAndFoldersFailClearly) {
+  const data::SequenceDataset ds = pendulum_dataset();
+  Generator g(3);
+  models::WorldModel model(tiny_config(), g);
+  ModelTrainingOptions o = options("", 1);
+  EXPECT_THROW(train_world_model(model, ds, o), ValueError);
+  EXPECT_THROW(load_pretrained_model("/nonexistent/model"), Error);
+}
+
+}  // namespace
+}  // namespace aime::algorithms
