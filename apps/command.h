@@ -28,5 +28,6 @@ std::vector<Command> all_commands();
 std::vector<Command> checkpoint_commands();
 std::vector<Command> dataset_commands();
 std::vector<Command> collect_commands();
+std::vector<Command> model_commands();
 
 }  // namespace aime::app

@@ -13,6 +13,7 @@ std::vector<Command> all_commands() {
   for (auto& c : checkpoint_commands()) all.push_back(std::move(c));
   for (auto& c : dataset_commands()) all.push_back(std::move(c));
   for (auto& c : collect_commands()) all.push_back(std::move(c));
+  for (auto& c : model_commands()) all.push_back(std::move(c));
   return all;
 }
 

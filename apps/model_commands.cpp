@@ -1,0 +1,194 @@
+// aime train-model: phase 1 (the world model alone on an embodiment dataset);
+// aime elbo: the evidence lower bound of a model on a dataset, per sensor.
+#include <boost/program_options.hpp>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+
+#include "algorithms/checkpoint.h"
+#include "algorithms/model_training.h"
+#include "apps/command.h"
+#include "apps/options.h"
+#include "apps/progress.h"
+#include "autograd/aime.h"
+#include "data/sequence_sampler.h"
+
+namespace aime::app {
+
+namespace {
+
+namespace po = boost::program_options;
+
+// The dataset's sensors as the model sees them: images [3, 64, 64], vectors [D].
+std::vector<models::SensorSpec> sensors_of(const data::SequenceDataset& ds, std::int64_t* action_size) {
+  std::vector<models::SensorSpec> out;
+  *action_size = 0;
+  for (const auto& key : ds.keys()) {
+    const Tensor& t = ds.episode(0).at(key).data;
+    const Shape step(t.shape().begin() + 1, t.shape().end());
+    if (key == "pre_action") {
+      *action_size = numel_of(step);
+      continue;
+    }
+    if (key == "reward" || key == "is_first" || key == "is_last" || key == "is_terminal") continue;
+    if (step.size() == 3) out.push_back({key, {step[2], step[0], step[1]}});
+    else out.push_back({key, {numel_of(step)}});
+  }
+  if (*action_size == 0) throw ValueError(ds.episode_name(0) + ": no pre_action key (the actions)");
+  return out;
+}
+
+// Reads --config files (INI, Boost's format) under the command line's values.
+void read_configs(po::variables_map& vm, const po::options_description& options) {
+  if (!vm.count("config")) return;
+  for (const auto& path : vm["config"].as<std::vector<std::string>>()) {
+    std::ifstream in(path);
+    if (!in) throw Error(path + ": cannot open the config file");
+    try {
+      po::store(po::parse_config_file(in, options), vm);
+    } catch (const po::error& e) {
+      throw UsageError(path + ": " + e.what());
+    }
+  }
+  po::notify(vm);
+}
+
+std::pair<std::int64_t, std::int64_t> parse_state_size(const std::string& text) {
+  const auto comma = text.find(',');
+  try {
+    if (comma != std::string::npos) return {std::stoll(text.substr(0, comma)), std::stoll(text.substr(comma + 1))};
+  } catch (const std::exception&) {
+  }
+  throw UsageError("--state-size must be DETERMINISTIC,STOCHASTIC (e.g. 512,128), got '" + text + "'");
+}
+
+int train_model(const std::vector<std::string>& args) {
+  po::options_description options("aime train-model: train a world model (phase 1) on an episode folder");
+  options.add_options()("help,h", "show this help")
+      ("config", po::value<std::vector<std::string>>()->composing(), "INI files of defaults (configs/*.ini); flags win")
+      ("env", po::value<std::string>()->default_value(""), "the environment the data came from (recorded only)")
+      ("dataset", po::value<std::string>(), "episode folder (0.npz, 1.npz, ...)")
+      ("keep", po::value<std::int64_t>()->default_value(0), "use only the first N episodes (0: all)")
+      ("world-model", po::value<std::string>()->default_value("rssm"), "rssm or rssmo")
+      ("setup", po::value<std::string>()->default_value("visual"), "visual, lpomdp or mdp")
+      ("state-size", po::value<std::string>(), "deterministic,stochastic sizes (default: the model's)")
+      ("hidden-size", po::value<std::int64_t>(), "MLP width (default: the model's)")
+      ("nll-reweight", po::value<std::string>(), "none or dim_wise (default: the model's)")
+      ("free-nats", po::value<double>(), "free nats (default: the model's)")
+      ("kl-rebalance", po::value<double>(), "KL balancing alpha, < 0 for none (default: the model's)")
+      ("epochs", po::value<std::int64_t>()->default_value(1000), "epochs")
+      ("batches-per-epoch", po::value<std::int64_t>()->default_value(100), "steps per epoch")
+      ("batch-size", po::value<std::int64_t>()->default_value(50), "windows per batch")
+      ("horizon", po::value<std::int64_t>()->default_value(50), "steps per window")
+      ("lr", po::value<double>()->default_value(3e-4), "Adam learning rate")
+      ("grad-clip", po::value<double>()->default_value(100.0), "gradient norm clip")
+      ("checkpoint-every", po::value<std::int64_t>()->default_value(100), "steps between checkpoints")
+      ("metrics", po::value<std::string>()->default_value("csv"), "csv or jsonl")
+      ("seed", po::value<std::uint64_t>()->default_value(42), "fixes weights, batches and noise")
+      ("out", po::value<std::string>(), "model folder to write")
+      ("resume", po::bool_switch(), "continue the run found in --out");
+  po::variables_map vm = parse_options(args, options);
+  if (vm.count("help")) {
+    std::cout << options << "\n";
+    return 0;
+  }
+  read_configs(vm, options);
+  if (!vm.count("dataset")) throw UsageError("missing --dataset DIR");
+  if (!vm.count("out")) throw UsageError("missing --out MODEL_DIR");
+  data::SequenceDatasetOptions dso;
+  dso.horizon = vm["horizon"].as<std::int64_t>();
+  data::SequenceDataset dataset(vm["dataset"].as<std::string>(), dso);
+  if (vm["keep"].as<std::int64_t>() > 0) dataset.keep(vm["keep"].as<std::int64_t>());
+  std::int64_t action_size = 0;
+  const auto sensors = sensors_of(dataset, &action_size);
+  auto config = models::WorldModelConfig::original(vm["world-model"].as<std::string>(),
+                                                   models::parse_setup(vm["setup"].as<std::string>()), sensors, action_size);
+  if (vm.count("state-size")) {
+    const auto [h, z] = parse_state_size(vm["state-size"].as<std::string>());
+    config.rssm.deterministic_size = config.rssmo.deterministic_size = h;
+    config.rssm.stochastic_size = config.rssmo.stochastic_size = z;
+  }
+  if (vm.count("hidden-size")) {
+    const auto w = vm["hidden-size"].as<std::int64_t>();
+    config.rssm.hidden_size = config.rssmo.hidden_size = config.head_hidden_size = w;
+  }
+  if (vm.count("nll-reweight")) config.nll_reweight = distributions::parse_nll_reweight(vm["nll-reweight"].as<std::string>());
+  if (vm.count("free-nats")) config.free_nats = vm["free-nats"].as<double>();
+  if (vm.count("kl-rebalance")) config.kl_rebalance = vm["kl-rebalance"].as<double>();
+  algorithms::ModelTrainingOptions o;
+  o.epochs = vm["epochs"].as<std::int64_t>();
+  o.batches_per_epoch = vm["batches-per-epoch"].as<std::int64_t>();
+  o.batch_size = vm["batch-size"].as<std::int64_t>();
+  o.lr = vm["lr"].as<double>();
+  o.grad_clip = vm["grad-clip"].as<double>();
+  o.seed = vm["seed"].as<std::uint64_t>();
+  o.checkpoint_every = vm["checkpoint-every"].as<std::int64_t>();
+  o.metrics_format = vm["metrics"].as<std::string>();
+  o.out_dir = vm["out"].as<std::string>();
+  o.resume = vm["resume"].as<bool>();
+  Generator gen(o.seed);
+  models::WorldModel model(config, gen);
+  std::cerr << "training " << config.model << " (" << vm["setup"].as<std::string>() << ", "
+            << model.num_parameters() << " parameters) on " << dataset.num_episodes() << " episodes, "
+            << dataset.num_windows() << " windows of " << dso.horizon << " steps\n";
+  ProgressBar bar(o.epochs * o.batches_per_epoch, "steps");
+  const auto last = algorithms::train_world_model(model, dataset, o, [&](const algorithms::StepMetrics& m, std::int64_t) {
+    bar.update(m.step);
+  });
+  char line[256];
+  std::snprintf(line, sizeof line, "step %lld: loss %.2f, elbo %.2f, kl %.2f, grad norm %.2f; model in %s\n",
+                static_cast<long long>(last.step), last.values.at("loss"), last.values.at("elbo"), last.values.at("kl"),
+                last.values.at("grad_norm"), o.out_dir.c_str());
+  std::cout << line;
+  return 0;
+}
+
+int elbo(const std::vector<std::string>& args) {
+  po::options_description options("aime elbo: the evidence lower bound of a model over a dataset, per sensor");
+  options.add_options()("help,h", "show this help")("model", po::value<std::string>(), "model folder")
+      ("dataset", po::value<std::string>(), "episode folder")
+      ("batches", po::value<std::int64_t>()->default_value(10), "batches to average over")
+      ("batch-size", po::value<std::int64_t>()->default_value(50), "windows per batch")
+      ("horizon", po::value<std::int64_t>()->default_value(50), "steps per window")
+      ("seed", po::value<std::uint64_t>()->default_value(0), "fixes the windows and the noise");
+  const po::variables_map vm = parse_options(args, options);
+  if (vm.count("help")) {
+    std::cout << options << "\n";
+    return 0;
+  }
+  if (!vm.count("model") || !vm.count("dataset")) throw UsageError("needs --model DIR and --dataset DIR");
+  const auto loaded = algorithms::load_pretrained_model(vm["model"].as<std::string>());
+  data::SequenceDatasetOptions dso;
+  dso.horizon = vm["horizon"].as<std::int64_t>();
+  const data::SequenceDataset dataset(vm["dataset"].as<std::string>(), dso);
+  data::SequenceSampler sampler(dataset, vm["batch-size"].as<std::int64_t>(), vm["seed"].as<std::uint64_t>());
+  Generator noise(vm["seed"].as<std::uint64_t>() + 1);
+  NoGradGuard no_grad;
+  const auto n = vm["batches"].as<std::int64_t>();
+  std::map<std::string, double> sums;
+  for (std::int64_t i = 0; i < n; ++i) {
+    const models::ElboTerms t = loaded.model->elbo(algorithms::to_sensor_batch(sampler.next()), noise);
+    sums["elbo"] += t.elbo.item();
+    sums["kl"] += t.kl.item();
+    for (const auto& [k, v] : t.reconstruction) sums["reconstruction/" + k] += v.item();
+    for (const auto& [k, v] : t.mse) sums["mse/" + k] += v.item();
+  }
+  std::cout << "over " << n << " batches of " << vm["batch-size"].as<std::int64_t>() << " windows x " << dso.horizon
+            << " steps (sums over time, means over windows):\n";
+  for (const auto& [k, v] : sums) {
+    char line[160];
+    std::snprintf(line, sizeof line, "  %-28s %.4f\n", k.c_str(), v / static_cast<double>(n));
+    std::cout << line;
+  }
+  return 0;
+}
+
+}  // namespace
+
+std::vector<Command> model_commands() {
+  return {{"train-model", "train a world model (phase 1) on an episode folder", train_model},
+          {"elbo", "evaluate a model's ELBO on a dataset, per sensor", elbo}};
+}
+
+}  // namespace aime::app

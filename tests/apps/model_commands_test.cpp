@@ -1,0 +1,52 @@
+// Runs `aime train-model` (with config files) and `aime elbo` end to end on a tiny dataset.
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <sys/wait.h>
+
+namespace {
+
+std::pair<int, std::string> run(const std::string& args) {
+  FILE* pipe = popen((std::string(AIME_BINARY) + " " + args + " 2>&1").c_str(), "r");
+  std::string output;
+  std::array<char, 4096> buffer;
+  while (std::size_t n = fread(buffer.data(), 1, buffer.size(), pipe)) output.append(buffer.data(), n);
+  const int status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+}
+
+TEST(TrainModel, TrainsResumesAndEvaluates) {
+  namespace fs = std::filesystem;
+  const fs::path data = fs::temp_directory_path() / "aime_cli_train_data", model = fs::temp_directory_path() / "aime_cli_model";
+  fs::remove_all(data);
+  fs::remove_all(model);
+  auto [status, out] = run("collect --env cartpole-balance --policy random --episodes 2 --seed 1 --out " + data.string());
+  ASSERT_EQ(status, 0) << out;
+  const std::string configs = std::string(AIME_SOURCE_DIR) + "/configs/";
+  const std::string train = "train-model --dataset " + data.string() + " --setup lpomdp --world-model rssmo --config " +
+                            configs + "model-only.ini --config " + configs + "small.ini --batch-size 4 --horizon 8 " +
+                            "--batches-per-epoch 2 --checkpoint-every 2 --out " + model.string();
+  std::tie(status, out) = run(train + " --epochs 1");
+  ASSERT_EQ(status, 0) << out;
+  EXPECT_NE(out.find("step 2: loss"), std::string::npos) << out;
+  std::tie(status, out) = run(train + " --epochs 2 --resume");
+  ASSERT_EQ(status, 0) << out;
+  EXPECT_NE(out.find("step 4: loss"), std::string::npos) << out;
+  EXPECT_TRUE(fs::exists(model / "optimizer.safetensors"));
+  std::tie(status, out) = run("elbo --model " + model.string() + " --dataset " + data.string() +
+                              " --batches 2 --batch-size 4 --horizon 8");
+  ASSERT_EQ(status, 0) << out;
+  EXPECT_NE(out.find("reconstruction/position"), std::string::npos) << out;
+  std::tie(status, out) = run("train-model --dataset " + data.string() + " --out " + model.string() + " --config /nonexistent.ini");
+  EXPECT_EQ(status, 1);
+  EXPECT_NE(out.find("/nonexistent.ini"), std::string::npos) << out;
+  std::tie(status, out) = run("train-model --dataset " + data.string() + " --setup pixels --out " + model.string());
+  EXPECT_EQ(status, 1);
+  EXPECT_NE(out.find("expected visual, lpomdp or mdp"), std::string::npos) << out;
+  fs::remove_all(data);
+  fs::remove_all(model);
+}
+
+}  // namespace
