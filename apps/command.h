@@ -29,5 +29,6 @@ std::vector<Command> checkpoint_commands();
 std::vector<Command> dataset_commands();
 std::vector<Command> collect_commands();
 std::vector<Command> model_commands();
+std::vector<Command> plot_commands();
 
 }  // namespace aime::app

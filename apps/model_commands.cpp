@@ -12,6 +12,7 @@
 #include "apps/options.h"
 #include "apps/progress.h"
 #include "autograd/aime.h"
+#include "data/png.h"
 #include "data/sequence_sampler.h"
 
 namespace aime::app {
@@ -184,11 +185,71 @@ int elbo(const std::vector<std::string>& args) {
   return 0;
 }
 
+// Open-loop predictions: filter `context` steps, imagine the rest under the data's actions;
+// per output sensor, the MSE of the predictions against the truth and against the baseline
+// that repeats the last context frame; for an image output, a PNG grid per sequence of
+// truth / model / |error| rows (DreamerV3's open-loop summary).
+int imagine(const std::vector<std::string>& args) {
+  po::options_description options("aime imagine: open-loop predictions of a model from a context, as numbers and a PNG");
+  options.add_options()("help,h", "show this help")("model", po::value<std::string>(), "model folder")
+      ("dataset", po::value<std::string>(), "episode folder")
+      ("context", po::value<std::int64_t>()->default_value(5), "filtered steps")
+      ("horizon", po::value<std::int64_t>()->default_value(10), "imagined steps after the context")
+      ("sequences", po::value<std::int64_t>()->default_value(4), "windows to predict")
+      ("seed", po::value<std::uint64_t>()->default_value(0), "fixes the windows and the noise")
+      ("out", po::value<std::string>(), "PNG grid to write (image models)");
+  const po::variables_map vm = parse_options(args, options);
+  if (vm.count("help")) {
+    std::cout << options << "\n";
+    return 0;
+  }
+  if (!vm.count("model") || !vm.count("dataset")) throw UsageError("needs --model DIR and --dataset DIR");
+  const std::int64_t context = vm["context"].as<std::int64_t>(), horizon = vm["horizon"].as<std::int64_t>();
+  const std::int64_t n = vm["sequences"].as<std::int64_t>();
+  if (context < 1 || horizon < 1 || n < 1) throw UsageError("--context, --horizon and --sequences must be >= 1");
+  const auto loaded = algorithms::load_pretrained_model(vm["model"].as<std::string>());
+  data::SequenceDatasetOptions dso;
+  dso.horizon = context + horizon;
+  const data::SequenceDataset dataset(vm["dataset"].as<std::string>(), dso);
+  data::SequenceSampler sampler(dataset, n, vm["seed"].as<std::uint64_t>(), Device::cpu(), false);
+  const models::SensorBatch batch = algorithms::to_sensor_batch(sampler.next());
+  Generator noise(vm["seed"].as<std::uint64_t>() + 1);
+  NoGradGuard no_grad;
+  const auto predicted = loaded.model->imagine(batch, context, noise);
+  const std::int64_t T = context + horizon;
+  std::cout << "open-loop " << horizon << " steps after " << context << " filtered, " << n << " sequences:\n";
+  for (const auto& [name, pred] : predicted) {
+    const Tensor truth = batch.at(name);
+    const Tensor future = truth.narrow(0, context, horizon), guess = pred.narrow(0, context, horizon);
+    Shape repeat_shape = future.shape();
+    const Tensor last = truth.narrow(0, context - 1, 1).expand(repeat_shape);
+    char line[200];
+    std::snprintf(line, sizeof line, "  %-12s model MSE %.5f   repeat-last-frame MSE %.5f   (context reconstruction MSE %.5f)\n",
+                  name.c_str(), mean(square(guess - future)).item(), mean(square(last - future)).item(),
+                  mean(square(pred.narrow(0, 0, context) - truth.narrow(0, 0, context))).item());
+    std::cout << line;
+    if (vm.count("out") && truth.dim() == 5) {  // [T, B, C, H, W]: rows truth / model / error per sequence
+      std::vector<Tensor> frames;
+      for (std::int64_t b = 0; b < n; ++b)
+        for (int row = 0; row < 3; ++row)
+          for (std::int64_t t = 0; t < T; ++t) {
+            const Tensor x = truth.select(0, t).select(0, b), y = pred.select(0, t).select(0, b);
+            frames.push_back(row == 0 ? x : row == 1 ? y : abs(x - y));
+          }
+      data::write_png(vm["out"].as<std::string>(), data::image_grid(stack(frames, 0), T));
+      std::cout << "wrote " << vm["out"].as<std::string>() << ": per sequence, rows truth / model / |error|; the first "
+                << context << " columns are filtered, the rest imagined\n";
+    }
+  }
+  return 0;
+}
+
 }  // namespace
 
 std::vector<Command> model_commands() {
   return {{"train-model", "train a world model (phase 1) on an episode folder", train_model},
-          {"elbo", "evaluate a model's ELBO on a dataset, per sensor", elbo}};
+          {"elbo", "evaluate a model's ELBO on a dataset, per sensor", elbo},
+          {"imagine", "open-loop predictions from a context: MSE against repeating the last frame, and a PNG grid", imagine}};
 }
 
 }  // namespace aime::app
