@@ -40,10 +40,14 @@ std::vector<models::SensorSpec> sensors_of(const data::SequenceDataset& ds, std:
   return out;
 }
 
-// Reads --config files (INI, Boost's format) under the command line's values.
+// Reads --config files (INI, Boost's format) under the command line's values. Boost keeps
+// the first value it stores, so the files are read last to first: a later --config
+// overrides an earlier one, and a flag overrides them all.
 void read_configs(po::variables_map& vm, const po::options_description& options) {
   if (!vm.count("config")) return;
-  for (const auto& path : vm["config"].as<std::vector<std::string>>()) {
+  const auto paths = vm["config"].as<std::vector<std::string>>();
+  for (auto it = paths.rbegin(); it != paths.rend(); ++it) {
+    const std::string& path = *it;
     std::ifstream in(path);
     if (!in) throw Error(path + ": cannot open the config file");
     try {

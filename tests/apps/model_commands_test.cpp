@@ -35,6 +35,12 @@ TEST(TrainModel, TrainsResumesAndEvaluates) {
   ASSERT_EQ(status, 0) << out;
   EXPECT_NE(out.find("step 4: loss"), std::string::npos) << out;
   EXPECT_TRUE(fs::exists(model / "optimizer.safetensors"));
+  // A later --config overrides an earlier one: small.ini's horizon (16) wins over model-only.ini's (50).
+  std::tie(status, out) = run("train-model --dataset " + data.string() + " --setup mdp --config " + configs +
+                              "model-only.ini --config " + configs + "small.ini --epochs 1 --batches-per-epoch 1 --out " +
+                              (model / "precedence").string());
+  ASSERT_EQ(status, 0) << out;
+  EXPECT_NE(out.find("windows of 16 steps"), std::string::npos) << out;
   std::tie(status, out) = run("elbo --model " + model.string() + " --dataset " + data.string() +
                               " --batches 2 --batch-size 4 --horizon 8");
   ASSERT_EQ(status, 0) << out;
