@@ -12,6 +12,7 @@
 #include "apps/options.h"
 #include "apps/progress.h"
 #include "autograd/aime.h"
+#include "data/npz.h"
 #include "data/png.h"
 #include "data/sequence_sampler.h"
 
@@ -189,6 +190,55 @@ int elbo(const std::vector<std::string>& args) {
   return 0;
 }
 
+// Filters whole episodes and writes their states: per episode i, keys feature_i [T, F],
+// posterior_mean_i / posterior_std_i / prior_mean_i / prior_std_i [T, Z].
+int filter(const std::vector<std::string>& args) {
+  po::options_description options("aime filter: the model's states q(s_1:T | o_1:T, a_0:T-1) over whole episodes, to .npz");
+  options.add_options()("help,h", "show this help")("model", po::value<std::string>(), "model folder")
+      ("dataset", po::value<std::string>(), "episode folder")
+      ("episodes", po::value<std::int64_t>()->default_value(1), "how many episodes, from the first")
+      ("seed", po::value<std::uint64_t>()->default_value(0), "fixes the posterior samples")
+      ("out", po::value<std::string>(), ".npz to write");
+  const po::variables_map vm = parse_options(args, options);
+  if (vm.count("help")) {
+    std::cout << options << "\n";
+    return 0;
+  }
+  if (!vm.count("model") || !vm.count("dataset") || !vm.count("out"))
+    throw UsageError("needs --model DIR, --dataset DIR and --out FILE.npz");
+  const auto loaded = algorithms::load_pretrained_model(vm["model"].as<std::string>());
+  const auto files = data::list_episode_files(vm["dataset"].as<std::string>());
+  const auto n = std::min<std::int64_t>(vm["episodes"].as<std::int64_t>(), static_cast<std::int64_t>(files.size()));
+  Generator noise(vm["seed"].as<std::uint64_t>());
+  NoGradGuard no_grad;
+  data::NpzArrays out;
+  for (std::int64_t i = 0; i < n; ++i) {
+    const data::Episode e = data::load_episode(files[static_cast<std::size_t>(i)]);
+    data::SequenceDatasetOptions dso;
+    dso.horizon = e.length();
+    const data::SequenceDataset one({e}, {files[static_cast<std::size_t>(i)]}, dso);
+    const models::SensorBatch batch = algorithms::to_sensor_batch(one.collate({{0, 0}}));
+    const models::FilterOutput f = loaded.model->filter(batch, noise);
+    std::vector<Tensor> pm, ps, qm, qs, kl;
+    for (std::size_t t = 0; t < f.states.size(); ++t) {
+      pm.push_back(f.priors[t]->mean().select(0, 0));
+      ps.push_back(f.priors[t]->stddev().select(0, 0));
+      qm.push_back(f.posteriors[t]->mean().select(0, 0));
+      qs.push_back(f.posteriors[t]->stddev().select(0, 0));
+    }
+    const std::string k = "_" + std::to_string(i);
+    out.emplace_back("feature" + k, data::NpyArray{f.features().select(1, 0).contiguous(), false});
+    out.emplace_back("posterior_mean" + k, data::NpyArray{stack(qm, 0), false});
+    out.emplace_back("posterior_std" + k, data::NpyArray{stack(qs, 0), false});
+    out.emplace_back("prior_mean" + k, data::NpyArray{stack(pm, 0), false});
+    out.emplace_back("prior_std" + k, data::NpyArray{stack(ps, 0), false});
+    std::cout << files[static_cast<std::size_t>(i)] << ": " << e.length() << " steps filtered\n";
+  }
+  data::write_npz(vm["out"].as<std::string>(), out);
+  std::cout << "wrote " << vm["out"].as<std::string>() << "\n";
+  return 0;
+}
+
 // Open-loop predictions: filter `context` steps, imagine the rest under the data's actions;
 // per output sensor, the MSE of the predictions against the truth and against the baseline
 // that repeats the last context frame; for an image output, a PNG grid per sequence of
@@ -253,6 +303,7 @@ int imagine(const std::vector<std::string>& args) {
 std::vector<Command> model_commands() {
   return {{"train-model", "train a world model (phase 1) on an episode folder", train_model},
           {"elbo", "evaluate a model's ELBO on a dataset, per sensor", elbo},
+          {"filter", "filter whole episodes and write the states (features, prior and posterior) to .npz", filter},
           {"imagine", "open-loop predictions from a context: MSE against repeating the last frame, and a PNG grid", imagine}};
 }
 

@@ -45,6 +45,16 @@ TEST(TrainModel, TrainsResumesAndEvaluates) {
                               " --batches 2 --batch-size 4 --horizon 8");
   ASSERT_EQ(status, 0) << out;
   EXPECT_NE(out.find("reconstruction/position"), std::string::npos) << out;
+  std::tie(status, out) = run("imagine --model " + model.string() + " --dataset " + data.string() +
+                              " --context 3 --horizon 4 --sequences 2");
+  ASSERT_EQ(status, 0) << out;
+  EXPECT_NE(out.find("position     model MSE"), std::string::npos) << out;
+  EXPECT_NE(out.find("repeat-last-frame MSE"), std::string::npos) << out;
+  std::tie(status, out) = run("filter --model " + model.string() + " --dataset " + data.string() + " --out " +
+                              (model / "states.npz").string());
+  ASSERT_EQ(status, 0) << out;
+  EXPECT_NE(out.find("501 steps filtered"), std::string::npos) << out;
+  EXPECT_TRUE(fs::exists(model / "states.npz"));
   std::tie(status, out) = run("train-model --dataset " + data.string() + " --out " + model.string() + " --config /nonexistent.ini");
   EXPECT_EQ(status, 1);
   EXPECT_NE(out.find("/nonexistent.ini"), std::string::npos) << out;
