@@ -324,6 +324,13 @@ ElboTerms WorldModel::elbo(const SensorBatch& batch, Generator& gen) const {
   return out;
 }
 
+std::map<std::string, Tensor> WorldModel::generate(const State& start, const Tensor& actions, Generator& gen) const {
+  const Tensor features = ssm_->rollout(start, actions, gen).features();
+  std::map<std::string, Tensor> out;
+  for (const auto& s : config_.outputs) out[s.name] = decoders.at(s.name)->forward(features)->mean();
+  return out;
+}
+
 std::map<std::string, Tensor> WorldModel::imagine(const SensorBatch& batch, std::int64_t context, Generator& gen) const {
   const Tensor embeddings = embed(batch);
   const Tensor& actions = require(batch, "pre_action");

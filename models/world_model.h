@@ -100,6 +100,9 @@ class WorldModel : public nn::Module {
   // output sensor over all T steps ([T, B, ...]: posterior reconstructions for t < context,
   // open-loop predictions after).
   std::map<std::string, Tensor> imagine(const SensorBatch& batch, std::int64_t context, Generator& gen) const;
+  // The original's generate: prior steps from `start` under actions [K, B, A], decoded:
+  // sensor -> [K, B, ...] means.
+  std::map<std::string, Tensor> generate(const State& start, const Tensor& actions, Generator& gen) const;
 
   std::shared_ptr<MultimodalEncoder> encoder;
   std::shared_ptr<StateSpaceModel> ssm_module;

@@ -95,6 +95,9 @@ TEST(WorldModel, ElboShapesForEverySetupAndModel) {
         for (const auto& [k, v] : e.reconstruction) r += v.item();
         return r - e.kl.item();
       }(), 1e-3 * std::max(1.0, std::fabs(e.elbo.item()))) << what;
+      const auto generated = wm.generate(wm.ssm().initial_state(2), b.at("pre_action"), gen);
+      EXPECT_EQ(generated.size(), wm.config().outputs.size()) << what;
+      EXPECT_EQ(generated.begin()->second.size(0), 3) << what;
       const auto imagined = wm.imagine(b, 2, gen);
       for (const auto& s : wm.config().outputs) {
         Shape want{3, 2};
