@@ -3,6 +3,7 @@
 #include <boost/program_options.hpp>
 #include <algorithm>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 
 #include "apps/command.h"
@@ -25,8 +26,21 @@ int collect(const std::vector<std::string>& args) {
       ("episodes", po::value<std::int64_t>()->default_value(10), "number of episodes")
       ("out", po::value<std::string>(), "output folder (created)")
       ("seed", po::value<std::uint64_t>()->default_value(0), "fixes every initial state and all policy noise")
+      ("action-repeat", po::value<int>()->default_value(2), "control steps per agent step (rewards summed)")
+      ("episode-steps", po::value<std::int64_t>()->default_value(1000), "control steps per episode")
+      ("config", po::value<std::string>(), "an INI file of these settings (configs/env-*.ini); flags win")
       ("compress", po::bool_switch(), "deflate the .npz entries (as np.savez_compressed)");
-  const po::variables_map vm = parse_options(args, options);
+  po::variables_map vm = parse_options(args, options);
+  if (vm.count("config")) {
+    std::ifstream in(vm["config"].as<std::string>());
+    if (!in) throw Error(vm["config"].as<std::string>() + ": cannot open the config file");
+    try {
+      po::store(po::parse_config_file(in, options), vm);
+    } catch (const po::error& e) {
+      throw UsageError(vm["config"].as<std::string>() + ": " + e.what());
+    }
+    po::notify(vm);
+  }
   if (vm.count("help")) {
     std::cout << options << "\n";
     return 0;
@@ -39,10 +53,14 @@ int collect(const std::vector<std::string>& args) {
   std::cerr << "collecting " << episodes << " episodes of " << env << " with the " << policy << " policy into " << out
             << "\n";
   ProgressBar bar(episodes, "episodes");
+  envs::EnvironmentOptions env_options;
+  env_options.action_repeat = vm["action-repeat"].as<int>();
+  env_options.episode_steps = vm["episode-steps"].as<std::int64_t>();
   const envs::CollectSummary s =
       envs::collect_dataset(env, policy, episodes, out, vm["seed"].as<std::uint64_t>(),
                             [&](std::int64_t i) { bar.update(i + 1); },
-                            vm["compress"].as<bool>() ? data::Compression::Deflate : data::Compression::Stored);
+                            vm["compress"].as<bool>() ? data::Compression::Deflate : data::Compression::Stored,
+                            env_options);
   char line[256];
   std::snprintf(line, sizeof line, "%s %s: return %.1f +- %.1f (min %.1f, max %.1f) over %lld episodes\n", env.c_str(),
                 policy.c_str(), s.mean(), s.stddev(), *std::min_element(s.returns.begin(), s.returns.end()),

@@ -83,9 +83,10 @@ double CollectSummary::stddev() const {
 
 CollectSummary collect_dataset(const std::string& env_name, const std::string& policy_kind, std::int64_t episodes,
                                const std::string& out_dir, std::uint64_t seed,
-                               const std::function<void(std::int64_t)>& progress, data::Compression compression) {
+                               const std::function<void(std::int64_t)>& progress, data::Compression compression,
+                               const EnvironmentOptions& env_options) {
   if (episodes < 1) throw ValueError("collect: episodes must be >= 1, got " + std::to_string(episodes));
-  auto env = make_environment(env_name);
+  auto env = make_environment(env_name, env_options);
   auto policy = make_policy(policy_kind, *env);
   std::filesystem::create_directories(out_dir);
   CollectSummary summary;

@@ -28,7 +28,8 @@ struct CollectSummary {
 CollectSummary collect_dataset(const std::string& env_name, const std::string& policy_kind, std::int64_t episodes,
                                const std::string& out_dir, std::uint64_t seed,
                                const std::function<void(std::int64_t)>& progress = {},
-                               data::Compression compression = data::Compression::Stored);
+                               data::Compression compression = data::Compression::Stored,
+                               const EnvironmentOptions& env_options = {});
 
 // SplitMix64: well-mixed 64-bit seeds from (seed, index).
 std::uint64_t derive_seed(std::uint64_t seed, std::uint64_t index);

@@ -30,6 +30,13 @@ TEST(Collect, WritesEpisodesAndPrintsTheReturns) {
   const auto files = aime::data::list_episode_files(dir.string());
   ASSERT_EQ(files.size(), 2u);
   EXPECT_EQ(aime::data::load_episode(files[1]).length(), 501);
+  // Settings from an env config file, a flag overriding one of them.
+  fs::remove_all(dir);
+  std::tie(status, out) = run("collect --config " + std::string(AIME_SOURCE_DIR) + "/configs/env-cartpole-balance.ini " +
+                              "--policy expert --episodes 1 --episode-steps 100 --out " + dir.string());
+  ASSERT_EQ(status, 0) << out;
+  EXPECT_NE(out.find("cartpole-balance expert"), std::string::npos) << out;
+  EXPECT_EQ(aime::data::load_episode(aime::data::list_episode_files(dir.string())[0]).length(), 51);
   std::tie(status, out) = run("collect --env walker-walk --out " + dir.string());
   EXPECT_EQ(status, 1);
   EXPECT_NE(out.find("unknown environment 'walker-walk'"), std::string::npos) << out;
