@@ -7,20 +7,6 @@
 
 namespace aime::models {
 
-namespace {
-nn::MLPOptions mlp(std::int64_t in, std::int64_t out, std::int64_t hidden, std::int64_t layers, bool ln,
-                   const std::string& act) {
-  nn::MLPOptions o;
-  o.in_features = in;
-  o.out_features = out;
-  o.hidden_size = hidden;
-  o.hidden_layers = layers;
-  o.layer_norm = ln;
-  o.hidden_activation = act;
-  return o;
-}
-}  // namespace
-
 CNNDecoderHa::CNNDecoderHa(std::int64_t feature_size, std::int64_t channels, std::int64_t width, Generator& gen)
     : Decoder("CNNDecoderHa"), feature_size_(feature_size) {
   fc = register_module("fc", std::make_shared<nn::Linear>(feature_size, 32 * width, true, gen));
@@ -50,7 +36,7 @@ std::shared_ptr<distributions::Normal> CNNDecoderHa::forward(const Tensor& featu
 MLPDeterministicDecoder::MLPDeterministicDecoder(std::int64_t f, std::int64_t out, std::int64_t hidden,
                                                  std::int64_t layers, bool ln, const std::string& act, Generator& gen)
     : Decoder("MLPDeterministicDecoder") {
-  net = register_module("net", std::make_shared<nn::MLP>(mlp(f, out, hidden, layers, ln, act), gen));
+  net = register_module("net", std::make_shared<nn::MLP>(nn::mlp_options(f, out, hidden, layers, ln, act), gen));
 }
 
 std::shared_ptr<distributions::Normal> MLPDeterministicDecoder::forward(const Tensor& feature) {
@@ -61,8 +47,8 @@ std::shared_ptr<distributions::Normal> MLPDeterministicDecoder::forward(const Te
 MLPStochasticDecoder::MLPStochasticDecoder(std::int64_t f, std::int64_t out, std::int64_t hidden, std::int64_t layers,
                                            double min_std_, bool ln, const std::string& act, Generator& gen)
     : Decoder("MLPStochasticDecoder"), min_std(min_std_) {
-  mean_net = register_module("mean_net", std::make_shared<nn::MLP>(mlp(f, out, hidden, layers, ln, act), gen));
-  std_net = register_module("std_net", std::make_shared<nn::MLP>(mlp(f, out, hidden, layers, ln, act), gen));
+  mean_net = register_module("mean_net", std::make_shared<nn::MLP>(nn::mlp_options(f, out, hidden, layers, ln, act), gen));
+  std_net = register_module("std_net", std::make_shared<nn::MLP>(nn::mlp_options(f, out, hidden, layers, ln, act), gen));
 }
 
 std::shared_ptr<distributions::Normal> MLPStochasticDecoder::forward(const Tensor& feature) {

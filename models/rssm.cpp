@@ -5,32 +5,16 @@
 
 namespace aime::models {
 
-namespace {
-nn::MLPOptions mlp(std::int64_t in, std::int64_t out, std::int64_t hidden, std::int64_t layers, bool ln,
-                   const std::string& act, const std::string& out_act = "identity", bool head = true) {
-  nn::MLPOptions o;
-  o.in_features = in;
-  o.out_features = out;
-  o.hidden_size = hidden;
-  o.hidden_layers = layers;
-  o.layer_norm = ln;
-  o.hidden_activation = act;
-  o.output_activation = out_act;
-  o.have_head = head;
-  return o;
-}
-}  // namespace
-
 RSSM::RSSM(std::int64_t a, std::int64_t e, const RSSMOptions& o, Generator& gen)
     : StateSpaceModel("RSSM", o.deterministic_size, o.stochastic_size, a, e), options(o) {
   const std::int64_t H = o.deterministic_size, Z = o.stochastic_size;
   memory_cell = register_module("memory_cell", std::make_shared<nn::GRUCell>(Z + a, H, true, gen));
-  prior_mean = register_module("prior_mean", std::make_shared<nn::MLP>(mlp(H, Z, o.hidden_size, o.hidden_layers, false, "elu"), gen));
-  prior_std = register_module("prior_std", std::make_shared<nn::MLP>(mlp(H, Z, o.hidden_size, o.hidden_layers, false, "elu"), gen));
+  prior_mean = register_module("prior_mean", std::make_shared<nn::MLP>(nn::mlp_options(H, Z, o.hidden_size, o.hidden_layers, false, "elu"), gen));
+  prior_std = register_module("prior_std", std::make_shared<nn::MLP>(nn::mlp_options(H, Z, o.hidden_size, o.hidden_layers, false, "elu"), gen));
   posterior_mean = register_module(
-      "posterior_mean", std::make_shared<nn::MLP>(mlp(H + e, Z, o.hidden_size, o.hidden_layers, false, "elu"), gen));
+      "posterior_mean", std::make_shared<nn::MLP>(nn::mlp_options(H + e, Z, o.hidden_size, o.hidden_layers, false, "elu"), gen));
   posterior_std = register_module(
-      "posterior_std", std::make_shared<nn::MLP>(mlp(H + e, Z, o.hidden_size, o.hidden_layers, false, "elu"), gen));
+      "posterior_std", std::make_shared<nn::MLP>(nn::mlp_options(H + e, Z, o.hidden_size, o.hidden_layers, false, "elu"), gen));
 }
 
 Tensor RSSM::transition(const State& previous, const Tensor& pre_action) const {
@@ -51,10 +35,10 @@ std::shared_ptr<distributions::Normal> RSSM::posterior(const Tensor& h, const Te
 RSSMO::RSSMO(std::int64_t a, std::int64_t e, const RSSMOOptions& o, Generator& gen)
     : StateSpaceModel("RSSMO", o.deterministic_size, o.stochastic_size, a, e), options(o) {
   const std::int64_t H = o.deterministic_size, Z = o.stochastic_size, W = o.hidden_size;
-  pre_memory = register_module("pre_memory", std::make_shared<nn::MLP>(mlp(Z + a, 0, W, 1, true, "silu", "identity", false), gen));
+  pre_memory = register_module("pre_memory", std::make_shared<nn::MLP>(nn::mlp_options(Z + a, 0, W, 1, true, "silu", "identity", false), gen));
   memory_cell = register_module("memory_cell", std::make_shared<nn::GRUCell>(W, H, true, gen));
-  prior_net = register_module("prior_net", std::make_shared<nn::MLP>(mlp(H, 2 * Z, W, 1, true, "silu"), gen));
-  posterior_net = register_module("posterior_net", std::make_shared<nn::MLP>(mlp(H + e, 2 * Z, W, 1, true, "silu"), gen));
+  prior_net = register_module("prior_net", std::make_shared<nn::MLP>(nn::mlp_options(H, 2 * Z, W, 1, true, "silu"), gen));
+  posterior_net = register_module("posterior_net", std::make_shared<nn::MLP>(nn::mlp_options(H + e, 2 * Z, W, 1, true, "silu"), gen));
 }
 
 Tensor RSSMO::transition(const State& previous, const Tensor& pre_action) const {

@@ -7,12 +7,7 @@ namespace aime::models {
 TanhGaussianPolicy::TanhGaussianPolicy(std::int64_t in, std::int64_t a, std::int64_t hidden, std::int64_t layers,
                                        Generator& gen)
     : Module("TanhGaussianPolicy") {
-  nn::MLPOptions o;
-  o.in_features = in;
-  o.out_features = a;
-  o.hidden_size = hidden;
-  o.hidden_layers = layers;
-  o.hidden_activation = "elu";
+  const nn::MLPOptions o = nn::mlp_options(in, a, hidden, layers);
   mean_net = register_module("mean_net", std::make_shared<nn::MLP>(o, gen));
   std_net = register_module("std_net", std::make_shared<nn::MLP>(o, gen));
 }

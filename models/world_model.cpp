@@ -202,13 +202,7 @@ WorldModel::WorldModel(const WorldModelConfig& c, Generator& gen) : Module("Worl
     }
   }
   if (!vector_inputs.empty()) {  // RSSMO: one MLP over all vector sensors
-    nn::MLPOptions o;
-    o.in_features = vector_size;
-    o.hidden_size = 512;
-    o.hidden_layers = 2;
-    o.layer_norm = true;
-    o.hidden_activation = "silu";
-    o.have_head = false;
+    const nn::MLPOptions o = nn::mlp_options(vector_size, 0, 512, 2, true, "silu", "identity", false);
     encoder->add_group("tabular", vector_inputs, std::make_shared<nn::MLP>(o, gen), 512);
   }
   if (c.model == "rssm")

@@ -6,6 +6,20 @@
 
 namespace aime::nn {
 
+MLPOptions mlp_options(std::int64_t in, std::int64_t out, std::int64_t hidden, std::int64_t layers, bool layer_norm,
+                       const std::string& hidden_activation, const std::string& output_activation, bool have_head) {
+  MLPOptions o;
+  o.in_features = in;
+  o.out_features = out;
+  o.hidden_size = hidden;
+  o.hidden_layers = layers;
+  o.layer_norm = layer_norm;
+  o.hidden_activation = hidden_activation;
+  o.output_activation = output_activation;
+  o.have_head = have_head;
+  return o;
+}
+
 MLP::MLP(const MLPOptions& o, Generator& gen)
     : Sequential("MLP"), options(o), output_size(o.have_head ? o.out_features : o.hidden_size) {
   if (o.in_features <= 0 || o.hidden_layers < 0 || (o.hidden_layers > 0 && o.hidden_size <= 0) ||

@@ -24,6 +24,11 @@ struct MLPOptions {
   std::string output_activation = "identity";
 };
 
+// MLPOptions in one call, in the original's argument order.
+MLPOptions mlp_options(std::int64_t in_features, std::int64_t out_features, std::int64_t hidden_size,
+                       std::int64_t hidden_layers, bool layer_norm = false, const std::string& hidden_activation = "elu",
+                       const std::string& output_activation = "identity", bool have_head = true);
+
 class MLP : public Sequential {
  public:
   explicit MLP(const MLPOptions& options, Generator& gen = default_generator());

@@ -1,6 +1,8 @@
 // Runs the `aime` binary the way a user does and checks what it prints.
 #include <gtest/gtest.h>
 
+#include "tests/apps/run_aime.h"
+
 #include <array>
 #include <cstdio>
 #include <filesystem>
@@ -11,19 +13,14 @@
 
 namespace {
 
+using aime::app::testing::run_aime;
 struct Result {
   int status;
   std::string output;
 };
-
 Result run(const std::string& args) {
-  const std::string command = std::string(AIME_BINARY) + " " + args + " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  std::string output;
-  std::array<char, 4096> buffer;
-  while (std::size_t n = fread(buffer.data(), 1, buffer.size(), pipe)) output.append(buffer.data(), n);
-  const int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+  auto [status, output] = run_aime(args);
+  return {status, output};
 }
 
 TEST(CheckpointInfo, ListsEveryTensorWithDtypeShapeAndTheMetadata) {

@@ -1,6 +1,8 @@
 // Runs `aime train-model` (with config files) and `aime elbo` end to end on a tiny dataset.
 #include <gtest/gtest.h>
 
+#include "tests/apps/run_aime.h"
+
 #include <array>
 #include <cstdio>
 #include <filesystem>
@@ -8,14 +10,8 @@
 
 namespace {
 
-std::pair<int, std::string> run(const std::string& args) {
-  FILE* pipe = popen((std::string(AIME_BINARY) + " " + args + " 2>&1").c_str(), "r");
-  std::string output;
-  std::array<char, 4096> buffer;
-  while (std::size_t n = fread(buffer.data(), 1, buffer.size(), pipe)) output.append(buffer.data(), n);
-  const int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
-}
+using aime::app::testing::run_aime;
+auto run(const std::string& args) { return run_aime(args); }
 
 TEST(TrainModel, TrainsResumesAndEvaluates) {
   namespace fs = std::filesystem;
