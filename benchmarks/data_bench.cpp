@@ -6,10 +6,13 @@
 //   encoder:    the first conv layer of the original's cnn_ha encoder (3 -> 32, k4, s2) over
 //               the batch's 2,500 frames, forward only: a small lower bound on what a
 //               world-model training step spends on the same batch;
+//   step:       one training step of the original's walker visual world model (RSSM,
+//               7.3M parameters: ELBO forward, backward, Adam) on such a batch, the
+//               time the loader has to hide behind (skip with --no-step);
 //   wait:       how long next() blocks with prefetch on while the caller runs that encoder
 //               layer between batches, median and max after 3 warm-up batches (0 = the
 //               loader is never the bottleneck).
-// Usage: data_bench [--batches N]
+// Usage: data_bench [--batches N] [--no-step]
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -18,6 +21,8 @@
 
 #include "autograd/aime.h"
 #include "data/sequence_sampler.h"
+#include "models/world_model.h"
+#include "nn/optim/adam.h"
 
 using namespace aime;
 using Clock = std::chrono::steady_clock;
@@ -26,8 +31,11 @@ static double seconds_since(Clock::time_point t) { return std::chrono::duration<
 
 int main(int argc, char** argv) {
   int batches = 20;
-  for (int i = 1; i + 1 < argc; i += 2)
-    if (!std::strcmp(argv[i], "--batches")) batches = std::atoi(argv[i + 1]);
+  bool step = true;
+  for (int i = 1; i < argc; ++i) {
+    if (!std::strcmp(argv[i], "--batches") && i + 1 < argc) batches = std::atoi(argv[++i]);
+    if (!std::strcmp(argv[i], "--no-step")) step = false;
+  }
   Generator gen(0);
   std::vector<data::Episode> episodes;
   for (int e = 0; e < 20; ++e) {
@@ -55,6 +63,22 @@ int main(int argc, char** argv) {
   for (int i = 0; i < 3; ++i) conv2d(frames, weight, Tensor(), 2);
   const double encoder = seconds_since(t0) / 3;
 
+  double step_seconds = 0;
+  if (step) {
+    const std::vector<models::SensorSpec> sensors = {{"image", {3, 64, 64}}, {"velocity", {24}}};
+    models::WorldModel model(models::WorldModelConfig::original("rssm", models::Setup::Visual, sensors, 6), gen);
+    nn::Adam adam(model.parameters());
+    models::SensorBatch batch;
+    for (const auto& [key, t] : probe) batch[key] = t;
+    for (int i = 0; i < 2; ++i) {  // the first warms the allocator
+      t0 = Clock::now();
+      adam.zero_grad();
+      model.elbo(batch, gen).loss.backward();
+      adam.step();
+      step_seconds = seconds_since(t0);
+    }
+  }
+
   data::SequenceSampler prefetching(dataset, 50, 1, Device::cpu(), true);
   std::vector<double> waits;
   for (int i = 0; i < batches + 3; ++i) {  // the first 3 warm the allocator's cache
@@ -69,6 +93,7 @@ int main(int argc, char** argv) {
   std::printf("| collate (no prefetch) | %.1f | %.1f |\n", collate * 1e3, 1 / collate);
   std::printf("| encoder layer 1, forward | %.1f | %.1f |\n", encoder * 1e3, 1 / encoder);
   std::printf("| wait in next() with prefetch, median (max) | %.2f (%.1f) | |\n", wait * 1e3, worst * 1e3);
+  if (step) std::printf("| world-model training step (walker visual RSSM) | %.0f | %.3f |\n", step_seconds * 1e3, 1 / step_seconds);
   std::printf("batch: image [50, 50, 3, 64, 64] float32 (%.0f MiB), %d threads\n",
               static_cast<double>(probe.at("image").numel()) * 4 / (1 << 20), num_threads());
   return 0;
