@@ -248,10 +248,14 @@ Tensor sum_event(const Tensor& x) {
 }  // namespace
 
 ElboTerms WorldModel::elbo(const SensorBatch& batch, Generator& gen) const {
-  ElboTerms out;
   const Tensor embeddings = embed(batch);
-  const Tensor& actions = require(batch, "pre_action");
-  out.filtered = ssm_->filter(embeddings, actions, State{}, gen);
+  return elbo_of(ssm_->filter(embeddings, require(batch, "pre_action"), State{}, gen), embeddings, batch, true);
+}
+
+ElboTerms WorldModel::elbo_of(const FilterOutput& filtered, const Tensor& embeddings, const SensorBatch& batch,
+                              bool training) const {
+  ElboTerms out;
+  out.filtered = filtered;
   const Tensor features = out.filtered.features();  // [T, B, F]
   const std::int64_t T = features.size(0);
   // Reconstruction.
@@ -284,8 +288,8 @@ ElboTerms WorldModel::elbo(const SensorBatch& batch, Generator& gen) const {
     const auto& q = *out.filtered.posteriors[static_cast<std::size_t>(t)];
     const auto& p = *out.filtered.priors[static_cast<std::size_t>(t)];
     const Tensor kl = distributions::kl_divergence(q, p);  // [B, Z]
-    Tensor train = config_.kl_rebalance >= 0 ? distributions::kl_balance(q, p, config_.kl_rebalance) : kl;
-    if (config_.free_nats > 0) train = distributions::free_nats(train, config_.free_nats);
+    Tensor train = training && config_.kl_rebalance >= 0 ? distributions::kl_balance(q, p, config_.kl_rebalance) : kl;
+    if (training && config_.free_nats > 0) train = distributions::free_nats(train, config_.free_nats);
     kl_true.push_back(sum(kl, -1));
     kl_train.push_back(sum(train, -1));
   }
@@ -298,7 +302,7 @@ ElboTerms WorldModel::elbo(const SensorBatch& batch, Generator& gen) const {
     weighted_kl = weighted_kl * (std_sum / static_cast<double>(output_dims));
   out.loss = rec_loss + config_.kl_scale * mean(sum(weighted_kl, 0));
   // Probes: detached features from t = 1.
-  if (T > 1) {
+  if (training && T > 1) {
     const Tensor detached = features.narrow(0, 1, T - 1).detach();
     for (const auto& s : config_.probes) {
       const Tensor target = require(batch, s.name).narrow(0, 1, T - 1);
@@ -309,6 +313,7 @@ ElboTerms WorldModel::elbo(const SensorBatch& batch, Generator& gen) const {
     // IDM: [feature_t, e_{t+1}] (detached) -> pre_action_{t+1}; -log p summed over action
     // dims, mean over time, sum over batch (as the original codes it).
     if (idm) {
+      const Tensor& actions = require(batch, "pre_action");
       const Tensor input = cat({features.narrow(0, 0, T - 1).detach(), embeddings.narrow(0, 1, T - 1).detach()}, -1);
       const Tensor log_p = sum(idm->forward(input)->log_prob(actions.narrow(0, 1, T - 1)), -1);  // [T-1, B]
       out.idm_loss = -sum(mean(log_p, 0));
