@@ -11,10 +11,7 @@ namespace {
 
 TEST(FlatParameters, PackingKeepsValuesAndMakesViews) {
   Generator gen(1);
-  MLPOptions o;
-  o.in_features = 3;
-  o.out_features = 2;
-  o.hidden_size = 5;
+  const MLPOptions o = mlp_options(3, 2, 5, 2);
   MLP mlp(o, gen);
   const Tensor x = randn({4, 3}, gen);
   const auto before = mlp(x).to_vector<float>();
@@ -35,10 +32,7 @@ TEST(FlatParameters, PackingKeepsValuesAndMakesViews) {
 
 TEST(FlatParameters, BackwardAccumulatesIntoTheFlatGradient) {
   Generator gen(2);
-  MLPOptions o;
-  o.in_features = 3;
-  o.out_features = 2;
-  o.hidden_size = 5;
+  const MLPOptions o = mlp_options(3, 2, 5, 2);
   MLP packed(o, gen);
   const FlatParameters flat = flatten_parameters(packed.parameters());
   Generator gen2(2);
@@ -56,10 +50,7 @@ TEST(FlatParameters, BackwardAccumulatesIntoTheFlatGradient) {
 
 TEST(FlatParameters, FindsThePackingUntilItIsUndone) {
   Generator gen(3);
-  MLPOptions o;
-  o.in_features = 3;
-  o.out_features = 2;
-  o.hidden_size = 5;
+  const MLPOptions o = mlp_options(3, 2, 5, 2);
   MLP mlp(o, gen);
   EXPECT_FALSE(find_flat_parameters(mlp.parameters()).defined());
   const FlatParameters flat = flatten_parameters(mlp.parameters());

@@ -10,21 +10,8 @@
 namespace aime::nn {
 namespace {
 
-MLPOptions options(std::int64_t in, std::int64_t out, std::int64_t hidden, std::int64_t layers, bool ln, bool head,
-                   const std::string& act) {
-  MLPOptions o;
-  o.in_features = in;
-  o.out_features = out;
-  o.hidden_size = hidden;
-  o.hidden_layers = layers;
-  o.layer_norm = ln;
-  o.have_head = head;
-  o.hidden_activation = act;
-  return o;
-}
-
 TEST(MLP, LayersAndNamesFollowTheOriginalsBuilder) {
-  MLP mlp(options(10, 4, 16, 2, true, true, "silu"));
+  MLP mlp(mlp_options(10, 4, 16, 2, true, "silu", "identity", true));
   // [Linear, LayerNorm, SiLU] x 2, Linear
   EXPECT_EQ(mlp.size(), 7u);
   EXPECT_EQ(mlp.state_dict().keys(),
@@ -36,14 +23,14 @@ TEST(MLP, LayersAndNamesFollowTheOriginalsBuilder) {
 TEST(MLP, ParameterCountsMatchTheOriginalsNetworks) {
   // Reference facts (cheetah RSSMO): pre_memory MLP(30 + 6 -> 512, 1 hidden, LN, SiLU, no head)
   // has 19,968 parameters; prior_net MLP(512 -> 512 [LN, SiLU] -> 60) has 294,460.
-  EXPECT_EQ(MLP(options(36, 0, 512, 1, true, false, "silu")).num_parameters(), 19968);
-  EXPECT_EQ(MLP(options(512, 60, 512, 1, true, true, "silu")).num_parameters(), 294460);
-  EXPECT_EQ(MLP(options(36, 0, 512, 1, true, false, "silu")).output_size, 512);
+  EXPECT_EQ(MLP(mlp_options(36, 0, 512, 1, true, "silu", "identity", false)).num_parameters(), 19968);
+  EXPECT_EQ(MLP(mlp_options(512, 60, 512, 1, true, "silu", "identity", true)).num_parameters(), 294460);
+  EXPECT_EQ(MLP(mlp_options(36, 0, 512, 1, true, "silu", "identity", false)).output_size, 512);
 }
 
 TEST(MLP, FlattensLeadingDimsAndRestoresThem) {
   Generator gen(1);
-  MLP mlp(options(3, 2, 8, 2, false, true, "elu"), gen);
+  MLP mlp(mlp_options(3, 2, 8, 2, false, "elu", "identity", true), gen);
   const Tensor x = randn({4, 5, 3}, gen);
   const Tensor y = mlp(x);
   EXPECT_EQ(y.shape(), (Shape{4, 5, 2}));
@@ -52,7 +39,7 @@ TEST(MLP, FlattensLeadingDimsAndRestoresThem) {
 
 TEST(MLP, ForwardIsTheCompositionOfItsLayers) {
   Generator gen(2);
-  MLP mlp(options(3, 2, 4, 1, false, true, "tanh"), gen);
+  MLP mlp(mlp_options(3, 2, 4, 1, false, "tanh", "identity", true), gen);
   const Tensor x = randn({2, 3}, gen);
   auto* l0 = dynamic_cast<Linear*>(mlp[0].get());
   auto* l2 = dynamic_cast<Linear*>(mlp[2].get());
@@ -63,7 +50,7 @@ TEST(MLP, ForwardIsTheCompositionOfItsLayers) {
 
 TEST(MLP, GradientsMatchFiniteDifferencesInFloat64) {
   Generator gen(3);
-  MLP mlp(options(3, 2, 4, 2, true, true, "elu"), gen);
+  MLP mlp(mlp_options(3, 2, 4, 2, true, "elu", "identity", true), gen);
   mlp.to(kFloat64);
   const Tensor x = randn({3, 3}, gen, kFloat64);
   EXPECT_EQ(testing::check_parameter_gradients(mlp, [&] { return mlp(x); }), "");
@@ -72,10 +59,10 @@ TEST(MLP, GradientsMatchFiniteDifferencesInFloat64) {
 }
 
 TEST(MLP, BadOptionsAndInputsFailClearly) {
-  EXPECT_THROW(MLP(options(0, 2, 4, 1, false, true, "elu")), ValueError);
-  EXPECT_THROW(MLP(options(3, 2, 4, 0, false, false, "elu")), ValueError);  // nothing left
-  EXPECT_THROW(MLP(options(3, 2, 4, 1, false, true, "gelu")), ValueError);
-  MLP mlp(options(3, 2, 4, 1, false, true, "elu"));
+  EXPECT_THROW(MLP(mlp_options(0, 2, 4, 1, false, "elu", "identity", true)), ValueError);
+  EXPECT_THROW(MLP(mlp_options(3, 2, 4, 0, false, "elu", "identity", false)), ValueError);  // nothing left
+  EXPECT_THROW(MLP(mlp_options(3, 2, 4, 1, false, "gelu", "identity", true)), ValueError);
+  MLP mlp(mlp_options(3, 2, 4, 1, false, "elu", "identity", true));
   EXPECT_THROW(mlp(zeros({2, 4})), ShapeError);
 }
 
