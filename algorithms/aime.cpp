@@ -1,20 +1,40 @@
 #include "algorithms/aime.h"
 
+#include <chrono>
+#include <filesystem>
+
+#include "algorithms/model_training.h"
+#include "algorithms/policy_actor.h"
+#include "algorithms/policy_checkpoint.h"
 #include "autograd/aime.h"
+#include "data/sequence_sampler.h"
+#include "distributions/kl.h"
+#include "nn/optim/adam.h"
+#include "nn/optim/clip_grad.h"
 
 namespace aime::algorithms {
 
 AimeTerms aime_objective(const models::WorldModel& model, models::TanhGaussianPolicy& policy,
                          const models::SensorBatch& demos, Generator& gen, const AimeOptions& options) {
+  if (options.use_idm && !model.idm) throw ValueError("aime_objective: use_idm needs a world model with an IDM head");
   const Tensor embeddings = model.embed(demos);  // [T, B, E]
   const std::int64_t T = embeddings.size(0), B = embeddings.size(1);
   const models::StateSpaceModel& ssm = model.ssm();
   models::FilterOutput filtered;
   models::State state = ssm.initial_state(B);
-  std::vector<Tensor> actions;
+  std::vector<Tensor> actions, idm_kls;
   for (std::int64_t t = 0; t < T; ++t) {
-    const Tensor action = policy.forward(state.feature())->rsample(gen);
-    models::StepOutput step = ssm.posterior_step(embeddings.select(0, t), action, state, gen);
+    const Tensor e = embeddings.select(0, t);
+    const auto pi = policy.forward(state.feature());
+    Tensor action;
+    if (options.use_idm) {
+      const auto q = model.idm->forward(cat({state.feature(), e}, -1));
+      action = q->rsample(gen);
+      idm_kls.push_back(mean(sum(distributions::kl_divergence(*q, *pi), {-1})));
+    } else {
+      action = pi->rsample(gen);
+    }
+    models::StepOutput step = ssm.posterior_step(e, action, state, gen);
     state = step.state;
     filtered.states.push_back(step.state);
     filtered.priors.push_back(step.prior);
@@ -25,9 +45,72 @@ AimeTerms aime_objective(const models::WorldModel& model, models::TanhGaussianPo
   out.actions = stack(actions, 0);
   out.elbo = model.elbo_of(filtered, embeddings, demos, false);
   out.loss = options.kl_only ? model.config().kl_scale * out.elbo.kl : out.elbo.loss;
+  if (options.use_idm) {
+    out.idm_kl = sum(stack(idm_kls, 0));
+    out.loss = out.loss + model.config().kl_scale * out.idm_kl;
+  }
   auto it = demos.find("pre_action");
   if (it != demos.end()) out.action_mse = mean(square(out.actions.detach() - it->second));
   return out;
+}
+
+ImitationResult train_aime(models::WorldModel& model, models::TanhGaussianPolicy& policy,
+                           const data::SequenceDataset& demos, const AimeTrainingOptions& o,
+                           const ImitationCallbacks& callbacks) {
+  if (o.epochs < 1 || o.batches_per_epoch < 1 || o.batch_size < 1 || o.test_period < 1)
+    throw ValueError("train_aime: epochs, batches_per_epoch, batch_size and test_period must be >= 1");
+  if (o.out_dir.empty()) throw ValueError("train_aime: out_dir is required");
+  if (demos.num_windows() == 0)
+    throw ValueError("train_aime: the demonstrations have no window of " + std::to_string(demos.horizon()) + " steps");
+  std::filesystem::create_directories(o.out_dir);
+  model.freeze();
+  const std::vector<Tensor> params = policy.parameters();
+  nn::AdamOptions adam_options;
+  adam_options.lr = o.lr;
+  nn::Adam adam(params, adam_options);
+  Generator noise(o.seed ^ 0x5DEECE66Dull);
+  data::SequenceSampler sampler(demos, o.batch_size, o.seed);
+  MetricsLog metrics((std::filesystem::path(o.out_dir) / "metrics.csv").string());
+  PeriodicEvaluation evaluation(o.out_dir, o.evaluation, callbacks);
+  PolicyActor actor(model, policy, "aime");
+  nn::Metadata metadata = o.metadata;
+  metadata["train.seed"] = std::to_string(o.seed);
+  auto save = [&](std::int64_t step) {
+    metadata["train.step"] = std::to_string(step);
+    save_aime_policy(o.out_dir, model, policy, metadata);
+  };
+
+  const std::int64_t total = o.epochs * o.batches_per_epoch;
+  evaluation.run(actor, 0);  // the initial (random) policy
+  ImitationResult result;
+  for (std::int64_t step = 0; step < total; ++step) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const models::SensorBatch batch = to_sensor_batch(sampler.next());
+    adam.zero_grad();
+    const AimeTerms terms = aime_objective(model, policy, batch, noise, o.objective);
+    terms.loss.backward();
+    const double grad_norm = nn::clip_grad_norm_(params, o.grad_clip).item();
+    adam.step();
+    std::map<std::string, double> row{{"loss", terms.loss.item()},
+                                      {"elbo", terms.elbo.elbo.item()},
+                                      {"kl", terms.elbo.kl.item()},
+                                      {"grad_norm", grad_norm},
+                                      {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()}};
+    for (const auto& [k, v] : terms.elbo.reconstruction) row["rec/" + k] = v.item();
+    if (terms.action_mse.defined()) row["action_mse"] = terms.action_mse.item();
+    if (terms.idm_kl.defined()) row["idm_kl"] = terms.idm_kl.item();
+    metrics.write(step + 1, row);
+    const bool epoch_end = (step + 1) % o.batches_per_epoch == 0;
+    if (step + 1 < total && epoch_end && ((step + 1) / o.batches_per_epoch) % o.test_period == 0) {
+      evaluation.run(actor, step + 1);
+      save(step + 1);
+    }
+    if (callbacks.progress) callbacks.progress("aime", step + 1, total);
+  }
+  result.steps = total;
+  save(total);
+  result.final_evaluation = evaluation.run(actor, total, o.final_test_episodes);
+  return result;
 }
 
 }  // namespace aime::algorithms

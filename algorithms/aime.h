@@ -8,7 +8,18 @@
 // The gradient flows through the frozen decoder, posterior and GRU into the actions and so
 // into the policy. kl_only keeps only the KL term. The first action comes from the zero
 // state, and a_t is the `pre_action` of o_t (the action that led to it).
+// use_idm (the original's "Appendix C" variant): the actions come from the model's frozen
+// inverse-dynamics head q(a_t | feature(s_{t-1}), e_t) instead, and the policy is fitted to
+// it by adding kl_scale * sum_t mean_b sum_a KL(q_idm || pi) to the loss.
+//
+// train_aime is the original's train_aime.py around it: the model frozen, Adam (3e-4) on
+// the policy only, its gradient clipped at norm 100, batches of 50 demonstration windows
+// of 50 steps, epochs x batches_per_epoch steps, a test in the environment every
+// test_period epochs (10 episodes) and at the end (100), the policy saved with its model.
 #pragma once
+#include <string>
+#include "algorithms/imitation.h"
+#include "data/sequence_dataset.h"
 #include "models/tanh_gaussian_policy.h"
 #include "models/world_model.h"
 
@@ -16,6 +27,7 @@ namespace aime::algorithms {
 
 struct AimeOptions {
   bool kl_only = false;
+  bool use_idm = false;  // needs the model's IDM head
 };
 
 struct AimeTerms {
@@ -23,9 +35,30 @@ struct AimeTerms {
   Tensor loss;             // what the policy minimises
   Tensor actions;          // [T, B, A] the policy's (reparameterised) actions
   Tensor action_mse;       // against the demonstrations' pre_action when present (a metric only)
+  Tensor idm_kl;           // with use_idm: sum_t mean_b KL(q_idm || pi)
 };
 
 AimeTerms aime_objective(const models::WorldModel& model, models::TanhGaussianPolicy& policy,
                          const models::SensorBatch& demonstrations, Generator& gen, const AimeOptions& options = {});
+
+struct AimeTrainingOptions {
+  AimeOptions objective;
+  std::int64_t epochs = 500;
+  std::int64_t batches_per_epoch = 100;
+  std::int64_t batch_size = 50;
+  double lr = 3e-4;
+  double grad_clip = 100.0;  // on the policy's parameters
+  std::uint64_t seed = 42;   // the batches and the model's noise (the policy is built by the caller)
+  EvaluationOptions evaluation;         // env empty: no tests
+  std::int64_t test_period = 10;        // epochs between tests
+  std::int64_t final_test_episodes = 100;
+  std::string out_dir;                  // required: metrics.csv, eval.csv, policy.safetensors
+  nn::Metadata metadata;                // added to the saved policy's metadata
+};
+
+// Freezes `model`, trains `policy` on the demonstrations (windows of the dataset's horizon).
+ImitationResult train_aime(models::WorldModel& model, models::TanhGaussianPolicy& policy,
+                           const data::SequenceDataset& demonstrations, const AimeTrainingOptions& options,
+                           const ImitationCallbacks& callbacks = {});
 
 }  // namespace aime::algorithms

@@ -1,59 +1,44 @@
 #include "algorithms/model_training.h"
 
 #include <chrono>
-#include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "algorithms/checkpoint.h"
+#include "algorithms/metrics_log.h"
 #include "autograd/aime.h"
 #include "data/sequence_sampler.h"
 #include "nn/flat_parameters.h"
 #include "nn/optim/adam.h"
 #include "nn/optim/clip_grad.h"
-#include "nn/serialize/atomic_file.h"
 #include "nn/serialize/safetensors.h"
 
 namespace aime::algorithms {
 
 namespace fs = std::filesystem;
 
+std::vector<models::SensorSpec> dataset_sensors(const data::SequenceDataset& ds, std::int64_t* action_size) {
+  std::vector<models::SensorSpec> out;
+  *action_size = 0;
+  for (const auto& key : ds.keys()) {
+    const Tensor& t = ds.episode(0).at(key).data;
+    const Shape step(t.shape().begin() + 1, t.shape().end());
+    if (key == "pre_action") {
+      *action_size = numel_of(step);
+      continue;
+    }
+    if (key == "reward" || key == "is_first" || key == "is_last" || key == "is_terminal") continue;
+    if (step.size() == 3) out.push_back({key, {step[2], step[0], step[1]}});
+    else out.push_back({key, {numel_of(step)}});
+  }
+  if (*action_size == 0) throw ValueError(ds.episode_name(0) + ": no pre_action key (the actions)");
+  return out;
+}
+
 models::SensorBatch to_sensor_batch(const data::Batch& batch) {
   models::SensorBatch out;
   for (const auto& [key, t] : batch) out[key] = t;
   return out;
 }
-
-namespace {
-
-std::string format(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.9g", v);
-  return buf;
-}
-
-// Metrics rows of steps <= last_step are kept; later ones (written after the last
-// checkpoint of a killed run) are dropped so the resumed run rewrites them.
-void truncate_metrics(const std::string& path, std::int64_t last_step, bool csv) {
-  std::ifstream in(path);
-  if (!in) return;
-  std::string kept, line;
-  bool header = csv;
-  while (std::getline(in, line)) {
-    if (header) {
-      kept += line + "\n";
-      header = false;
-      continue;
-    }
-    const std::size_t digits = csv ? 0 : line.find(':') + 1;
-    const long long step = std::atoll(line.c_str() + digits);
-    if (step <= last_step) kept += line + "\n";
-  }
-  nn::write_file_atomically(path, [&](std::ostream& out) { out << kept; });
-}
-
-}  // namespace
 
 StepMetrics train_world_model(models::WorldModel& model, const data::SequenceDataset& dataset,
                               const ModelTrainingOptions& o,
@@ -63,9 +48,9 @@ StepMetrics train_world_model(models::WorldModel& model, const data::SequenceDat
   if (o.out_dir.empty()) throw ValueError("train_world_model: out_dir is required");
   if (o.metrics_format != "csv" && o.metrics_format != "jsonl")
     throw ValueError("train_world_model: metrics_format must be csv or jsonl, got '" + o.metrics_format + "'");
-  const bool csv = o.metrics_format == "csv";
   fs::create_directories(o.out_dir);
-  const std::string metrics_path = (fs::path(o.out_dir) / (csv ? "metrics.csv" : "metrics.jsonl")).string();
+  const std::string metrics_path =
+      (fs::path(o.out_dir) / (o.metrics_format == "csv" ? "metrics.csv" : "metrics.jsonl")).string();
   const std::int64_t total = o.epochs * o.batches_per_epoch;
 
   nn::flatten_parameters(model.parameters());  // one buffer: Adam and the norm are one pass each
@@ -84,13 +69,8 @@ StepMetrics train_world_model(models::WorldModel& model, const data::SequenceDat
     if (std::stoull(file.metadata.at("train.seed")) != o.seed)
       throw ValueError(o.out_dir + ": the checkpoint was trained with seed " + file.metadata.at("train.seed") +
                        ", resuming needs the same --seed");
-    truncate_metrics(metrics_path, start, csv);
-  } else if (fs::exists(metrics_path)) {
-    fs::remove(metrics_path);
   }
-  std::ofstream metrics(metrics_path, std::ios::app);
-  if (!metrics) throw Error(metrics_path + ": cannot open for writing");
-  bool need_header = csv && start == 0;
+  MetricsLog metrics(metrics_path, o.metrics_format, start);
 
   data::SequenceSampler sampler(dataset, o.batch_size, o.seed, Device::cpu(), true, start);
   auto save = [&](std::int64_t step) {
@@ -122,22 +102,7 @@ StepMetrics train_world_model(models::WorldModel& model, const data::SequenceDat
     if (terms.idm_loss.defined()) m.values["idm"] = terms.idm_loss.item();
     m.values["grad_norm"] = grad_norm;
     m.values["samples_per_s"] = static_cast<double>(o.batch_size) / seconds;
-    if (need_header) {
-      metrics << "step";
-      for (const auto& [k, v] : m.values) metrics << "," << k;
-      metrics << "\n";
-      need_header = false;
-    }
-    if (csv) {
-      metrics << m.step;
-      for (const auto& [k, v] : m.values) metrics << "," << format(v);
-    } else {
-      metrics << "{\"step\":" << m.step;
-      for (const auto& [k, v] : m.values) metrics << ",\"" << k << "\":" << format(v);
-      metrics << "}";
-    }
-    metrics << "\n";
-    metrics.flush();
+    metrics.write(m.step, m.values);
     if ((step + 1) % o.checkpoint_every == 0 || step + 1 == total) save(step + 1);
     if (on_step) on_step(m, total);
     last = m;

@@ -34,6 +34,11 @@ struct StepMetrics {
   std::map<std::string, double> values;  // loss, elbo, kl, rec/<sensor>, mse/<sensor>, probe/<sensor>, idm, grad_norm, samples_per_s
 };
 
+// The sensors of a dataset's episodes as the model sees them (images [3, H, W], vectors
+// [D]; pre_action, reward and the is_* flags are not sensors) and the action size (the
+// size of pre_action: ValueError naming the first episode if it has none).
+std::vector<models::SensorSpec> dataset_sensors(const data::SequenceDataset& dataset, std::int64_t* action_size);
+
 // A time-major data batch as the world model reads it.
 models::SensorBatch to_sensor_batch(const data::Batch& batch);
 

@@ -30,5 +30,6 @@ std::vector<Command> dataset_commands();
 std::vector<Command> collect_commands();
 std::vector<Command> model_commands();
 std::vector<Command> plot_commands();
+std::vector<Command> imitation_commands();
 
 }  // namespace aime::app

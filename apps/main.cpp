@@ -14,6 +14,7 @@ std::vector<Command> all_commands() {
   for (auto& c : dataset_commands()) all.push_back(std::move(c));
   for (auto& c : collect_commands()) all.push_back(std::move(c));
   for (auto& c : model_commands()) all.push_back(std::move(c));
+  for (auto& c : imitation_commands()) all.push_back(std::move(c));
   for (auto& c : plot_commands()) all.push_back(std::move(c));
   return all;
 }

@@ -22,44 +22,6 @@ namespace {
 
 namespace po = boost::program_options;
 
-// The dataset's sensors as the model sees them: images [3, 64, 64], vectors [D].
-std::vector<models::SensorSpec> sensors_of(const data::SequenceDataset& ds, std::int64_t* action_size) {
-  std::vector<models::SensorSpec> out;
-  *action_size = 0;
-  for (const auto& key : ds.keys()) {
-    const Tensor& t = ds.episode(0).at(key).data;
-    const Shape step(t.shape().begin() + 1, t.shape().end());
-    if (key == "pre_action") {
-      *action_size = numel_of(step);
-      continue;
-    }
-    if (key == "reward" || key == "is_first" || key == "is_last" || key == "is_terminal") continue;
-    if (step.size() == 3) out.push_back({key, {step[2], step[0], step[1]}});
-    else out.push_back({key, {numel_of(step)}});
-  }
-  if (*action_size == 0) throw ValueError(ds.episode_name(0) + ": no pre_action key (the actions)");
-  return out;
-}
-
-// Reads --config files (INI, Boost's format) under the command line's values. Boost keeps
-// the first value it stores, so the files are read last to first: a later --config
-// overrides an earlier one, and a flag overrides them all.
-void read_configs(po::variables_map& vm, const po::options_description& options) {
-  if (!vm.count("config")) return;
-  const auto paths = vm["config"].as<std::vector<std::string>>();
-  for (auto it = paths.rbegin(); it != paths.rend(); ++it) {
-    const std::string& path = *it;
-    std::ifstream in(path);
-    if (!in) throw Error(path + ": cannot open the config file");
-    try {
-      po::store(po::parse_config_file(in, options), vm);
-    } catch (const po::error& e) {
-      throw UsageError(path + ": " + e.what());
-    }
-  }
-  po::notify(vm);
-}
-
 std::pair<std::int64_t, std::int64_t> parse_state_size(const std::string& text) {
   const auto comma = text.find(',');
   try {
@@ -80,6 +42,7 @@ int train_model(const std::vector<std::string>& args) {
       ("setup", po::value<std::string>()->default_value("visual"), "visual, lpomdp or mdp")
       ("state-size", po::value<std::string>(), "deterministic,stochastic sizes (default: the model's)")
       ("hidden-size", po::value<std::int64_t>(), "MLP width (default: the model's)")
+      ("cnn-width", po::value<std::int64_t>()->default_value(32), "base channels of the image encoder and decoder")
       ("nll-reweight", po::value<std::string>(), "none or dim_wise (default: the model's)")
       ("free-nats", po::value<double>(), "free nats (default: the model's)")
       ("kl-rebalance", po::value<double>(), "KL balancing alpha, < 0 for none (default: the model's)")
@@ -107,7 +70,7 @@ int train_model(const std::vector<std::string>& args) {
   data::SequenceDataset dataset(vm["dataset"].as<std::string>(), dso);
   if (vm["keep"].as<std::int64_t>() > 0) dataset.keep(vm["keep"].as<std::int64_t>());
   std::int64_t action_size = 0;
-  const auto sensors = sensors_of(dataset, &action_size);
+  const auto sensors = algorithms::dataset_sensors(dataset, &action_size);
   auto config = models::WorldModelConfig::original(vm["world-model"].as<std::string>(),
                                                    models::parse_setup(vm["setup"].as<std::string>()), sensors, action_size);
   if (vm.count("state-size")) {
@@ -119,6 +82,8 @@ int train_model(const std::vector<std::string>& args) {
     const auto w = vm["hidden-size"].as<std::int64_t>();
     config.rssm.hidden_size = config.rssmo.hidden_size = config.head_hidden_size = w;
   }
+  config.cnn_width = vm["cnn-width"].as<std::int64_t>();
+  if (config.cnn_width < 1) throw UsageError("--cnn-width must be >= 1");
   if (vm.count("nll-reweight")) config.nll_reweight = distributions::parse_nll_reweight(vm["nll-reweight"].as<std::string>());
   if (vm.count("free-nats")) config.free_nats = vm["free-nats"].as<double>();
   if (vm.count("kl-rebalance")) config.kl_rebalance = vm["kl-rebalance"].as<double>();

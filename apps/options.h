@@ -2,10 +2,12 @@
 // UsageError with Boost's message.
 #pragma once
 #include <boost/program_options.hpp>
+#include <fstream>
 #include <string>
 #include <vector>
 
 #include "apps/command.h"
+#include "autograd/error.h"
 
 namespace aime::app {
 
@@ -21,6 +23,27 @@ inline boost::program_options::variables_map parse_options(
     throw UsageError(e.what());
   }
   return vm;
+}
+
+// Reads --config files (INI, Boost's format) under the command line's values. Boost keeps
+// the first value it stores, so the files are read last to first: a later --config
+// overrides an earlier one, and a flag overrides them all.
+inline void read_configs(boost::program_options::variables_map& vm,
+                         const boost::program_options::options_description& options) {
+  namespace po = boost::program_options;
+  if (!vm.count("config")) return;
+  const auto paths = vm["config"].as<std::vector<std::string>>();
+  for (auto it = paths.rbegin(); it != paths.rend(); ++it) {
+    const std::string& path = *it;
+    std::ifstream in(path);
+    if (!in) throw Error(path + ": cannot open the config file");
+    try {
+      po::store(po::parse_config_file(in, options), vm);
+    } catch (const po::error& e) {
+      throw UsageError(path + ": " + e.what());
+    }
+  }
+  po::notify(vm);
 }
 
 }  // namespace aime::app

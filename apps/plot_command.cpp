@@ -11,33 +11,11 @@
 #include "apps/command.h"
 #include "apps/options.h"
 #include "autograd/aime.h"
-#include "data/png.h"
-#include "envs/canvas.h"
-
-#if defined(__GNUC__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wsign-compare"
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
-#endif
-#include <stb_easy_font.h>
-#if defined(__GNUC__)
-#pragma GCC diagnostic pop
-#endif
+#include "apps/line_plot.h"
 
 namespace aime::app {
 
 namespace {
-
-void text(envs::Canvas& c, double x, double y, const std::string& s, envs::Color color) {
-  static char buffer[60000];
-  const int quads = stb_easy_font_print(0, 0, const_cast<char*>(s.c_str()), nullptr, buffer, sizeof buffer);
-  const float* v = reinterpret_cast<const float*>(buffer);  // 4 vertices of (x, y, z, rgba) per quad
-  for (int q = 0; q < quads; ++q) {
-    const float* quad = v + q * 16;
-    c.rect(x + quad[0], y + quad[1], x + quad[8], y + quad[9], color);
-  }
-}
 
 std::string fmt(double v) {
   char buf[32];
@@ -100,36 +78,16 @@ int plot(const std::vector<std::string>& args) {
     }
     s = smooth;
   }
-  const int W = 480, H = 300, left = 60, right = 15, top = 25, bottom = 30;
-  envs::Canvas c(W, H);
-  c.fill_gradient({1, 1, 1}, {1, 1, 1});
-  const envs::Color ink{0.2, 0.2, 0.2};
-  const envs::Color palette[] = {{0.12, 0.47, 0.71}, {0.84, 0.15, 0.16}, {0.17, 0.63, 0.17}, {0.58, 0.40, 0.74}};
   double lo = INFINITY, hi = -INFINITY;
-  for (const auto& s : series)
-    for (double v : s) {
+  std::vector<PlotSeries> plotted;
+  for (std::size_t k = 0; k < series.size(); ++k) {
+    plotted.push_back({columns[k], steps, series[k], {}});
+    for (double v : series[k]) {
       lo = std::min(lo, v);
       hi = std::max(hi, v);
     }
-  if (hi <= lo) hi = lo + 1;
-  const double x0 = steps.front(), x1 = steps.back();
-  auto px = [&](double x) { return left + (x - x0) / (x1 - x0) * (W - left - right); };
-  auto py = [&](double y) { return top + (hi - y) / (hi - lo) * (H - top - bottom); };
-  c.capsule(left, top, left, H - bottom, 0.5, ink);
-  c.capsule(left, H - bottom, W - right, H - bottom, 0.5, ink);
-  text(c, 4, top - 4, fmt(hi), ink);
-  text(c, 4, H - bottom - 4, fmt(lo), ink);
-  text(c, left, H - bottom + 8, "step " + fmt(x0), ink);
-  text(c, W - right - 70, H - bottom + 8, "step " + fmt(x1), ink);
-  for (std::size_t k = 0; k < series.size(); ++k) {
-    const envs::Color color = palette[k % 4];
-    for (std::size_t i = 1; i < steps.size(); ++i)
-      c.capsule(px(steps[i - 1]), py(series[k][i - 1]), px(steps[i]), py(series[k][i]), 0.8, color);
-    text(c, left + 10 + 120 * static_cast<double>(k), 6, columns[k], color);
   }
-  Tensor rgb = Tensor::empty({H, W, 3}, kUInt8);
-  c.to_rgb(rgb.data<std::uint8_t>());
-  data::write_png(vm["out"].as<std::string>(), rgb);
+  write_line_plot(vm["out"].as<std::string>(), plotted, "step");
   std::cout << "wrote " << vm["out"].as<std::string>() << ": " << steps.size() << " rows, range [" << fmt(lo) << ", "
             << fmt(hi) << "]\n";
   return 0;

@@ -76,8 +76,10 @@ std::string number(double v) {
   return os.str();
 }
 
+}  // namespace
+
 // "image:3x64x64,velocity:1"
-std::string sensors_text(const std::vector<SensorSpec>& sensors) {
+std::string sensors_to_text(const std::vector<SensorSpec>& sensors) {
   std::string out;
   for (const auto& s : sensors) {
     out += (out.empty() ? "" : ",") + s.name + ":";
@@ -86,32 +88,30 @@ std::string sensors_text(const std::vector<SensorSpec>& sensors) {
   return out;
 }
 
-std::vector<SensorSpec> parse_sensors(const std::string& text, const std::string& key) {
+std::vector<SensorSpec> sensors_from_text(const std::string& text, const std::string& key) {
   std::vector<SensorSpec> out;
   std::stringstream ss(text);
   std::string item;
   while (std::getline(ss, item, ',')) {
     const auto colon = item.find(':');
-    if (colon == std::string::npos || colon == 0) throw ValueError("world model config: bad sensor '" + item + "' in " + key);
+    if (colon == std::string::npos || colon == 0) throw ValueError(key + ": bad sensor '" + item + "'");
     SensorSpec spec{item.substr(0, colon), {}};
     std::stringstream dims(item.substr(colon + 1));
     std::string d;
     while (std::getline(dims, d, 'x')) {
       if (d.empty() || d.find_first_not_of("0123456789") != std::string::npos)
-        throw ValueError("world model config: bad shape in sensor '" + item + "' of " + key);
+        throw ValueError(key + ": bad shape in sensor '" + item + "'");
       spec.shape.push_back(std::stoll(d));
     }
     out.push_back(spec);
   }
   return out;
 }
-}  // namespace
-
 nn::Metadata WorldModelConfig::to_metadata() const {
   return {{"world_model.model", model},
-          {"world_model.inputs", sensors_text(inputs)},
-          {"world_model.outputs", sensors_text(outputs)},
-          {"world_model.probes", sensors_text(probes)},
+          {"world_model.inputs", sensors_to_text(inputs)},
+          {"world_model.outputs", sensors_to_text(outputs)},
+          {"world_model.probes", sensors_to_text(probes)},
           {"world_model.action_size", std::to_string(action_size)},
           {"world_model.deterministic_size", std::to_string(model == "rssm" ? rssm.deterministic_size : rssmo.deterministic_size)},
           {"world_model.stochastic_size", std::to_string(model == "rssm" ? rssm.stochastic_size : rssmo.stochastic_size)},
@@ -127,7 +127,8 @@ nn::Metadata WorldModelConfig::to_metadata() const {
           {"world_model.head_hidden_layers", std::to_string(head_hidden_layers)},
           {"world_model.head_layer_norm", head_layer_norm ? "1" : "0"},
           {"world_model.head_activation", head_activation},
-          {"world_model.stochastic_vector_decoder", stochastic_vector_decoder ? "1" : "0"}};
+          {"world_model.stochastic_vector_decoder", stochastic_vector_decoder ? "1" : "0"},
+          {"world_model.cnn_width", std::to_string(cnn_width)}};
 }
 
 WorldModelConfig WorldModelConfig::from_metadata(const nn::Metadata& m) {
@@ -152,9 +153,9 @@ WorldModelConfig WorldModelConfig::from_metadata(const nn::Metadata& m) {
   WorldModelConfig c;
   c.model = get("model");
   if (c.model != "rssm" && c.model != "rssmo") throw ValueError("world model config: model must be rssm or rssmo, got '" + c.model + "'");
-  c.inputs = parse_sensors(get("inputs"), "inputs");
-  c.outputs = parse_sensors(get("outputs"), "outputs");
-  c.probes = parse_sensors(get("probes"), "probes");
+  c.inputs = sensors_from_text(get("inputs"), "world_model.inputs");
+  c.outputs = sensors_from_text(get("outputs"), "world_model.outputs");
+  c.probes = sensors_from_text(get("probes"), "world_model.probes");
   c.action_size = integer("action_size");
   c.rssm.deterministic_size = c.rssmo.deterministic_size = integer("deterministic_size");
   c.rssm.stochastic_size = c.rssmo.stochastic_size = integer("stochastic_size");
@@ -171,12 +172,15 @@ WorldModelConfig WorldModelConfig::from_metadata(const nn::Metadata& m) {
   c.head_layer_norm = get("head_layer_norm") == "1";
   c.head_activation = get("head_activation");
   c.stochastic_vector_decoder = get("stochastic_vector_decoder") == "1";
+  // Absent in checkpoints written before the key existed: the original's width.
+  if (m.count("world_model.cnn_width")) c.cnn_width = integer("cnn_width");
+  if (c.cnn_width < 1) throw ValueError("world model config: world_model.cnn_width must be >= 1");
   return c;
 }
 
 std::shared_ptr<Decoder> WorldModel::make_decoder(const SensorSpec& s, bool probe, Generator& gen) {
   const std::int64_t f = ssm_->feature_size();
-  if (s.is_image()) return std::make_shared<CNNDecoderHa>(f, s.shape[0], 32, gen);
+  if (s.is_image()) return std::make_shared<CNNDecoderHa>(f, s.shape[0], config_.cnn_width, gen);
   if (!probe && config_.stochastic_vector_decoder)
     return std::make_shared<MLPStochasticDecoder>(f, s.size(), config_.head_hidden_size, config_.head_hidden_layers,
                                                   config_.rssm.min_std, config_.head_layer_norm, config_.head_activation, gen);
@@ -192,7 +196,7 @@ WorldModel::WorldModel(const WorldModelConfig& c, Generator& gen) : Module("Worl
   std::int64_t vector_size = 0;
   for (const auto& s : c.inputs) {
     if (s.is_image()) {
-      auto cnn = std::make_shared<CNNEncoderHa>(s.shape[0], 32, gen);
+      auto cnn = std::make_shared<CNNEncoderHa>(s.shape[0], c.cnn_width, gen);
       encoder->add(s.name, cnn, cnn->output_size());
     } else if (c.model == "rssm") {
       encoder->add(s.name, std::make_shared<IdentityEncoder>(s.size()), s.size());

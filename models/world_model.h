@@ -34,6 +34,11 @@ struct SensorSpec {
   std::int64_t size() const { return numel_of(shape); }
 };
 
+// Sensor lists as text, "image:3x64x64,velocity:1" (checkpoint metadata); `key` names the
+// field in errors.
+std::string sensors_to_text(const std::vector<SensorSpec>& sensors);
+std::vector<SensorSpec> sensors_from_text(const std::string& text, const std::string& key);
+
 // The original's environment setups (reference facts, section 6): which sensors go in,
 // which are reconstructed, which are only probed.
 enum class Setup { Visual, LPOMDP, MDP };
@@ -57,6 +62,9 @@ struct WorldModelConfig {
   bool head_layer_norm = false;
   std::string head_activation = "elu";
   bool stochastic_vector_decoder = true;  // smlp (RSSM) or dmlp (RSSMO)
+  // Base width of the cnn_ha encoder and decoder (channels 1x, 2x, 4x, 8x): the original's
+  // 32; smaller for laptop-sized runs (the README's demo uses 8).
+  std::int64_t cnn_width = 32;
 
   // The original's effective defaults (mind the config-merge trap, facts section 3): RSSM
   // inherits dim_wise / no free nats / no balancing / smlp 128x2 decoders from the main

@@ -1,0 +1,27 @@
+#include "algorithms/imitation.h"
+
+#include <filesystem>
+
+namespace aime::algorithms {
+
+PeriodicEvaluation::PeriodicEvaluation(const std::string& out_dir, const EvaluationOptions& options,
+                                       const ImitationCallbacks& callbacks)
+    : options_(options), callbacks_(callbacks) {
+  if (enabled()) log_ = std::make_unique<MetricsLog>((std::filesystem::path(out_dir) / "eval.csv").string());
+}
+
+std::optional<EvaluationResult> PeriodicEvaluation::run(envs::Policy& policy, std::int64_t step, std::int64_t episodes) {
+  if (!enabled()) return std::nullopt;
+  EvaluationOptions o = options_;
+  if (episodes > 0) o.episodes = episodes;
+  EvaluationResult r = evaluate_policy(policy, o);
+  log_->write(step, {{"return", r.mean},
+                     {"return_std", r.stddev},
+                     {"normalised", r.normalised_mean},
+                     {"normalised_std", r.normalised_stddev},
+                     {"episodes", static_cast<double>(o.episodes)}});
+  if (callbacks_.evaluated) callbacks_.evaluated(step, r);
+  return r;
+}
+
+}  // namespace aime::algorithms

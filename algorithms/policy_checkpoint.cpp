@@ -1,0 +1,91 @@
+#include "algorithms/policy_checkpoint.h"
+
+#include <filesystem>
+
+#include "algorithms/policy_actor.h"
+#include "nn/serialize/safetensors.h"
+
+namespace aime::algorithms {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+void add_prefixed(nn::StateDict& out, const nn::StateDict& in, const std::string& prefix) {
+  for (const auto& [name, t] : in) out.set(prefix + name, t);
+}
+
+nn::StateDict with_prefix(const nn::StateDict& in, const std::string& prefix) {
+  nn::StateDict out;
+  for (const auto& [name, t] : in)
+    if (name.rfind(prefix, 0) == 0) out.set(name.substr(prefix.size()), t);
+  return out;
+}
+
+std::string policy_path(const std::string& dir) { return (fs::path(dir) / "policy.safetensors").string(); }
+
+const std::string& require(const nn::Metadata& m, const std::string& key, const std::string& path) {
+  auto it = m.find(key);
+  if (it == m.end()) throw ValueError(path + ": metadata has no '" + key + "'");
+  return it->second;
+}
+
+}  // namespace
+
+void save_aime_policy(const std::string& dir, const models::WorldModel& model, const models::TanhGaussianPolicy& policy,
+                      const nn::Metadata& extra) {
+  fs::create_directories(dir);
+  nn::StateDict tensors;
+  add_prefixed(tensors, policy.state_dict(), "policy.");
+  add_prefixed(tensors, model.state_dict(), "world_model.");
+  nn::Metadata m = model.config().to_metadata();
+  for (const auto& [k, v] : extra) m[k] = v;
+  m["format"] = "aime policy";
+  m["policy.algo"] = "aime";
+  m["policy.hidden_size"] = std::to_string(policy.mean_net->options.hidden_size);
+  m["policy.hidden_layers"] = std::to_string(policy.mean_net->options.hidden_layers);
+  nn::save_safetensors(policy_path(dir), tensors, m);
+}
+
+void save_frame_stack_policy(const std::string& dir, const FrameStackPolicy& policy, const std::string& algo,
+                             const nn::Metadata& extra) {
+  fs::create_directories(dir);
+  nn::StateDict tensors;
+  add_prefixed(tensors, policy.state_dict(), "policy.");
+  nn::Metadata m = policy.config().to_metadata("policy");
+  for (const auto& [k, v] : extra) m[k] = v;
+  m["format"] = "aime policy";
+  m["policy.algo"] = algo;
+  nn::save_safetensors(policy_path(dir), tensors, m);
+}
+
+LoadedPolicy load_policy(const std::string& dir) {
+  const std::string path = policy_path(dir);
+  if (!fs::exists(path)) throw Error(dir + ": not a policy folder (no policy.safetensors)");
+  nn::SafetensorsFile file = nn::load_safetensors(path);
+  LoadedPolicy out;
+  out.metadata = file.metadata;
+  out.algo = require(file.metadata, "policy.algo", path);
+  Generator gen(0);  // initial weights, overwritten
+  if (out.algo == "aime") {
+    auto model = std::make_shared<models::WorldModel>(models::WorldModelConfig::from_metadata(file.metadata), gen);
+    model->load_state_dict(with_prefix(file.tensors, "world_model."), true);
+    const std::int64_t hidden = std::stoll(require(file.metadata, "policy.hidden_size", path));
+    const std::int64_t layers = std::stoll(require(file.metadata, "policy.hidden_layers", path));
+    auto policy = std::make_shared<models::TanhGaussianPolicy>(model->ssm().feature_size(), model->config().action_size,
+                                                               hidden, layers, gen);
+    policy->load_state_dict(with_prefix(file.tensors, "policy."), true);
+    out.actor = std::make_unique<PolicyActor>(*model, *policy, "aime");
+    out.modules = {model, policy};
+  } else if (out.algo == "bc" || out.algo == "bco" || out.algo == "iidm") {
+    auto policy = std::make_shared<FrameStackPolicy>(FrameStackConfig::from_metadata(file.metadata, "policy"), gen);
+    policy->load_state_dict(with_prefix(file.tensors, "policy."), true);
+    out.actor = std::make_unique<FrameStackActor>(*policy, out.algo);
+    out.modules = {policy};
+  } else {
+    throw ValueError(path + ": unknown policy.algo '" + out.algo + "' (expected aime, bc, bco or iidm)");
+  }
+  return out;
+}
+
+}  // namespace aime::algorithms

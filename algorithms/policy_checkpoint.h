@@ -1,0 +1,36 @@
+// Policy folders: what `aime imitate` writes and `aime evaluate` reads. One file,
+// <dir>/policy.safetensors, holds everything needed to act, so a folder can be copied
+// alone:
+//   aime                the TanhGaussianPolicy ("policy.*") and the frozen world model it
+//                       acts through ("world_model.*", with the model's config);
+//   bc / bco / iidm     the FrameStackPolicy ("policy.*", with its FrameStackConfig).
+// Metadata: format "aime policy", policy.algo, the configs, and whatever the trainer adds
+// (the training's seed, steps, the demonstrations' folder). Written atomically.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+#include "algorithms/frame_stack.h"
+#include "envs/policy.h"
+#include "models/tanh_gaussian_policy.h"
+#include "models/world_model.h"
+
+namespace aime::algorithms {
+
+void save_aime_policy(const std::string& dir, const models::WorldModel& model, const models::TanhGaussianPolicy& policy,
+                      const nn::Metadata& extra = {});
+void save_frame_stack_policy(const std::string& dir, const FrameStackPolicy& policy, const std::string& algo,
+                             const nn::Metadata& extra = {});
+
+struct LoadedPolicy {
+  std::string algo;
+  nn::Metadata metadata;
+  std::vector<std::shared_ptr<nn::Module>> modules;  // what the actor acts through
+  std::unique_ptr<envs::Policy> actor;               // declared last: destroyed first
+};
+
+// Rebuilds the networks from the folder's metadata and loads their weights (strict); errors
+// name the folder and what is missing.
+LoadedPolicy load_policy(const std::string& dir);
+
+}  // namespace aime::algorithms

@@ -1,0 +1,429 @@
+// aime imitate: phase 2, a policy from observation-only demonstrations (AIME) or one of the
+// baselines (BC, BCO(0), IIDM); aime evaluate: policies in an environment, as a results
+// table (Markdown and CSV) and a plot of the return over training.
+#include <boost/program_options.hpp>
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <sstream>
+
+#include "algorithms/aime.h"
+#include "algorithms/baselines.h"
+#include "algorithms/checkpoint.h"
+#include "algorithms/model_training.h"
+#include "algorithms/policy_checkpoint.h"
+#include "apps/command.h"
+#include "apps/line_plot.h"
+#include "apps/options.h"
+#include "apps/progress.h"
+#include "autograd/aime.h"
+#include "envs/collect.h"
+#include "nn/serialize/atomic_file.h"
+
+namespace aime::app {
+
+namespace {
+
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
+
+std::string fixed(double v, int digits = 1) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+  return buf;
+}
+
+void check_env(const std::string& name) {
+  const auto names = envs::environment_names();
+  if (std::find(names.begin(), names.end(), name) == names.end()) {
+    std::string list;
+    for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+    throw UsageError("unknown --env '" + name + "' (built-in: " + list + ")");
+  }
+}
+
+// One progress bar per phase, replaced when the phase changes.
+struct PhaseProgress {
+  std::string phase;
+  std::unique_ptr<ProgressBar> bar;
+  void operator()(const std::string& p, std::int64_t done, std::int64_t total) {
+    if (p != phase || !bar) {
+      phase = p;
+      std::cerr << p << (total > 0 && p != "aime" ? " (epochs, at most; stops early)" : "") << "\n";
+      bar = std::make_unique<ProgressBar>(total, p == "aime" ? "steps" : "epochs");
+    }
+    bar->update(done);
+  }
+};
+
+int imitate(const std::vector<std::string>& args) {
+  std::string env_list;
+  for (const auto& n : envs::environment_names()) env_list += (env_list.empty() ? "" : ", ") + n;
+  po::options_description options(
+      "aime imitate: learn a policy from demonstrations with AIME (observations only, through a frozen world model) "
+      "or a baseline (bc: the true actions; bco: BCO(0); iidm)");
+  options.add_options()("help,h", "show this help")
+      ("config", po::value<std::vector<std::string>>()->composing(), "INI files of defaults (configs/*.ini); flags win")
+      ("algo", po::value<std::string>(), "aime, bc, bco or iidm")
+      ("demos", po::value<std::string>(), "demonstration episodes (AIME reads only their observations)")
+      ("model", po::value<std::string>(), "aime: the world model folder (aime train-model)")
+      ("embodiment", po::value<std::string>(), "bco, iidm: the action-labelled embodiment episodes")
+      ("out", po::value<std::string>(), "run folder to write (policy.safetensors, metrics.csv, eval.csv)")
+      ("env", po::value<std::string>()->default_value(""), ("environment for the tests during training: " + env_list).c_str())
+      ("action-repeat", po::value<int>()->default_value(2), "the environment's action repeat (as collected)")
+      ("episode-steps", po::value<std::int64_t>()->default_value(1000), "the environment's control steps per episode")
+      ("num-expert-trajectories", po::value<std::int64_t>()->default_value(100), "demonstration episodes used (the first N)")
+      ("expert-return", po::value<double>(), "100 on the normalised scale (default: the demonstrations' mean return)")
+      ("seed", po::value<std::uint64_t>()->default_value(42), "fixes the policy's weights, the batches and the noise")
+      ("test-seed", po::value<std::uint64_t>(), "seed of the test episodes (default: seed + 100)")
+      ("test-period", po::value<std::int64_t>()->default_value(10), "epochs between tests")
+      ("test-episodes", po::value<std::int64_t>()->default_value(10), "episodes per test")
+      ("final-test-episodes", po::value<std::int64_t>()->default_value(100), "episodes of the final test")
+      ("epochs", po::value<std::int64_t>()->default_value(500), "aime: epochs")
+      ("batches-per-epoch", po::value<std::int64_t>()->default_value(100), "aime: steps per epoch")
+      ("batch-size", po::value<std::int64_t>()->default_value(50), "windows per batch")
+      ("horizon", po::value<std::int64_t>()->default_value(50), "aime: steps per window")
+      ("lr", po::value<double>(), "Adam learning rate (aime 3e-4, baselines 1e-3)")
+      ("grad-clip", po::value<double>()->default_value(100.0), "aime: gradient norm clip on the policy")
+      ("kl-only", po::bool_switch(), "aime: the KL term only")
+      ("use-idm", po::bool_switch(), "aime: actions from the model's IDM, the policy fitted to it by KL")
+      ("policy-hidden-size", po::value<std::int64_t>()->default_value(128), "policy MLP width")
+      ("policy-hidden-layers", po::value<std::int64_t>()->default_value(2), "policy MLP hidden layers")
+      ("setup", po::value<std::string>(), "baselines: visual, lpomdp or mdp (default: lpomdp; iidm: mdp)")
+      ("stack", po::value<std::int64_t>(), "baselines: frames per input (default 5; 1 in mdp)")
+      ("cnn-width", po::value<std::int64_t>()->default_value(32), "baselines: base channels of the image encoder")
+      ("min-epochs", po::value<std::int64_t>()->default_value(50), "baselines: epochs before early stopping")
+      ("max-epochs", po::value<std::int64_t>()->default_value(1000), "baselines: epochs at most")
+      ("patience", po::value<std::int64_t>()->default_value(3), "baselines: epochs without improvement before stopping")
+      ("dynamics-min-steps", po::value<std::int64_t>()->default_value(5000), "bco, iidm: steps of the dynamics model at least")
+      ("dynamics-min-epochs", po::value<std::int64_t>(), "bco, iidm: the dynamics model's min epochs (default: --min-epochs)")
+      ("dynamics-max-epochs", po::value<std::int64_t>(), "bco, iidm: the dynamics model's max epochs (default: --max-epochs)")
+      ("keep-embodiment", po::value<std::int64_t>()->default_value(0), "bco, iidm: the first N embodiment episodes (0: all)")
+      ("val-windows", po::value<std::int64_t>()->default_value(0), "baselines: validate on at most N windows (0: all)");
+  po::variables_map vm = parse_options(args, options);
+  if (vm.count("help")) {
+    std::cout << options << "\n";
+    return 0;
+  }
+  read_configs(vm, options);
+  for (const char* key : {"algo", "demos", "out"})
+    if (!vm.count(key)) throw UsageError(std::string("missing --") + key);
+  const std::string algo = vm["algo"].as<std::string>();
+  if (algo != "aime" && algo != "bc" && algo != "bco" && algo != "iidm")
+    throw UsageError("--algo must be aime, bc, bco or iidm, got '" + algo + "'");
+  const std::string env = vm["env"].as<std::string>();
+  if (!env.empty()) check_env(env);
+  const std::uint64_t seed = vm["seed"].as<std::uint64_t>();
+  const std::string out = vm["out"].as<std::string>();
+
+  algorithms::EvaluationOptions evaluation;
+  evaluation.env = env;
+  evaluation.env_options.action_repeat = vm["action-repeat"].as<int>();
+  evaluation.env_options.episode_steps = vm["episode-steps"].as<std::int64_t>();
+  evaluation.episodes = vm["test-episodes"].as<std::int64_t>();
+  evaluation.seed = vm.count("test-seed") ? vm["test-seed"].as<std::uint64_t>() : seed + 100;
+  const std::int64_t num_demos = vm["num-expert-trajectories"].as<std::int64_t>();
+  nn::Metadata metadata{{"train.demos", vm["demos"].as<std::string>()}, {"train.env", env}};
+
+  PhaseProgress progress;
+  algorithms::ImitationCallbacks callbacks;
+  callbacks.progress = std::ref(progress);
+  callbacks.evaluated = [&](std::int64_t step, const algorithms::EvaluationResult& r) {
+    std::cerr << "  test at step " << step << ": return " << fixed(r.mean) << " +- " << fixed(r.stddev)
+              << ", normalised " << fixed(r.normalised_mean) << " (" << r.returns.size() << " episodes)\n";
+  };
+  auto set_expert_return = [&](const data::SequenceDataset& demos) {
+    evaluation.expert_return =
+        vm.count("expert-return") ? vm["expert-return"].as<double>() : algorithms::mean_episode_return(demos);
+    std::cerr << demos.num_episodes() << " demonstrations from " << vm["demos"].as<std::string>()
+              << "; expert return (normalised 100) = " << fixed(evaluation.expert_return) << "\n";
+    metadata["train.expert_return"] = fixed(evaluation.expert_return, 3);
+  };
+
+  algorithms::ImitationResult result;
+  if (algo == "aime") {
+    if (!vm.count("model")) throw UsageError("--algo aime needs --model DIR (a world model folder)");
+    algorithms::LoadedModel loaded = algorithms::load_pretrained_model(vm["model"].as<std::string>());
+    models::WorldModel& model = *loaded.model;
+    data::SequenceDatasetOptions dso;
+    dso.horizon = vm["horizon"].as<std::int64_t>();
+    data::SequenceDataset demos(vm["demos"].as<std::string>(), dso);
+    demos.keep(num_demos);
+    set_expert_return(demos);
+    Generator gen(seed);
+    models::TanhGaussianPolicy policy(model.ssm().feature_size(), model.config().action_size,
+                                      vm["policy-hidden-size"].as<std::int64_t>(),
+                                      vm["policy-hidden-layers"].as<std::int64_t>(), gen);
+    algorithms::AimeTrainingOptions o;
+    o.objective.kl_only = vm["kl-only"].as<bool>();
+    o.objective.use_idm = vm["use-idm"].as<bool>();
+    o.epochs = vm["epochs"].as<std::int64_t>();
+    o.batches_per_epoch = vm["batches-per-epoch"].as<std::int64_t>();
+    o.batch_size = vm["batch-size"].as<std::int64_t>();
+    o.lr = vm.count("lr") ? vm["lr"].as<double>() : 3e-4;
+    o.grad_clip = vm["grad-clip"].as<double>();
+    o.seed = seed;
+    o.evaluation = evaluation;
+    o.test_period = vm["test-period"].as<std::int64_t>();
+    o.final_test_episodes = vm["final-test-episodes"].as<std::int64_t>();
+    o.out_dir = out;
+    o.metadata = metadata;
+    o.metadata["train.model"] = vm["model"].as<std::string>();
+    std::cerr << "AIME: " << o.epochs * o.batches_per_epoch << " steps of " << o.batch_size << " windows x "
+              << dso.horizon << " steps through the frozen " << model.config().model << " of "
+              << vm["model"].as<std::string>() << (o.objective.kl_only ? " (kl only)" : "")
+              << (o.objective.use_idm ? " (with the IDM)" : "") << "\n";
+    result = algorithms::train_aime(model, policy, demos, o, callbacks);
+  } else {
+    const std::string setup_name = vm.count("setup") ? vm["setup"].as<std::string>() : (algo == "iidm" ? "mdp" : "lpomdp");
+    const models::Setup setup = models::parse_setup(setup_name);
+    const std::int64_t stack = vm.count("stack") ? vm["stack"].as<std::int64_t>() : (setup == models::Setup::MDP ? 1 : 5);
+    if (stack < 1) throw UsageError("--stack must be >= 1");
+    data::SequenceDatasetOptions dso;
+    dso.horizon = stack + 1;
+    data::SequenceDataset demos(vm["demos"].as<std::string>(), dso);
+    demos.keep(num_demos);
+    set_expert_return(demos);
+    std::int64_t action_size = 0;
+    const auto sensors = algorithms::dataset_sensors(demos, &action_size);
+    algorithms::BaselineOptions o;
+    const models::WorldModelConfig chosen = models::WorldModelConfig::original("rssm", setup, sensors, action_size);
+    o.network.inputs = chosen.inputs;
+    o.outputs = chosen.outputs;
+    o.network.stack = stack;
+    o.network.action_size = action_size;
+    o.network.hidden_size = vm["policy-hidden-size"].as<std::int64_t>();
+    o.network.hidden_layers = vm["policy-hidden-layers"].as<std::int64_t>();
+    o.network.cnn_width = vm["cnn-width"].as<std::int64_t>();
+    o.policy.batch_size = vm["batch-size"].as<std::int64_t>();
+    o.policy.lr = vm.count("lr") ? vm["lr"].as<double>() : 1e-3;
+    o.policy.min_epochs = vm["min-epochs"].as<std::int64_t>();
+    o.policy.max_epochs = vm["max-epochs"].as<std::int64_t>();
+    o.policy.patience = vm["patience"].as<std::int64_t>();
+    o.policy.max_val_windows = vm["val-windows"].as<std::int64_t>();
+    o.policy.seed = seed;
+    o.dynamics = o.policy;
+    o.dynamics.min_steps = vm["dynamics-min-steps"].as<std::int64_t>();
+    if (vm.count("dynamics-min-epochs")) o.dynamics.min_epochs = vm["dynamics-min-epochs"].as<std::int64_t>();
+    if (vm.count("dynamics-max-epochs")) o.dynamics.max_epochs = vm["dynamics-max-epochs"].as<std::int64_t>();
+    o.dynamics.seed = envs::derive_seed(seed, 1);
+    o.evaluation = evaluation;
+    o.test_period = vm["test-period"].as<std::int64_t>();
+    o.final_test_episodes = vm["final-test-episodes"].as<std::int64_t>();
+    o.seed = seed;
+    o.out_dir = out;
+    o.metadata = metadata;
+    o.metadata["train.setup"] = setup_name;
+    std::string inputs;
+    for (const auto& s : o.network.inputs) inputs += (inputs.empty() ? "" : ", ") + s.name;
+    std::cerr << algo << ": " << setup_name << " setup (" << inputs << "), stack " << stack << "\n";
+    if (algo == "bc") {
+      result = algorithms::train_bc(demos, o, callbacks);
+    } else {
+      if (!vm.count("embodiment")) throw UsageError("--algo " + algo + " needs --embodiment DIR (action-labelled data)");
+      data::SequenceDataset embodiment(vm["embodiment"].as<std::string>(), dso);
+      if (vm["keep-embodiment"].as<std::int64_t>() > 0) embodiment.keep(vm["keep-embodiment"].as<std::int64_t>());
+      result = algo == "bco" ? algorithms::train_bco(embodiment, demos, o, callbacks)
+                             : algorithms::train_iidm(embodiment, demos, o, callbacks);
+    }
+  }
+  std::cout << algo << ": " << result.steps << " policy steps; policy in " << out << "\n";
+  if (result.final_evaluation)
+    std::cout << "final test (" << result.final_evaluation->returns.size() << " episodes of " << env
+              << "): return " << fixed(result.final_evaluation->mean) << " +- " << fixed(result.final_evaluation->stddev)
+              << ", normalised " << fixed(result.final_evaluation->normalised_mean) << "\n";
+  return 0;
+}
+
+// ---- aime evaluate -------------------------------------------------------------------
+
+struct Run {
+  std::string label, source;
+  algorithms::EvaluationResult result;
+};
+
+struct Curve {
+  std::vector<double> step, normalised;
+};
+
+Curve read_eval_csv(const std::string& dir) {
+  Curve c;
+  const std::string path = (fs::path(dir) / "eval.csv").string();
+  std::ifstream in(path);
+  if (!in) return c;
+  std::string line;
+  std::getline(in, line);
+  std::vector<std::string> header;
+  std::stringstream hs(line);
+  for (std::string cell; std::getline(hs, cell, ',');) header.push_back(cell);
+  const auto col = std::find(header.begin(), header.end(), "normalised");
+  if (col == header.end()) throw ValueError(path + ": no 'normalised' column");
+  const auto k = static_cast<std::size_t>(col - header.begin());
+  while (std::getline(in, line)) {
+    std::vector<double> row;
+    std::stringstream ss(line);
+    for (std::string cell; std::getline(ss, cell, ',');) row.push_back(std::atof(cell.c_str()));
+    if (row.size() != header.size()) continue;
+    c.step.push_back(row[0]);
+    c.normalised.push_back(row[k]);
+  }
+  return c;
+}
+
+void mean_std(const std::vector<double>& v, double& m, double& s) {
+  m = s = 0;
+  for (double x : v) m += x;
+  m /= static_cast<double>(v.size());
+  for (double x : v) s += (x - m) * (x - m);
+  s = std::sqrt(s / static_cast<double>(v.size()));
+}
+
+int evaluate(const std::vector<std::string>& args) {
+  po::options_description options(
+      "aime evaluate: roll policies in an environment and write a results table (Markdown, CSV) and a plot of the "
+      "normalised return over training; runs of the same method (policy.algo or --label) are grouped into mean +- std "
+      "over runs");
+  options.add_options()("help,h", "show this help")
+      ("policy", po::value<std::vector<std::string>>()->composing(),
+       "a policy folder (aime imitate --out), or 'random' / 'expert' (the built-in ones); repeatable")
+      ("label", po::value<std::vector<std::string>>()->composing(), "method name per --policy (default: its algo)")
+      ("env", po::value<std::string>(), "environment")
+      ("episodes", po::value<std::int64_t>()->default_value(10), "episodes per policy")
+      ("seed", po::value<std::uint64_t>()->default_value(142), "seed of the episodes (the original's test seed)")
+      ("action-repeat", po::value<int>()->default_value(2), "the environment's action repeat")
+      ("episode-steps", po::value<std::int64_t>()->default_value(1000), "control steps per episode")
+      ("expert-return", po::value<double>(), "100 on the normalised scale")
+      ("demos", po::value<std::string>(), "or: measure the expert return as these demonstrations' mean return")
+      ("out", po::value<std::string>(), "write OUT.md, OUT.csv and OUT.png");
+  const po::variables_map vm = parse_options(args, options);
+  if (vm.count("help")) {
+    std::cout << options << "\n";
+    return 0;
+  }
+  if (!vm.count("policy") || !vm.count("env")) throw UsageError("needs --policy DIR (or random / expert) and --env ENV");
+  const auto policies = vm["policy"].as<std::vector<std::string>>();
+  const auto labels = vm.count("label") ? vm["label"].as<std::vector<std::string>>() : std::vector<std::string>{};
+  if (!labels.empty() && labels.size() != policies.size())
+    throw UsageError("--label: give one per --policy (" + std::to_string(policies.size()) + "), got " +
+                     std::to_string(labels.size()));
+  algorithms::EvaluationOptions o;
+  o.env = vm["env"].as<std::string>();
+  check_env(o.env);
+  o.env_options.action_repeat = vm["action-repeat"].as<int>();
+  o.env_options.episode_steps = vm["episode-steps"].as<std::int64_t>();
+  o.episodes = vm["episodes"].as<std::int64_t>();
+  o.seed = vm["seed"].as<std::uint64_t>();
+  if (vm.count("expert-return")) {
+    o.expert_return = vm["expert-return"].as<double>();
+  } else if (vm.count("demos")) {
+    data::SequenceDatasetOptions dso;
+    dso.horizon = 1;
+    o.expert_return = algorithms::mean_episode_return(data::SequenceDataset(vm["demos"].as<std::string>(), dso));
+  }
+  std::vector<Run> runs;
+  ProgressBar bar(static_cast<std::int64_t>(policies.size()), "policies");
+  for (std::size_t i = 0; i < policies.size(); ++i) {
+    const std::string& p = policies[i];
+    Run run;
+    run.source = p;
+    if (p == "random" || p == "expert") {
+      auto env = envs::make_environment(o.env, o.env_options);
+      auto policy = envs::make_policy(p, *env);
+      run.label = p;
+      run.result = algorithms::evaluate_policy(*policy, o);
+    } else {
+      algorithms::LoadedPolicy loaded = algorithms::load_policy(p);
+      run.label = loaded.algo;
+      run.result = algorithms::evaluate_policy(*loaded.actor, o);
+    }
+    if (!labels.empty()) run.label = labels[i];
+    std::cerr << p << " (" << run.label << "): return " << fixed(run.result.mean) << " +- " << fixed(run.result.stddev)
+              << "\n";
+    runs.push_back(run);
+    bar.update(static_cast<std::int64_t>(i + 1));
+  }
+  // Methods in order of first appearance; each: mean and std over its runs' mean returns.
+  std::vector<std::string> methods;
+  for (const auto& r : runs)
+    if (std::find(methods.begin(), methods.end(), r.label) == methods.end()) methods.push_back(r.label);
+  std::ostringstream md, csv;
+  md << "Environment `" << o.env << "`, " << o.episodes << " episodes per run (seed " << o.seed << "), expert return "
+     << (o.expert_return > 0 ? fixed(o.expert_return) : std::string("not given")) << " = 100.\n\n";
+  md << "| method | runs | return | normalised |\n|---|---|---|---|\n";
+  csv << "method,run,source,return_mean,return_std,normalised_mean,normalised_std,episodes\n";
+  for (const auto& m : methods) {
+    std::vector<double> ret, norm;
+    for (std::size_t i = 0; i < runs.size(); ++i) {
+      const Run& r = runs[i];
+      if (r.label != m) continue;
+      ret.push_back(r.result.mean);
+      norm.push_back(r.result.normalised_mean);
+      csv << m << "," << ret.size() << "," << r.source << "," << r.result.mean << "," << r.result.stddev << ","
+          << r.result.normalised_mean << "," << r.result.normalised_stddev << "," << r.result.returns.size() << "\n";
+    }
+    double rm, rs, nm, ns;
+    mean_std(ret, rm, rs);
+    mean_std(norm, nm, ns);
+    if (ret.size() == 1) {  // one run: the spread over its episodes
+      const Run& r = *std::find_if(runs.begin(), runs.end(), [&](const Run& x) { return x.label == m; });
+      rs = r.result.stddev;
+      ns = r.result.normalised_stddev;
+    }
+    md << "| " << m << " | " << ret.size() << " | " << fixed(rm) << " ± " << fixed(rs) << " | "
+       << (o.expert_return > 0 ? fixed(nm) + " ± " + fixed(ns) : std::string("-")) << " |\n";
+  }
+  md << "\n± is the standard deviation over runs (seeds), or over episodes for a single run.\n";
+  std::cout << md.str();
+  if (vm.count("out")) {
+    const std::string prefix = vm["out"].as<std::string>();
+    if (fs::path(prefix).has_parent_path()) fs::create_directories(fs::path(prefix).parent_path());
+    nn::write_file_atomically(prefix + ".md", [&](std::ostream& out) { out << md.str(); });
+    nn::write_file_atomically(prefix + ".csv", [&](std::ostream& out) { out << csv.str(); });
+    std::vector<PlotSeries> series;
+    for (const auto& m : methods) {
+      std::vector<Curve> curves;
+      for (const auto& r : runs)
+        if (r.label == m && r.source != "random" && r.source != "expert") {
+          Curve c = read_eval_csv(r.source);
+          if (!c.step.empty()) curves.push_back(c);
+        }
+      if (curves.empty()) continue;
+      std::size_t n = curves[0].step.size();
+      for (const auto& c : curves) n = std::min(n, c.step.size());
+      PlotSeries s{m, {}, {}, {}};
+      for (std::size_t i = 0; i < n; ++i) {
+        std::vector<double> steps, values;
+        for (const auto& c : curves) {
+          steps.push_back(c.step[i]);
+          values.push_back(c.normalised[i]);
+        }
+        double sm, ss, vm_, vs;
+        mean_std(steps, sm, ss);
+        mean_std(values, vm_, vs);
+        s.x.push_back(sm);
+        s.y.push_back(vm_);
+        if (curves.size() > 1) s.spread.push_back(vs);
+      }
+      series.push_back(s);
+    }
+    if (!series.empty() && std::any_of(series.begin(), series.end(), [](const PlotSeries& s) { return s.x.size() >= 2; }))
+      write_line_plot(prefix + ".png", series, "step", "normalised return over training (" + o.env + ")");
+    std::cout << "wrote " << prefix << ".md, " << prefix << ".csv" << (series.empty() ? "" : ", " + prefix + ".png")
+              << "\n";
+  }
+  return 0;
+}
+
+}  // namespace
+
+std::vector<Command> imitation_commands() {
+  return {{"imitate", "learn a policy from demonstrations: AIME, BC, BCO(0), IIDM", imitate},
+          {"evaluate", "evaluate policies in an environment: a results table and a plot", evaluate}};
+}
+
+}  // namespace aime::app
