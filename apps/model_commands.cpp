@@ -45,6 +45,7 @@ int train_model(const std::vector<std::string>& args) {
       ("cnn-width", po::value<std::int64_t>()->default_value(32), "base channels of the image encoder and decoder")
       ("nll-reweight", po::value<std::string>(), "none or dim_wise (default: the model's)")
       ("free-nats", po::value<double>(), "free nats (default: the model's)")
+      ("kl-scale", po::value<double>(), "weight of the KL term (default 1, the original's everywhere)")
       ("kl-rebalance", po::value<double>(), "KL balancing alpha, < 0 for none (default: the model's)")
       ("epochs", po::value<std::int64_t>()->default_value(1000), "epochs")
       ("batches-per-epoch", po::value<std::int64_t>()->default_value(100), "steps per epoch")
@@ -86,6 +87,7 @@ int train_model(const std::vector<std::string>& args) {
   if (config.cnn_width < 1) throw UsageError("--cnn-width must be >= 1");
   if (vm.count("nll-reweight")) config.nll_reweight = distributions::parse_nll_reweight(vm["nll-reweight"].as<std::string>());
   if (vm.count("free-nats")) config.free_nats = vm["free-nats"].as<double>();
+  if (vm.count("kl-scale")) config.kl_scale = vm["kl-scale"].as<double>();
   if (vm.count("kl-rebalance")) config.kl_rebalance = vm["kl-rebalance"].as<double>();
   algorithms::ModelTrainingOptions o;
   o.epochs = vm["epochs"].as<std::int64_t>();

@@ -36,4 +36,9 @@ JOBS=${JOBS:-2}
 WERROR=OFF
 [ "${CI:-}" = "true" ] && WERROR=ON
 cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DAIME_WERROR="$WERROR" >/dev/null
-cmake --build "$BUILD_DIR" -j "$JOBS"
+# TARGETS (e.g. "aime"): build only those (the demo needs only the program).
+if [ -n "${TARGETS:-}" ]; then
+  cmake --build "$BUILD_DIR" -j "$JOBS" --target $TARGETS
+else
+  cmake --build "$BUILD_DIR" -j "$JOBS"
+fi
