@@ -7,8 +7,7 @@
 
 namespace aime::algorithms {
 
-namespace {
-void mean_std(const std::vector<double>& v, double& mean, double& stddev) {
+void mean_and_stddev(const std::vector<double>& v, double& mean, double& stddev) {
   mean = stddev = 0.0;
   if (v.empty()) return;
   for (double x : v) mean += x;
@@ -16,7 +15,6 @@ void mean_std(const std::vector<double>& v, double& mean, double& stddev) {
   for (double x : v) stddev += (x - mean) * (x - mean);
   stddev = std::sqrt(stddev / static_cast<double>(v.size()));
 }
-}  // namespace
 
 double normalised_return(double value, double expert_return) {
   return expert_return > 0.0 ? 100.0 * value / expert_return : 0.0;
@@ -40,10 +38,10 @@ EvaluationResult evaluate_policy(envs::Policy& policy, const EvaluationOptions& 
     }
     r.returns.push_back(total);
   }
-  mean_std(r.returns, r.mean, r.stddev);
+  mean_and_stddev(r.returns, r.mean, r.stddev);
   std::vector<double> normalised;
   for (double x : r.returns) normalised.push_back(normalised_return(x, o.expert_return));
-  mean_std(normalised, r.normalised_mean, r.normalised_stddev);
+  mean_and_stddev(normalised, r.normalised_mean, r.normalised_stddev);
   return r;
 }
 

@@ -30,6 +30,9 @@ struct EvaluationResult {
 // Rolls `policy` for options.episodes episodes (policy.reset(episode seed) before each).
 EvaluationResult evaluate_policy(envs::Policy& policy, const EvaluationOptions& options);
 
+// The mean and the (population) standard deviation of values (0, 0 when empty).
+void mean_and_stddev(const std::vector<double>& values, double& mean, double& stddev);
+
 // 100 * value / expert_return (0 when expert_return <= 0).
 double normalised_return(double value, double expert_return);
 

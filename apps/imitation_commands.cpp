@@ -275,14 +275,6 @@ Curve read_eval_csv(const std::string& dir) {
   return c;
 }
 
-void mean_std(const std::vector<double>& v, double& m, double& s) {
-  m = s = 0;
-  for (double x : v) m += x;
-  m /= static_cast<double>(v.size());
-  for (double x : v) s += (x - m) * (x - m);
-  s = std::sqrt(s / static_cast<double>(v.size()));
-}
-
 int evaluate(const std::vector<std::string>& args) {
   po::options_description options(
       "aime evaluate: roll policies in an environment and write a results table (Markdown, CSV) and a plot of the "
@@ -367,8 +359,8 @@ int evaluate(const std::vector<std::string>& args) {
           << r.result.normalised_mean << "," << r.result.normalised_stddev << "," << r.result.returns.size() << "\n";
     }
     double rm, rs, nm, ns;
-    mean_std(ret, rm, rs);
-    mean_std(norm, nm, ns);
+    algorithms::mean_and_stddev(ret, rm, rs);
+    algorithms::mean_and_stddev(norm, nm, ns);
     if (ret.size() == 1) {  // one run: the spread over its episodes
       const Run& r = *std::find_if(runs.begin(), runs.end(), [&](const Run& x) { return x.label == m; });
       rs = r.result.stddev;
@@ -403,8 +395,8 @@ int evaluate(const std::vector<std::string>& args) {
           values.push_back(c.normalised[i]);
         }
         double sm, ss, vm_, vs;
-        mean_std(steps, sm, ss);
-        mean_std(values, vm_, vs);
+        algorithms::mean_and_stddev(steps, sm, ss);
+        algorithms::mean_and_stddev(values, vm_, vs);
         s.x.push_back(sm);
         s.y.push_back(vm_);
         if (curves.size() > 1) s.spread.push_back(vs);

@@ -47,8 +47,8 @@ if [ $quick = 1 ]; then
   min_epochs=1; max_epochs=2; dyn_epochs=1; seeds="0"
 elif [ "$setup" = visual ]; then
   mix_episodes=30; demo_episodes=10; episode_steps=1000
-  model_steps=1500; aime_epochs=6; aime_batches=50; test_episodes=3; final_episodes=10
-  min_epochs=3; max_epochs=6; dyn_epochs=2
+  model_steps=1200; aime_epochs=5; aime_batches=50; test_episodes=3; final_episodes=10
+  min_epochs=2; max_epochs=4; dyn_epochs=2
 else
   mix_episodes=30; demo_episodes=10; episode_steps=1000
   model_steps=3000; aime_epochs=10; aime_batches=50; test_episodes=5; final_episodes=20

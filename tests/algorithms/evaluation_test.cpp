@@ -38,6 +38,12 @@ TEST(Evaluation, TheExpertBeatsRandomAndTheSameSeedGivesTheSameReturns) {
 TEST(Evaluation, NormalisedReturnIsAPercentOfTheExpert) {
   EXPECT_DOUBLE_EQ(normalised_return(450.0, 900.0), 50.0);
   EXPECT_DOUBLE_EQ(normalised_return(450.0, 0.0), 0.0);
+  double m = -1, sd = -1;
+  mean_and_stddev({1.0, 3.0}, m, sd);
+  EXPECT_DOUBLE_EQ(m, 2.0);
+  EXPECT_DOUBLE_EQ(sd, 1.0);
+  mean_and_stddev({}, m, sd);
+  EXPECT_EQ(m, 0.0);
 }
 
 TEST(Evaluation, MeanEpisodeReturnSumsEachEpisodesRewards) {
