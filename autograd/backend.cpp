@@ -1,6 +1,7 @@
 #include "autograd/backend.h"
 
 #include <array>
+#include <atomic>
 
 #include "autograd/storage.h"
 
@@ -8,12 +9,28 @@ namespace aime {
 namespace cpu {
 Backend& cpu_backend();  // autograd/cpu/cpu_backend.cpp: always built in
 }
+#if defined(AIME_WITH_CUDA)
+namespace cuda {
+Backend& cuda_backend();  // autograd/cuda/cuda_backend.cu: built with -DAIME_CUDA=ON/AUTO
+}
+#endif
 namespace {
+// Backends are named here rather than registered by static objects in their own files: the
+// linker drops an object file of a static library that nothing references.
 std::array<Backend*, 2>& registry() {
+#if defined(AIME_WITH_CUDA)
+  static std::array<Backend*, 2> backends{&cpu::cpu_backend(), &cuda::cuda_backend()};
+#else
   static std::array<Backend*, 2> backends{&cpu::cpu_backend(), nullptr};
+#endif
   return backends;
 }
+std::atomic<bool> g_allow_tf32{false};
 }  // namespace
+
+void set_allow_tf32(bool allow) { g_allow_tf32 = allow; }
+bool allow_tf32() { return g_allow_tf32; }
+void synchronize(Device device) { backend_for(device).synchronize(device.index); }
 
 void register_backend(Device::Kind kind, Backend* backend) {
   registry()[static_cast<std::size_t>(kind)] = backend;

@@ -141,6 +141,16 @@ bool has_backend(Device::Kind kind);
 // True when a CUDA backend is built in and at least one GPU is present.
 bool cuda_is_available();
 
+// Waits for all work queued on a device (a no-op on the CPU) and raises any error a kernel
+// recorded there (e.g. an out-of-range index found on the GPU).
+void synchronize(Device device = Device::cpu());
+
+// TF32 for float32 GEMMs on CUDA (cuBLAS tensor-op maths, ~1e-3 relative error): off by
+// default, so CUDA results match the CPU's to float32 rounding, as PyTorch's
+// torch.backends.cuda.matmul.allow_tf32 = False. Process-wide; the CPU ignores it.
+void set_allow_tf32(bool allow);
+bool allow_tf32();
+
 // Memory statistics of a device (through its backend).
 MemoryStats memory_stats(Device device = Device::cpu());
 void reset_peak_memory(Device device = Device::cpu());

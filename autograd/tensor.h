@@ -65,7 +65,8 @@ class Tensor {
   // ---- data access ----
   // Address of element 0 of this view (storage + offset). Valid on the tensor's device.
   void* data_ptr() const;
-  // Typed pointer; throws DTypeError if T is not the tensor's C++ type.
+  // Typed host pointer; throws DTypeError if T is not the tensor's C++ type, DeviceError
+  // if the tensor is not on the CPU (data_ptr() gives a device address).
   template <class T> T* data() const;
   // The single value of a one-element tensor, converted to double (any dtype, any device).
   double item() const;
@@ -143,6 +144,9 @@ template <class T> T* Tensor::data() const {
   if (dtype_of<T>() != dtype())
     throw DTypeError(std::string("Tensor::data<") + dtype_name(dtype_of<T>()) +
                      ">: tensor has dtype " + dtype_name(dtype()));
+  if (!device().is_cpu())
+    throw DeviceError(std::string("Tensor::data<") + dtype_name(dtype_of<T>()) + ">: the tensor is on " +
+                      device().str() + "; host code can only read CPU tensors (use .cpu() or to_vector())");
   return static_cast<T*>(data_ptr());
 }
 

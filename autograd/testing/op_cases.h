@@ -26,6 +26,9 @@ struct OpCase {
   bool differentiable = true;
   double atol = 1e-6, rtol = 1e-4;  // gradient-check tolerances
   double eps = 1e-6;                // central-difference step
+  // CUDA vs CPU parity in float32: |cuda - cpu| <= parity_rtol * (1 + |cpu|). 1e-5 for
+  // elementwise work; 1e-4 where a GEMM (matmul, linear, conv) sums in another order.
+  double parity_rtol = 1e-5;
 };
 
 // A call with bad arguments: must throw an aime::Error whose message contains every

@@ -1,4 +1,4 @@
-// Runs every entry of the op-test harness (autograd/testing/op_cases.cpp) in every mode,
+// Runs every entry of the op-test harness (autograd/testing/op_cases.cpp) in every CPU mode,
 // and checks that every AIME_OP declared in autograd/ops/*.h has an entry.
 #include <gtest/gtest.h>
 
@@ -65,34 +65,7 @@ TEST_P(OpHarness, Float32MatchesFloat64) {
   for (std::size_t i = 0; i < y64.size(); ++i) EXPECT_NEAR(y32[i], y64[i], 1e-4 * (1 + std::fabs(y64[i]))) << "at " << i;
 }
 
-// Mode 3: CUDA vs CPU parity, forward and backward, on random inputs. Skips until a CUDA
-// backend is built and a GPU is present; the CUDA issue fills in the device.
-TEST_P(OpHarness, CudaParity) {
-  if (!has_backend(Device::Kind::CUDA)) GTEST_SKIP() << "no CUDA backend in this build (configure with -DAIME_CUDA=ON)";
-  if (!cuda_is_available()) GTEST_SKIP() << "CUDA backend built, but no GPU on this machine";
-  const OpCase& c = op_cases()[GetParam()];
-  SCOPED_TRACE(c.op + " (" + c.variant + ")");
-  Generator gen(11);
-  std::vector<Tensor> cpu_in = c.make_inputs(gen, kFloat32), gpu_in;
-  for (auto& x : cpu_in) {
-    if (x.is_floating_point() && c.differentiable) x.requires_grad_();
-    Tensor g = x.detach().to(Device::cuda());
-    if (x.requires_grad()) g.requires_grad_();
-    gpu_in.push_back(g);
-  }
-  Tensor yc = c.fn(cpu_in), yg = c.fn(gpu_in);
-  const auto vc = yc.to_vector<double>(), vg = yg.to_vector<double>();
-  for (std::size_t i = 0; i < vc.size(); ++i) EXPECT_NEAR(vg[i], vc[i], 1e-4 * (1 + std::fabs(vc[i])));
-  if (!c.differentiable) return;
-  Tensor w = randn(yc.shape(), gen, kFloat32);
-  sum(yc * w).backward();
-  sum(yg * w.to(Device::cuda())).backward();
-  for (std::size_t k = 0; k < cpu_in.size(); ++k) {
-    if (!cpu_in[k].requires_grad()) continue;
-    const auto gc = cpu_in[k].grad().to_vector<double>(), gg = gpu_in[k].grad().to_vector<double>();
-    for (std::size_t i = 0; i < gc.size(); ++i) EXPECT_NEAR(gg[i], gc[i], 1e-4 * (1 + std::fabs(gc[i])));
-  }
-}
+// Mode 3, CUDA vs CPU parity, lives in tests/autograd/cuda_test.cpp (label `cuda`).
 
 std::vector<std::size_t> all_cases() {
   std::vector<std::size_t> idx(op_cases().size());
