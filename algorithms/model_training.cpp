@@ -53,6 +53,7 @@ StepMetrics train_world_model(models::WorldModel& model, const data::SequenceDat
       (fs::path(o.out_dir) / (o.metrics_format == "csv" ? "metrics.csv" : "metrics.jsonl")).string();
   const std::int64_t total = o.epochs * o.batches_per_epoch;
 
+  model.to(o.device);
   nn::flatten_parameters(model.parameters());  // one buffer: Adam and the norm are one pass each
   nn::AdamOptions adam_options;
   adam_options.lr = o.lr;
@@ -72,7 +73,7 @@ StepMetrics train_world_model(models::WorldModel& model, const data::SequenceDat
   }
   MetricsLog metrics(metrics_path, o.metrics_format, start);
 
-  data::SequenceSampler sampler(dataset, o.batch_size, o.seed, Device::cpu(), true, start);
+  data::SequenceSampler sampler(dataset, o.batch_size, o.seed, o.device, true, start);
   auto save = [&](std::int64_t step) {
     save_model_checkpoint(o.out_dir, model, &adam,
                           {{"train.step", std::to_string(step)},

@@ -23,6 +23,8 @@ struct ModelTrainingOptions {
   double lr = 3e-4;
   double grad_clip = 100.0;
   std::uint64_t seed = 42;
+  // Where the model and its batches live (the sampler moves each batch there).
+  Device device = Device::cpu();
   std::int64_t checkpoint_every = 100;  // steps
   std::string out_dir;                  // model folder: weights, optimiser, metrics
   std::string metrics_format = "csv";   // or "jsonl"

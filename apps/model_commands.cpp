@@ -56,6 +56,7 @@ int train_model(const std::vector<std::string>& args) {
       ("checkpoint-every", po::value<std::int64_t>()->default_value(100), "steps between checkpoints")
       ("metrics", po::value<std::string>()->default_value("csv"), "csv or jsonl")
       ("seed", po::value<std::uint64_t>()->default_value(42), "fixes weights, batches and noise")
+      ("device", po::value<std::string>()->default_value("cpu"), "cpu, cuda or cuda:N (a CUDA build on a GPU machine)")
       ("out", po::value<std::string>(), "model folder to write")
       ("resume", po::bool_switch(), "continue the run found in --out");
   po::variables_map vm = parse_options(args, options);
@@ -100,6 +101,7 @@ int train_model(const std::vector<std::string>& args) {
   o.metrics_format = vm["metrics"].as<std::string>();
   o.out_dir = vm["out"].as<std::string>();
   o.resume = vm["resume"].as<bool>();
+  o.device = Device::parse(vm["device"].as<std::string>());
   Generator gen(o.seed);
   models::WorldModel model(config, gen);
   std::cerr << "training " << config.model << " (" << vm["setup"].as<std::string>() << ", "

@@ -2,7 +2,8 @@
 # Installs what aime needs on Debian 12 (only the packages that are missing), then
 # configures and builds it in ./build with 2 parallel jobs. Sourced by demo.sh and test.sh;
 # run it alone to just build.  Environment: BUILD_DIR (default build), JOBS (default 2),
-# CI=true turns warnings into errors.
+# CI=true turns warnings into errors. The CUDA backend is built when a CUDA compiler is found
+# (see the README; the toolkit is not an apt package here: CI machines have it in /usr/local/cuda).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -43,29 +43,42 @@ int CudaBackend::device_count() const {
 }
 
 Context& CudaBackend::context(int device_index) const {
-  if (device_index < 0 || device_index >= kMaxDevices)
-    throw aime::DeviceError("cuda: device index " + std::to_string(device_index) + " is out of range");
-  std::lock_guard<std::mutex> lock(mutex_);
-  auto& slot = contexts_[device_index];
-  if (!slot) {
-    const int count = device_count();
-    if (device_index >= count)
-      throw aime::DeviceError("cuda:" + std::to_string(device_index) + ": this machine has " + std::to_string(count) +
-                              " CUDA device(s)" + (count == 0 ? " (no GPU or no driver)" : ""));
-    auto ctx = std::make_unique<Context>();
-    ctx->device = device_index;
-    AIME_CUDA_CHECK("init", cudaSetDevice(device_index));
-    AIME_CUDA_CHECK("init", cudaStreamCreateWithFlags(&ctx->stream, cudaStreamNonBlocking));
-    AIME_CUBLAS_CHECK("init", cublas().create(&ctx->cublas));
-    AIME_CUBLAS_CHECK("init", cublas().set_stream(ctx->cublas, ctx->stream));
-    AIME_CUDA_CHECK("init", cudaMalloc(&ctx->error, sizeof(KernelError)));
-    AIME_CUDA_CHECK("init", cudaMemsetAsync(ctx->error, 0, sizeof(KernelError), ctx->stream));
-    ctx->allocator = std::make_unique<CachingAllocator>(device_index);
-    slot = std::move(ctx);
+  // The device this thread last made current: cudaSetDevice only when it changes.
+  thread_local int current_device = -1;
+  if (device_index >= 0 && device_index < kMaxDevices) {
+    Context* ctx = contexts_[device_index].load(std::memory_order_acquire);
+    if (ctx && current_device == device_index) return *ctx;
+    if (ctx) {
+      AIME_CUDA_CHECK("set device", cudaSetDevice(device_index));
+      current_device = device_index;
+      return *ctx;
+    }
   } else {
-    AIME_CUDA_CHECK("set device", cudaSetDevice(device_index));
+    throw aime::DeviceError("cuda: device index " + std::to_string(device_index) + " is out of range");
   }
-  return *slot;
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (Context* ctx = contexts_[device_index].load()) {
+    AIME_CUDA_CHECK("set device", cudaSetDevice(device_index));
+    current_device = device_index;
+    return *ctx;
+  }
+  const int count = device_count();
+  if (device_index >= count)
+    throw aime::DeviceError("cuda:" + std::to_string(device_index) + ": this machine has " + std::to_string(count) +
+                            " CUDA device(s)" + (count == 0 ? " (no GPU or no driver)" : ""));
+  auto ctx = std::make_unique<Context>();
+  ctx->device = device_index;
+  AIME_CUDA_CHECK("init", cudaSetDevice(device_index));
+  AIME_CUDA_CHECK("init", cudaStreamCreateWithFlags(&ctx->stream, cudaStreamNonBlocking));
+  AIME_CUBLAS_CHECK("init", cublas().create(&ctx->cublas));
+  AIME_CUBLAS_CHECK("init", cublas().set_stream(ctx->cublas, ctx->stream));
+  AIME_CUDA_CHECK("init", cudaMalloc(&ctx->error, sizeof(KernelError)));
+  AIME_CUDA_CHECK("init", cudaMemsetAsync(ctx->error, 0, sizeof(KernelError), ctx->stream));
+  ctx->allocator = std::make_unique<CachingAllocator>(device_index);
+  current_device = device_index;
+  Context* raw = ctx.release();  // lives as long as the process
+  contexts_[device_index].store(raw, std::memory_order_release);
+  return *raw;
 }
 
 // ---- memory and copies ----
@@ -75,7 +88,7 @@ void* CudaBackend::allocate(std::size_t nbytes, int device_index) {
 }
 void CudaBackend::deallocate(void* ptr, std::size_t nbytes, int device_index) {
   if (!ptr) return;
-  contexts_[device_index]->allocator->deallocate(ptr, nbytes);
+  contexts_[device_index].load(std::memory_order_acquire)->allocator->deallocate(ptr, nbytes);
 }
 MemoryStats CudaBackend::memory_stats(int device_index) const {
   return context(device_index).allocator->stats();

@@ -20,6 +20,7 @@
 #include <cuda_runtime.h>
 
 #include <array>
+#include <atomic>
 #include <memory>
 #include <mutex>
 
@@ -92,8 +93,10 @@ class CudaBackend final : public Backend {
   // stream has been synchronised.
   void raise_device_error(Context& ctx) const;
 
+  // Contexts are created once under the mutex and never destroyed; ops read them without
+  // locking (every op asks for its context, so that path is a load and a compare).
   mutable std::mutex mutex_;
-  mutable std::array<std::unique_ptr<Context>, kMaxDevices> contexts_;
+  mutable std::array<std::atomic<Context*>, kMaxDevices> contexts_{};
 };
 
 CudaBackend& cuda_backend_impl();

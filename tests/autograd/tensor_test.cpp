@@ -91,6 +91,21 @@ TEST(Tensor, CudaDeviceWithoutBackendGivesAClearError) {
   }
 }
 
+TEST(Device, ParsesWhatStrWrites) {
+  EXPECT_EQ(Device::parse("cpu"), Device::cpu());
+  EXPECT_EQ(Device::parse("cuda"), Device::cuda(0));
+  EXPECT_EQ(Device::parse("cuda:3"), Device::cuda(3));
+  EXPECT_EQ(Device::parse(Device::cuda(2).str()), Device::cuda(2));
+  for (const char* bad : {"gpu", "cuda:", "cuda:x", "CPU", "cuda:-1"}) {
+    try {
+      Device::parse(bad);
+      ADD_FAILURE() << bad;
+    } catch (const ValueError& e) {
+      EXPECT_NE(std::string(e.what()).find(bad), std::string::npos) << e.what();
+    }
+  }
+}
+
 TEST(Tensor, SetDataRebindsTheSameLeaf) {
   Tensor w = ones({2, 2}).requires_grad_();
   const Tensor handle = w;  // e.g. what a layer keeps
