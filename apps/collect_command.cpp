@@ -22,7 +22,7 @@ int collect(const std::vector<std::string>& args) {
   po::options_description options("aime collect: write a dataset of episodes (0.npz, 1.npz, ...) from a policy");
   options.add_options()("help,h", "show this help")
       ("env", po::value<std::string>()->default_value("pendulum-swingup"), ("environment: " + env_list).c_str())
-      ("policy", po::value<std::string>()->default_value("random"), "random, expert, noisy (expert + noise) or mix")
+      ("policy", po::value<std::string>()->default_value("random"), "random, expert, noisy (expert + noise), mix, or gait (a sine per motor; for walker and cheetah, which have no scripted expert: mix = random / gait / noisy gait)")
       ("episodes", po::value<std::int64_t>()->default_value(10), "number of episodes")
       ("out", po::value<std::string>(), "output folder (created)")
       ("seed", po::value<std::uint64_t>()->default_value(0), "fixes every initial state and all policy noise")

@@ -1,43 +1,64 @@
 // Simulator and renderer speed of the built-in environments on one thread: control steps
-// per second without rendering, frames per second of the 64x64 renderer alone, and agent
-// steps per second with rendering (what collection runs at).
+// per second without rendering (for MuJoCo also physics steps: a walker control step is 10
+// of them), frames per second of the 64x64 renderer alone, and agent steps per second with
+// rendering (what collection runs at). Each measure runs for about a second.
 // Usage: env_bench
 #include <chrono>
+#include <cmath>
 #include <cstdio>
+#include <vector>
 
 #include "envs/environment.h"
+#if defined(AIME_WITH_MUJOCO)
+#include "envs/mujoco/mujoco_environment.h"
+#endif
 
 using namespace aime::envs;
 using Clock = std::chrono::steady_clock;
 
 int main() {
-  std::printf("| environment | physics steps/s | rendered frames/s | agent steps/s with images |\n|---|---|---|---|\n");
+  std::printf("| environment | control steps/s | physics steps/s | rendered frames/s | agent steps/s with images |\n|---|---|---|---|---|\n");
   for (const auto& name : environment_names()) {
     EnvironmentOptions off;
     off.render = false;
     auto quiet = make_environment(name, off);
     quiet->reset(0);
-    const int n = 200000;
+    const std::vector<double> action(static_cast<std::size_t>(quiet->action_dim()), 0.1);
+    auto seconds_since = [](Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); };
+    int n = 0;
     auto t0 = Clock::now();
-    for (int i = 0; i < n; ++i) quiet->control_step({0.1});
-    const double physics = n / std::chrono::duration<double>(Clock::now() - t0).count();
+    while (n % 1000 != 0 || seconds_since(t0) < 1.0) {
+      quiet->control_step(action);
+      ++n;
+    }
+    const double control = n / seconds_since(t0);
+    // MuJoCo steps per control step (walker 10, cheetah 1); the built-ins' RK4 substeps are
+    // internal to their control step, so their column repeats the control steps.
+    int substeps = 1;
+#if defined(AIME_WITH_MUJOCO)
+    if (auto* m = dynamic_cast<const MujocoEnvironment*>(quiet.get())) substeps = m->substeps();
+#endif
 
     auto env = make_environment(name);
     env->reset(0);
-    const int frames = 20000;
+    int frames = 0;
     t0 = Clock::now();
-    for (int i = 0; i < frames; ++i) env->observe();
-    const double render = frames / std::chrono::duration<double>(Clock::now() - t0).count();
+    while (frames % 100 != 0 || seconds_since(t0) < 1.0) {
+      env->observe();
+      ++frames;
+    }
+    const double render = frames / seconds_since(t0);
 
     int steps = 0;
     t0 = Clock::now();
-    for (int episode = 0; episode < 10; ++episode) {
+    const std::vector<double> push(static_cast<std::size_t>(env->action_dim()), 0.3);
+    for (int episode = 0; episode < 3; ++episode) {
       env->reset(static_cast<std::uint64_t>(episode));
-      while (!env->step({0.3}).done) ++steps;
+      while (!env->step(push).done) ++steps;
       ++steps;
     }
     const double agent = steps / std::chrono::duration<double>(Clock::now() - t0).count();
-    std::printf("| %s | %.0f | %.0f | %.0f |\n", name.c_str(), physics, render, agent);
+    std::printf("| %s | %.0f | %.0f | %.0f | %.0f |\n", name.c_str(), control, control * substeps, render, agent);
   }
   return 0;
 }

@@ -28,6 +28,9 @@ class Canvas {
   // An axis-aligned rectangle.
   void rect(double x0, double y0, double x1, double y1, Color color);
 
+  // One pixel, no blending (per-pixel backgrounds such as a perspective floor).
+  void set(int x, int y, Color color) { pixels_[static_cast<std::size_t>(y * width_ + x)] = color; }
+
   // HWC uint8 RGB into out (width * height * 3 bytes).
   void to_rgb(std::uint8_t* out) const;
   Color at(int x, int y) const { return pixels_[static_cast<std::size_t>(y * width_ + x)]; }

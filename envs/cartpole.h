@@ -37,6 +37,7 @@ class Cartpole : public Environment {
   void set_state(const std::vector<double>& state) override;
   // Kinetic plus potential energy (zero with the pole upright at rest).
   double energy() const override;
+  double control_timestep() const override { return p_.control_dt; }
   void control_step(const std::vector<double>& action) override;
   const CartpoleParams& params() const { return p_; }
 

@@ -6,6 +6,10 @@
 #include "autograd/error.h"
 #include "envs/cartpole.h"
 #include "envs/pendulum.h"
+#if defined(AIME_WITH_MUJOCO)
+#include "envs/mujoco/cheetah.h"
+#include "envs/mujoco/walker.h"
+#endif
 
 namespace aime::envs {
 
@@ -48,9 +52,10 @@ StepResult Environment::step(const std::vector<double>& action_in) {
   StepResult result;
   for (int r = 0; r < options_.action_repeat && control_steps_ < options_.episode_steps; ++r) {
     control_step(action);
-    result.reward += reward(action);
+    if (!reward_once_per_agent_step()) result.reward += reward(action);
     ++control_steps_;
   }
+  if (reward_once_per_agent_step()) result.reward = reward(action);
   result.done = control_steps_ >= options_.episode_steps;
   result.observation = observe();
   return result;
@@ -68,12 +73,27 @@ Observation Environment::observe() const {
   return obs;
 }
 
-std::vector<std::string> environment_names() { return {"pendulum-swingup", "cartpole-swingup", "cartpole-balance"}; }
+std::vector<std::string> environment_names() {
+  std::vector<std::string> names{"pendulum-swingup", "cartpole-swingup", "cartpole-balance"};
+#if defined(AIME_WITH_MUJOCO)
+  for (const auto& t : Walker::tasks()) names.push_back("walker-" + t);
+  for (const auto& t : Cheetah::tasks()) names.push_back("cheetah-" + t);
+#endif
+  return names;
+}
 
 std::unique_ptr<Environment> make_environment(const std::string& name, const EnvironmentOptions& options) {
   if (name == "pendulum-swingup") return std::make_unique<Pendulum>(options);
   if (name == "cartpole-swingup") return std::make_unique<Cartpole>(true, options);
   if (name == "cartpole-balance") return std::make_unique<Cartpole>(false, options);
+#if defined(AIME_WITH_MUJOCO)
+  if (name.rfind("walker-", 0) == 0) return std::make_unique<Walker>(name.substr(7), options);
+  if (name.rfind("cheetah-", 0) == 0) return std::make_unique<Cheetah>(name.substr(8), options);
+#else
+  if (name.rfind("walker-", 0) == 0 || name.rfind("cheetah-", 0) == 0)
+    throw ValueError("make_environment: '" + name + "' needs the MuJoCo environments: apt-get install libmujoco-dev, "
+                     "then configure with -DAIME_MUJOCO=AUTO or ON");
+#endif
   std::string known;
   for (const auto& n : environment_names()) known += (known.empty() ? "" : ", ") + n;
   throw ValueError("make_environment: unknown environment '" + name + "' (built in: " + known + ")");

@@ -58,6 +58,8 @@ class Environment {
   virtual std::vector<double> state() const = 0;
   virtual void set_state(const std::vector<double>& state) = 0;
   virtual double energy() const = 0;
+  // Seconds of simulated time per control step (DMC's control timestep).
+  virtual double control_timestep() const = 0;
   // One control step of the physics without reward or bookkeeping (a model of the
   // dynamics for experts that linearise it).
   virtual void control_step(const std::vector<double>& action) = 0;
@@ -66,6 +68,10 @@ class Environment {
   virtual void reset_state(Generator& gen) = 0;
   // Reward of the current state after a control step with `action`, in [0, 1].
   virtual double reward(const std::vector<double>& action) const = 0;
+  // True for tasks whose reward is computed once per agent step, from the state after the
+  // repeated control steps (the original's custom tasks, e.g. cheetah-flip), instead of
+  // summed over them.
+  virtual bool reward_once_per_agent_step() const { return false; }
   virtual void add_sensors(Observation& obs) const = 0;
   virtual void render(Canvas& canvas) const = 0;
 
@@ -75,7 +81,9 @@ class Environment {
   bool started_ = false;
 };
 
-// The built-in tasks: pendulum-swingup, cartpole-swingup, cartpole-balance.
+// The built-in tasks: pendulum-swingup, cartpole-swingup, cartpole-balance; with MuJoCo
+// (-DAIME_MUJOCO), walker-{stand, walk, run, walkbackward, runbackward, flip, flipbackward,
+// jump} and cheetah-{run, runbackward, flip, flipbackward}.
 std::unique_ptr<Environment> make_environment(const std::string& name, const EnvironmentOptions& options = {});
 std::vector<std::string> environment_names();
 

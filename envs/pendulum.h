@@ -31,6 +31,7 @@ class Pendulum : public Environment {
   void set_state(const std::vector<double>& state) override;
   // Kinetic plus potential energy, zero upright at rest: 1/2 m l^2 w^2 + m g l (cos t - 1).
   double energy() const override;
+  double control_timestep() const override { return p_.control_dt; }
   void control_step(const std::vector<double>& action) override;
   const PendulumParams& params() const { return p_; }
 

@@ -1,6 +1,7 @@
 #include "envs/policy.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "autograd/error.h"
 #include "autograd/ops/creation.h"
@@ -41,8 +42,48 @@ std::vector<double> NoisyPolicy::act(const Observation& obs) {
   return a;
 }
 
+GaitPolicy::GaitPolicy(int action_dim, double agent_step_seconds, double min_hz, double max_hz)
+    : action_dim_(action_dim), dt_(agent_step_seconds), min_hz_(min_hz), max_hz_(max_hz) {}
+
+void GaitPolicy::reset(std::uint64_t seed) {
+  Policy::reset(seed);
+  const auto u = rand({1 + 2 * action_dim_}, gen_, kFloat64).to_vector<double>();
+  hz_ = min_hz_ + (max_hz_ - min_hz_) * u[0];
+  phase_.assign(u.begin() + 1, u.begin() + 1 + action_dim_);
+  for (double& p : phase_) p *= 2.0 * M_PI;
+  amplitude_.assign(u.begin() + 1 + action_dim_, u.end());
+  for (double& a : amplitude_) a = 0.5 + 0.5 * a;
+  step_ = 0;
+}
+
+std::vector<double> GaitPolicy::act(const Observation&) {
+  std::vector<double> a(static_cast<std::size_t>(action_dim_));
+  const double t = static_cast<double>(step_++) * dt_;
+  for (std::size_t i = 0; i < a.size(); ++i) a[i] = amplitude_[i] * std::sin(2.0 * M_PI * hz_ * t + phase_[i]);
+  return a;
+}
+
+namespace {
+bool has_expert(const Environment& env) {
+  try {
+    make_expert(env);
+    return true;
+  } catch (const ValueError&) {
+    return false;
+  }
+}
+}  // namespace
+
 MixPolicy::MixPolicy(const Environment& env) {
   const int a = env.action_dim();
+  if (!has_expert(env)) {
+    // Legged bodies without a scripted expert: random, rhythmic, rhythmic with noise.
+    const double dt = env.options().action_repeat * env.control_timestep();
+    components_.push_back(std::make_unique<RandomPolicy>(a));
+    components_.push_back(std::make_unique<GaitPolicy>(a, dt));
+    components_.push_back(std::make_unique<NoisyPolicy>(std::make_unique<GaitPolicy>(a, dt), a, NoiseOptions{0.3, 0.02, 10}));
+    return;
+  }
   components_.push_back(std::make_unique<RandomPolicy>(a));
   components_.push_back(std::make_unique<NoisyPolicy>(make_expert(env), a, NoiseOptions{1.0, 0.05, 20}));
   components_.push_back(std::make_unique<NoisyPolicy>(make_expert(env), a, NoiseOptions{0.3, 0.01, 10}));
@@ -61,7 +102,8 @@ std::unique_ptr<Policy> make_policy(const std::string& kind, const Environment& 
   if (kind == "expert") return make_expert(env);
   if (kind == "noisy") return std::make_unique<NoisyPolicy>(make_expert(env), env.action_dim(), NoiseOptions{});
   if (kind == "mix") return std::make_unique<MixPolicy>(env);
-  throw ValueError("make_policy: unknown policy '" + kind + "' (expected random, expert, noisy or mix)");
+  if (kind == "gait") return std::make_unique<GaitPolicy>(env.action_dim(), env.options().action_repeat * env.control_timestep());
+  throw ValueError("make_policy: unknown policy '" + kind + "' (expected random, expert, noisy, mix or gait)");
 }
 
 }  // namespace aime::envs

@@ -3,8 +3,12 @@
 //   expert policies    scripted per task from the equations of motion (experts.h);
 //   NoisyPolicy        a base policy plus Gaussian noise and occasional random segments,
 //                      for data of intermediate quality;
+//   GaitPolicy         a central pattern generator: each motor a sine of one frequency with
+//                      its own phase and amplitude, drawn per episode (legged bodies
+//                      without a scripted expert: walker, cheetah);
 //   MixPolicy          per episode one of random / very noisy / noisy / expert, the
-//                      original's idea of a mixed-quality embodiment dataset.
+//                      original's idea of a mixed-quality embodiment dataset; for an env
+//                      without a scripted expert, one of random / gait / noisy gait.
 // A policy draws its randomness from its own Generator, reseeded by reset(seed) at the
 // start of each episode, so a collection run is reproducible from one seed.
 #pragma once
@@ -56,6 +60,22 @@ class NoisyPolicy : public Policy {
   int action_dim_;
   NoiseOptions options_;
   int segment_left_ = 0;
+};
+
+// a_i(k) = amplitude_i sin(2 pi f k dt + phase_i) at agent step k, with f uniform in
+// [min_hz, max_hz], phases uniform, amplitudes uniform in [0.5, 1], drawn at reset.
+class GaitPolicy : public Policy {
+ public:
+  GaitPolicy(int action_dim, double agent_step_seconds, double min_hz = 0.5, double max_hz = 4.0);
+  std::string name() const override { return "gait"; }
+  void reset(std::uint64_t seed) override;
+  std::vector<double> act(const Observation& observation) override;
+
+ private:
+  int action_dim_;
+  double dt_, min_hz_, max_hz_, hz_ = 1.0;
+  std::vector<double> phase_, amplitude_;
+  std::int64_t step_ = 0;
 };
 
 class MixPolicy : public Policy {

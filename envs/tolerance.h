@@ -9,7 +9,7 @@
 
 namespace aime::envs {
 
-enum class Sigmoid { Gaussian, Quadratic };
+enum class Sigmoid { Gaussian, Quadratic, Linear };
 
 inline double tolerance(double x, double lower, double upper, double margin = 0.0,
                         Sigmoid sigmoid = Sigmoid::Gaussian, double value_at_margin = 0.1) {
@@ -20,6 +20,7 @@ inline double tolerance(double x, double lower, double upper, double margin = 0.
     const double s = std::sqrt(-2.0 * std::log(value_at_margin));
     return std::exp(-0.5 * (d * s) * (d * s));
   }
+  if (sigmoid == Sigmoid::Linear) return std::fmax(1.0 - d * (1.0 - value_at_margin), 0.0);
   const double s = std::sqrt(1.0 - value_at_margin);
   return std::fmax(1.0 - (d * s) * (d * s), 0.0);
 }

@@ -16,6 +16,7 @@ PACKAGES=(
   googletest libgtest-dev         # the test suite
   libbenchmark-dev                # benchmarks/
   python3-numpy                   # tests cross-check .npz files with NumPy (skipped without it)
+  libmujoco-dev                   # the walker and cheetah environments (MuJoCo 2.2.2)
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

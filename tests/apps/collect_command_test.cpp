@@ -33,9 +33,22 @@ TEST(Collect, WritesEpisodesAndPrintsTheReturns) {
   ASSERT_EQ(status, 0) << out;
   EXPECT_NE(out.find("cartpole-balance expert"), std::string::npos) << out;
   EXPECT_EQ(aime::data::load_episode(aime::data::list_episode_files(dir.string())[0]).length(), 51);
-  std::tie(status, out) = run("collect --env walker-walk --out " + dir.string());
+  std::tie(status, out) = run("collect --env hopper-hop --out " + dir.string());
   EXPECT_EQ(status, 1);
-  EXPECT_NE(out.find("unknown environment 'walker-walk'"), std::string::npos) << out;
+  EXPECT_NE(out.find("unknown environment 'hopper-hop'"), std::string::npos) << out;
+#if defined(AIME_WITH_MUJOCO)
+  // The MuJoCo bodies collect too (random and mix; there is no scripted expert for them).
+  fs::remove_all(dir);
+  std::tie(status, out) = run("collect --env walker-walk --policy mix --episodes 2 --episode-steps 40 --out " + dir.string());
+  ASSERT_EQ(status, 0) << out;
+  EXPECT_NE(out.find("walker-walk mix"), std::string::npos) << out;
+  const auto walker = aime::data::load_episode(aime::data::list_episode_files(dir.string())[0]);
+  EXPECT_EQ(walker.length(), 21);
+  fs::remove_all(dir);
+  std::tie(status, out) = run("collect --env cheetah-run --policy expert --out " + dir.string());
+  EXPECT_EQ(status, 1);
+  EXPECT_NE(out.find("no scripted expert"), std::string::npos) << out;
+#endif
   std::tie(status, out) = run("collect --episodes 2");
   EXPECT_EQ(status, 2);
   EXPECT_NE(out.find("missing --out"), std::string::npos) << out;

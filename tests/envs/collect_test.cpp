@@ -51,7 +51,7 @@ TEST(Collect, SameSeedGivesABitIdenticalDataset) {
 }
 
 TEST(Collect, BadArgumentsFailClearly) {
-  EXPECT_THROW(collect_dataset("walker-walk", "random", 1, "/tmp/x", 0), ValueError);
+  EXPECT_THROW(collect_dataset("hopper-hop", "random", 1, "/tmp/x", 0), ValueError);  // no such env
   EXPECT_THROW(collect_dataset("pendulum-swingup", "random", 0, "/tmp/x", 0), ValueError);
 }
 

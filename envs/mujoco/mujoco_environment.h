@@ -1,0 +1,69 @@
+// MujocoEnvironment: an Environment whose physics is a MuJoCo model (the C API of
+// Debian's libmujoco-dev 2.2.2), built only with -DAIME_MUJOCO=AUTO/ON when the library is
+// found. The planar walker and cheetah (walker.h, cheetah.h) derive from it; the model is
+// our own MJCF text, loaded through MuJoCo's virtual file system (no file on disk).
+//
+// Rendering: our own rasteriser of the model's geoms from the simulation's poses, through
+// the model's camera 0 (DMC's "side" camera, which tracks the centre of mass): the floor is
+// a per-pixel perspective checkerboard, each capsule and sphere is projected and drawn by
+// the Canvas (antialiased), far to near. No GL context, no GPU, ~microseconds per frame.
+// MuJoCo's own renderer would need an offscreen GL context (EGL or OSMesa, llvmpipe on a
+// headless machine); this keeps the build to one library.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "envs/environment.h"
+
+struct mjModel_;
+struct mjData_;
+
+namespace aime::envs {
+
+class MujocoEnvironment : public Environment {
+ public:
+  // `mjcf`: the model's XML; `name`: the env's name, used in errors; `substeps`: physics
+  // steps per control step (DMC: walker 10 at 2.5 ms, cheetah 1 at 10 ms).
+  MujocoEnvironment(const std::string& name, const std::string& mjcf, int substeps, const EnvironmentOptions& options);
+  ~MujocoEnvironment() override;
+
+  std::string name() const override { return name_; }
+  int action_dim() const override;
+  // qpos then qvel.
+  std::vector<double> state() const override;
+  void set_state(const std::vector<double>& state) override;
+  // Potential plus kinetic energy (MuJoCo's energy computation).
+  double energy() const override;
+  void control_step(const std::vector<double>& action) override;
+
+  double physics_timestep() const;
+  double control_timestep() const override { return physics_timestep() * substeps_; }
+  int substeps() const { return substeps_; }
+
+ protected:
+  // DMC's randomize_limited_and_rotational_joints: every limited hinge or slide uniform in
+  // its range, every unlimited hinge uniform in [-pi, pi]; velocities zero.
+  void randomize_joints(Generator& gen);
+  void forward();  // recomputes positions, sensors and energies from qpos/qvel
+  void render(Canvas& canvas) const override;
+
+  int body(const std::string& name) const;    // id, ValueError if absent
+  int joint(const std::string& name) const;   // id
+  int sensor(const std::string& name) const;  // id
+  const double* body_xpos(int body) const;    // 3 values
+  const double* body_xmat(int body) const;    // 9 values, row-major
+  const double* sensor_data(int sensor) const;
+  std::vector<double> qpos() const;
+  std::vector<double> qvel() const;
+  double joint_qvel(int joint) const;
+
+  mjModel_* model_ = nullptr;
+  mjData_* data_ = nullptr;
+
+ private:
+  std::string name_;
+  int substeps_;
+};
+
+}  // namespace aime::envs
