@@ -1,0 +1,137 @@
+// train_step: times one world-model training step (filter over T steps, ELBO, backward,
+// gradient clipping at 100, Adam) at the original's configurations, on CPU or CUDA.
+//
+//   train_step --model rssm|rssmo --setup visual|mdp --device cpu|cuda --steps N --warmup N
+//              --threads K [--batch 50] [--horizon 50] [--seed 0]
+//
+// RSSM uses the walker's sensors (orientations 14, height 1, velocity 9), RSSMO the
+// cheetah's (position 8, velocity 9); visual adds a 64x64x3 image (the input and the only
+// reconstruction; the vectors are probes). A batch is synthetic and fixed (values in the
+// data's ranges): the step's cost does not depend on the numbers. Prints one line per timed
+// step, then as its last line one JSON object (for scripts): median_step_s, samples_per_s
+// (B x T over the median), peak_mib (the device's peak allocated memory during the timed
+// steps, through the backend's allocator), system_allocs_in_timed_steps (calls to malloc or
+// cudaMalloc that the allocator's cache did not absorb: 0 in a steady state), and the
+// configuration.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "autograd/aime.h"
+#include "models/world_model.h"
+#include "nn/nn.h"
+
+using namespace aime;
+
+namespace {
+
+[[noreturn]] void usage(const std::string& why) {
+  std::cerr << "train_step: " << why << "\n"
+            << "usage: train_step --model rssm|rssmo --setup visual|mdp --device cpu|cuda --steps N --warmup N "
+               "--threads K [--batch 50] [--horizon 50] [--seed 0]\n";
+  std::exit(2);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string model_name = "rssmo", setup_name = "visual", device_name = "cpu";
+  long steps = 10, warmup = 2, threads = num_threads(), batch = 50, horizon = 50;
+  unsigned long seed = 0;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--help" || a == "-h") usage("help");
+    if (i + 1 >= argc) usage("missing a value after " + a);
+    const std::string v = argv[++i];
+    try {
+      if (a == "--model") model_name = v;
+      else if (a == "--setup") setup_name = v;
+      else if (a == "--device") device_name = v;
+      else if (a == "--steps") steps = std::stol(v);
+      else if (a == "--warmup") warmup = std::stol(v);
+      else if (a == "--threads") threads = std::stol(v);
+      else if (a == "--batch") batch = std::stol(v);
+      else if (a == "--horizon") horizon = std::stol(v);
+      else if (a == "--seed") seed = std::stoul(v);
+      else usage("unknown option " + a);
+    } catch (const std::logic_error&) {
+      usage("bad value '" + v + "' for " + a);
+    }
+  }
+  if (model_name != "rssm" && model_name != "rssmo") usage("--model must be rssm or rssmo");
+  if (setup_name != "visual" && setup_name != "mdp") usage("--setup must be visual or mdp");
+  if (steps < 1 || warmup < 0 || threads < 1 || batch < 1 || horizon < 2) usage("need steps >= 1, warmup >= 0, threads >= 1, batch >= 1, horizon >= 2");
+  try {
+    const Device device = Device::parse(device_name);
+    if (device.is_cuda() && !cuda_is_available())
+      throw DeviceError("--device " + device_name + ": no CUDA backend in this build or no GPU on this machine");
+    set_num_threads(static_cast<int>(threads));
+
+    std::vector<models::SensorSpec> sensors;
+    if (setup_name == "visual") sensors.push_back({"image", {3, 64, 64}});
+    if (model_name == "rssm")
+      for (auto s : std::vector<models::SensorSpec>{{"orientations", {14}}, {"height", {1}}, {"velocity", {9}}}) sensors.push_back(s);
+    else
+      for (auto s : std::vector<models::SensorSpec>{{"position", {8}}, {"velocity", {9}}}) sensors.push_back(s);
+    const auto config = models::WorldModelConfig::original(model_name, models::parse_setup(setup_name), sensors, 6);
+    Generator gen(seed);
+    models::WorldModel model(config, gen);
+    model.to(device);
+    nn::flatten_parameters(model.parameters());
+    nn::Adam adam(model.parameters(), {});
+
+    // A fixed batch, time-major [T, B, ...], in the data's ranges.
+    models::SensorBatch data;
+    for (const auto& s : sensors) {
+      Shape shape{horizon, batch};
+      shape.insert(shape.end(), s.shape.begin(), s.shape.end());
+      data[s.name] = (s.is_image() ? rand(shape, gen) : randn(shape, gen)).to(device);
+    }
+    data["pre_action"] = (rand({horizon, batch, 6}, gen) * 2.0 - 1.0).to(device);
+    Generator noise(seed + 1);
+
+    auto step = [&] {
+      adam.zero_grad();
+      const models::ElboTerms terms = model.elbo(data, noise);
+      terms.loss.backward();
+      nn::clip_grad_norm_(model.parameters(), 100.0);
+      adam.step();
+      return terms.loss.item();  // the host reads the loss: the step is complete
+    };
+    std::fprintf(stderr, "train_step: %s %s on %s, B=%ld T=%ld, %ld threads, %lld parameters\n", model_name.c_str(),
+                 setup_name.c_str(), device.str().c_str(), batch, horizon, threads,
+                 static_cast<long long>(model.num_parameters()));
+    for (long i = 0; i < warmup; ++i) step();
+    reset_peak_memory(device);
+    const std::int64_t allocs_before = memory_stats(device).num_allocs;
+    std::vector<double> times;
+    double loss = 0.0;
+    for (long i = 0; i < steps; ++i) {
+      const auto t0 = std::chrono::steady_clock::now();
+      loss = step();
+      times.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+      std::fprintf(stderr, "step %ld: %.4f s, loss %.4g\n", i, times.back(), loss);
+    }
+    std::vector<double> sorted = times;
+    std::sort(sorted.begin(), sorted.end());
+    const double median = sorted.size() % 2 ? sorted[sorted.size() / 2]
+                                            : 0.5 * (sorted[sorted.size() / 2 - 1] + sorted[sorted.size() / 2]);
+    const MemoryStats mem = memory_stats(device);
+    std::printf(
+        "{\"model\": \"%s\", \"setup\": \"%s\", \"device\": \"%s\", \"batch\": %ld, \"horizon\": %ld, \"threads\": %ld, "
+        "\"steps\": %ld, \"warmup\": %ld, \"parameters\": %lld, \"median_step_s\": %.6f, \"min_step_s\": %.6f, "
+        "\"samples_per_s\": %.1f, \"peak_mib\": %.1f, \"system_allocs_in_timed_steps\": %lld, \"last_loss\": %.6g}\n",
+        model_name.c_str(), setup_name.c_str(), device.str().c_str(), batch, horizon, threads, steps, warmup,
+        static_cast<long long>(model.num_parameters()), median, sorted.front(), batch * horizon / median,
+        mem.peak_bytes / 1048576.0, static_cast<long long>(mem.num_allocs - allocs_before), loss);
+  } catch (const Error& e) {
+    std::cerr << "train_step: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}
