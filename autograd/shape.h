@@ -22,6 +22,9 @@ Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op);
 // Maps dim in [-ndim, ndim) to [0, ndim); throws ValueError naming `op` otherwise.
 std::int64_t normalize_dim(std::int64_t dim, std::int64_t ndim, const char* op);
 
+// A contiguous shape seen as [outer, shape[dim], inner] around `dim` (index kernels).
+void outer_inner(const Shape& shape, std::int64_t dim, std::int64_t& outer, std::int64_t& inner);
+
 // A set of dimensions for reductions: `sum(x)` (all), `sum(x, 1)`, `sum(x, {0, 2})`.
 struct Dims {
   std::vector<std::int64_t> dims;  // empty means "all dimensions"

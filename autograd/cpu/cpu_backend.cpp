@@ -136,13 +136,6 @@ void CpuBackend::where(const Tensor& cond, const Tensor& a, const Tensor& b, con
 }
 
 namespace {
-// Splits a contiguous shape around `dim` into [outer, n, inner].
-void outer_inner(const Shape& shape, std::int64_t dim, std::int64_t& outer, std::int64_t& inner) {
-  outer = 1;
-  inner = 1;
-  for (std::int64_t d = 0; d < dim; ++d) outer *= shape[d];
-  for (std::size_t d = dim + 1; d < shape.size(); ++d) inner *= shape[d];
-}
 void check_indices(const std::int64_t* idx, std::int64_t m, std::int64_t n, const char* op) {
   for (std::int64_t i = 0; i < m; ++i)
     if (idx[i] < 0 || idx[i] >= n)

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "autograd/cpu/cpu_backend.h"
+#include "autograd/ops/conv_geometry.h"
 #include "autograd/parallel.h"
 
 namespace aime::cpu {
@@ -20,19 +21,9 @@ namespace {
 template <class T>
 using RowMajor = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
-struct Geometry {
-  std::int64_t n, c, h, w, o, kh, kw, ho, wo, sh, sw, ph, pw;
-  std::int64_t ck() const { return c * kh * kw; }
-  std::int64_t l() const { return ho * wo; }
-};
-
-Geometry geometry(const Tensor& x, const Tensor& w, const Tensor& y, const Conv2dParams& p) {
-  return {x.shape()[0], x.shape()[1], x.shape()[2], x.shape()[3], w.shape()[0], w.shape()[2], w.shape()[3],
-          y.shape()[2], y.shape()[3], p.stride_h, p.stride_w, p.pad_h, p.pad_w};
-}
 
 template <class T>
-void im2col(const Geometry& g, const T* x, T* cols) {
+void im2col(const ConvGeometry& g, const T* x, T* cols) {
   const std::int64_t L = g.l();
   for (std::int64_t c = 0; c < g.c; ++c)
     for (std::int64_t i = 0; i < g.kh; ++i)
@@ -55,7 +46,7 @@ void im2col(const Geometry& g, const T* x, T* cols) {
 }
 
 template <class T>
-void col2im(const Geometry& g, const T* cols, T* x) {
+void col2im(const ConvGeometry& g, const T* cols, T* x) {
   const std::int64_t L = g.l();
   std::fill(x, x + g.c * g.h * g.w, T(0));
   for (std::int64_t c = 0; c < g.c; ++c)
@@ -77,7 +68,7 @@ void col2im(const Geometry& g, const T* cols, T* x) {
 
 // Runs fn(n, cols_buffer) for every image; in parallel over images when there are several.
 template <class T, class Fn>
-void for_each_image(const Geometry& g, Fn&& fn) {
+void for_each_image(const ConvGeometry& g, Fn&& fn) {
   parallel_for(0, g.n, 1, [&](std::int64_t lo, std::int64_t hi) {
     std::vector<T> cols(static_cast<std::size_t>(g.ck() * g.l()));
     for (std::int64_t n = lo; n < hi; ++n) fn(n, cols.data());
@@ -86,7 +77,7 @@ void for_each_image(const Geometry& g, Fn&& fn) {
 }  // namespace
 
 void CpuBackend::conv2d_forward(const Tensor& x, const Tensor& w, const Conv2dParams& p, const Tensor& y) {
-  const Geometry g = geometry(x, w, y, p);
+  const ConvGeometry g = conv_geometry(x, w, y, p);
   AIME_DISPATCH_FLOATING(x.dtype(), "conv2d", [&] {
     const scalar_t* px = static_cast<const scalar_t*>(x.data_ptr());
     scalar_t* py = static_cast<scalar_t*>(y.data_ptr());
@@ -101,7 +92,7 @@ void CpuBackend::conv2d_forward(const Tensor& x, const Tensor& w, const Conv2dPa
 }
 
 void CpuBackend::conv2d_backward_input(const Tensor& gy, const Tensor& w, const Conv2dParams& p, const Tensor& gx) {
-  const Geometry g = geometry(gx, w, gy, p);
+  const ConvGeometry g = conv_geometry(gx, w, gy, p);
   AIME_DISPATCH_FLOATING(gy.dtype(), "conv2d_backward_input", [&] {
     const scalar_t* pgy = static_cast<const scalar_t*>(gy.data_ptr());
     scalar_t* pgx = static_cast<scalar_t*>(gx.data_ptr());
@@ -117,7 +108,7 @@ void CpuBackend::conv2d_backward_input(const Tensor& gy, const Tensor& w, const 
 
 namespace {
 template <class T>
-void conv2d_backward_weight_impl(const Geometry& g, const T* pgy, const T* px, T* pgw) {
+void conv2d_backward_weight_impl(const ConvGeometry& g, const T* pgy, const T* px, T* pgw) {
   Eigen::Map<RowMajor<T>> GW(pgw, g.o, g.ck());
   GW.setZero();
   // One accumulator per thread, summed in thread order (reproducible for a fixed count).
@@ -148,7 +139,7 @@ void conv2d_backward_weight_impl(const Geometry& g, const T* pgy, const T* px, T
 }  // namespace
 
 void CpuBackend::conv2d_backward_weight(const Tensor& gy, const Tensor& x, const Conv2dParams& p, const Tensor& gw) {
-  const Geometry g = geometry(x, gw, gy, p);
+  const ConvGeometry g = conv_geometry(x, gw, gy, p);
   AIME_DISPATCH_FLOATING(gy.dtype(), "conv2d_backward_weight", [&] {
     conv2d_backward_weight_impl(g, static_cast<const scalar_t*>(gy.data_ptr()), static_cast<const scalar_t*>(x.data_ptr()),
                                 static_cast<scalar_t*>(gw.data_ptr()));

@@ -222,12 +222,6 @@ __global__ void one_hot_kernel(const std::int64_t* idx, T* out, std::int64_t m, 
   }
 }
 
-void outer_inner(const Shape& shape, std::int64_t dim, std::int64_t& outer, std::int64_t& inner) {
-  outer = 1;
-  inner = 1;
-  for (std::int64_t d = 0; d < dim; ++d) outer *= shape[d];
-  for (std::size_t d = dim + 1; d < shape.size(); ++d) inner *= shape[d];
-}
 
 }  // namespace
 

@@ -14,28 +14,21 @@
 
 #include "autograd/cuda/cuda_backend.h"
 #include "autograd/cuda/cuda_launch.cuh"
+#include "autograd/ops/conv_geometry.h"
 #include "autograd/ops/creation.h"
 
 namespace aime::cuda {
 
 namespace {
 
-struct Geometry {
-  std::int64_t n, c, h, w, o, kh, kw, ho, wo, sh, sw, ph, pw;
-  __host__ __device__ std::int64_t ck() const { return c * kh * kw; }
-  __host__ __device__ std::int64_t l() const { return ho * wo; }
-  // Images per chunk: column buffers of at most ~64M elements (256 MB in float32).
-  std::int64_t chunk() const { return std::max<std::int64_t>(1, std::min<std::int64_t>(n, (64LL << 20) / std::max<std::int64_t>(ck() * l(), 1))); }
-};
-
-Geometry geometry(const Tensor& x, const Tensor& w, const Tensor& y, const Conv2dParams& p) {
-  return {x.shape()[0], x.shape()[1], x.shape()[2], x.shape()[3], w.shape()[0], w.shape()[2], w.shape()[3],
-          y.shape()[2], y.shape()[3], p.stride_h, p.stride_w, p.pad_h, p.pad_w};
+// Images per chunk: column buffers of at most ~64M elements (256 MB in float32).
+std::int64_t images_per_chunk(const ConvGeometry& g) {
+  return std::max<std::int64_t>(1, std::min<std::int64_t>(g.n, (64LL << 20) / std::max<std::int64_t>(g.ck() * g.l(), 1)));
 }
 
 // cols[nl * s_n + ck * s_ck + l] for images n0 .. n0 + count of x.
 template <class T>
-__global__ void im2col_kernel(const T* x, T* cols, Geometry g, std::int64_t n0, std::int64_t count, std::int64_t s_n,
+__global__ void im2col_kernel(const T* x, T* cols, ConvGeometry g, std::int64_t n0, std::int64_t count, std::int64_t s_n,
                               std::int64_t s_ck) {
   const std::int64_t L = g.l(), total = count * g.ck() * L;
   AIME_GRID_STRIDE_LOOP(e, total) {
@@ -51,7 +44,7 @@ __global__ void im2col_kernel(const T* x, T* cols, Geometry g, std::int64_t n0, 
 
 // gx[n0 + nl, c, h, w] = sum of the columns that read that pixel (overwrites gx).
 template <class T>
-__global__ void col2im_kernel(const T* cols, T* gx, Geometry g, std::int64_t n0, std::int64_t count) {
+__global__ void col2im_kernel(const T* cols, T* gx, ConvGeometry g, std::int64_t n0, std::int64_t count) {
   const std::int64_t L = g.l(), total = count * g.c * g.h * g.w;
   AIME_GRID_STRIDE_LOOP(e, total) {
     const std::int64_t w = e % g.w, h = (e / g.w) % g.h, c = (e / (g.w * g.h)) % g.c, nl = e / (g.w * g.h * g.c);
@@ -76,10 +69,10 @@ __global__ void col2im_kernel(const T* cols, T* gx, Geometry g, std::int64_t n0,
 }  // namespace
 
 void CudaBackend::conv2d_forward(const Tensor& x, const Tensor& w, const Conv2dParams& p, const Tensor& y) {
-  const Geometry g = geometry(x, w, y, p);
+  const ConvGeometry g = conv_geometry(x, w, y, p);
   if (g.n == 0 || y.numel() == 0) return;
   Context& ctx = context(x);
-  const std::int64_t chunk = g.chunk();
+  const std::int64_t chunk = images_per_chunk(g);
   Tensor cols = Tensor::empty({chunk, g.ck(), g.l()}, x.dtype(), x.device());
   const Tensor w2 = w.view({1, g.o, g.ck()});
   AIME_DISPATCH_FLOATING(x.dtype(), "conv2d", [&] {
@@ -95,14 +88,14 @@ void CudaBackend::conv2d_forward(const Tensor& x, const Tensor& w, const Conv2dP
 }
 
 void CudaBackend::conv2d_backward_input(const Tensor& gy, const Tensor& w, const Conv2dParams& p, const Tensor& gx) {
-  const Geometry g = geometry(gx, w, gy, p);
+  const ConvGeometry g = conv_geometry(gx, w, gy, p);
   if (g.n == 0 || gx.numel() == 0) return;
   Context& ctx = context(gy);
   if (gy.numel() == 0 || g.ck() == 0) {
     fill(gx, 0.0);
     return;
   }
-  const std::int64_t chunk = g.chunk();
+  const std::int64_t chunk = images_per_chunk(g);
   Tensor cols = Tensor::empty({chunk, g.ck(), g.l()}, gy.dtype(), gy.device());
   const Tensor w2 = w.view({1, g.o, g.ck()});
   AIME_DISPATCH_FLOATING(gy.dtype(), "conv2d_backward_input", [&] {
@@ -117,14 +110,14 @@ void CudaBackend::conv2d_backward_input(const Tensor& gy, const Tensor& w, const
 }
 
 void CudaBackend::conv2d_backward_weight(const Tensor& gy, const Tensor& x, const Conv2dParams& p, const Tensor& gw) {
-  const Geometry g = geometry(x, gw, gy, p);
+  const ConvGeometry g = conv_geometry(x, gw, gy, p);
   if (gw.numel() == 0) return;
   Context& ctx = context(gy);
   if (g.n == 0 || gy.numel() == 0) {
     fill(gw, 0.0);
     return;
   }
-  const std::int64_t chunk = g.chunk();
+  const std::int64_t chunk = images_per_chunk(g);
   Tensor cols = Tensor::empty({g.ck(), chunk, g.l()}, x.dtype(), x.device());
   Tensor gy_t = Tensor::empty({g.o, chunk, g.l()}, gy.dtype(), gy.device());
   const Tensor gw2 = gw.view({1, g.o, g.ck()});
