@@ -2,7 +2,8 @@
 // gradient clipping at 100, Adam) at the original's configurations, on CPU or CUDA.
 //
 //   train_step --model rssm|rssmo --setup visual|mdp --device cpu|cuda --steps N --warmup N
-//              --threads K [--batch 50] [--horizon 50] [--seed 0]
+//              --threads K [--batch 50] [--horizon 50] [--seed 0] [--dtype float32|float64]
+//              [--dump DIR]
 //
 // RSSM uses the walker's sensors (orientations 14, height 1, velocity 9), RSSMO the
 // cheetah's (position 8, velocity 9); visual adds a 64x64x3 image (the input and the only
@@ -13,6 +14,14 @@
 // steps, through the backend's allocator), system_allocs_in_timed_steps (calls to malloc or
 // cudaMalloc that the allocator's cache did not absorb: 0 in a steady state), and the
 // configuration.
+//
+// --dump DIR writes, instead of timing, one forward and backward of the initial model for the
+// PyTorch reference's cross-check (benchmarks/reference/cross_check.py):
+//   DIR/weights.safetensors   the state dict; metadata: the model config (world_model.*) and
+//                             check.noise_seed, the seed of the Philox stream the filter's
+//                             rsample draws from (one randn [B, Z] per step, in order);
+//   DIR/batch.safetensors     the batch, time-major [T, B, ...] (pre_action included);
+//   DIR/expected.safetensors  loss, elbo, kl, and grad.<name> for every parameter.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -25,6 +34,7 @@
 #include "autograd/aime.h"
 #include "models/world_model.h"
 #include "nn/nn.h"
+#include "nn/serialize/safetensors.h"
 
 using namespace aime;
 
@@ -33,7 +43,7 @@ namespace {
 [[noreturn]] void usage(const std::string& why) {
   std::cerr << "train_step: " << why << "\n"
             << "usage: train_step --model rssm|rssmo --setup visual|mdp --device cpu|cuda --steps N --warmup N "
-               "--threads K [--batch 50] [--horizon 50] [--seed 0]\n";
+               "--threads K [--batch 50] [--horizon 50] [--seed 0] [--dtype float32|float64] [--dump DIR]\n";
   std::exit(2);
 }
 
@@ -43,6 +53,7 @@ int main(int argc, char** argv) {
   std::string model_name = "rssmo", setup_name = "visual", device_name = "cpu";
   long steps = 10, warmup = 2, threads = num_threads(), batch = 50, horizon = 50;
   unsigned long seed = 0;
+  std::string dtype_name = "float32", dump_dir;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--help" || a == "-h") usage("help");
@@ -58,6 +69,8 @@ int main(int argc, char** argv) {
       else if (a == "--batch") batch = std::stol(v);
       else if (a == "--horizon") horizon = std::stol(v);
       else if (a == "--seed") seed = std::stoul(v);
+      else if (a == "--dtype") dtype_name = v;
+      else if (a == "--dump") dump_dir = v;
       else usage("unknown option " + a);
     } catch (const std::logic_error&) {
       usage("bad value '" + v + "' for " + a);
@@ -65,6 +78,8 @@ int main(int argc, char** argv) {
   }
   if (model_name != "rssm" && model_name != "rssmo") usage("--model must be rssm or rssmo");
   if (setup_name != "visual" && setup_name != "mdp") usage("--setup must be visual or mdp");
+  if (dtype_name != "float32" && dtype_name != "float64") usage("--dtype must be float32 or float64");
+  const DType dtype = dtype_name == "float64" ? kFloat64 : kFloat32;
   if (steps < 1 || warmup < 0 || threads < 1 || batch < 1 || horizon < 2) usage("need steps >= 1, warmup >= 0, threads >= 1, batch >= 1, horizon >= 2");
   try {
     const Device device = Device::parse(device_name);
@@ -81,6 +96,7 @@ int main(int argc, char** argv) {
     const auto config = models::WorldModelConfig::original(model_name, models::parse_setup(setup_name), sensors, 6);
     Generator gen(seed);
     models::WorldModel model(config, gen);
+    model.to(dtype);
     model.to(device);
     nn::flatten_parameters(model.parameters());
     nn::Adam adam(model.parameters(), {});
@@ -90,10 +106,31 @@ int main(int argc, char** argv) {
     for (const auto& s : sensors) {
       Shape shape{horizon, batch};
       shape.insert(shape.end(), s.shape.begin(), s.shape.end());
-      data[s.name] = (s.is_image() ? rand(shape, gen) : randn(shape, gen)).to(device);
+      data[s.name] = (s.is_image() ? rand(shape, gen, dtype) : randn(shape, gen, dtype)).to(device);
     }
-    data["pre_action"] = (rand({horizon, batch, 6}, gen) * 2.0 - 1.0).to(device);
+    data["pre_action"] = (rand({horizon, batch, 6}, gen, dtype) * 2.0 - 1.0).to(device);
     Generator noise(seed + 1);
+
+    if (!dump_dir.empty()) {
+      nn::Metadata meta = config.to_metadata();
+      meta["check.noise_seed"] = std::to_string(seed + 1);
+      meta["check.dtype"] = dtype_name;
+      nn::save_safetensors(dump_dir + "/weights.safetensors", model.state_dict(), meta);
+      nn::StateDict batch_tensors, expected;
+      for (const auto& [name, value] : data) batch_tensors.set(name, value);
+      nn::save_safetensors(dump_dir + "/batch.safetensors", batch_tensors);
+      const models::ElboTerms terms = model.elbo(data, noise);
+      terms.loss.backward();
+      expected.set("loss", terms.loss);
+      expected.set("elbo", terms.elbo);
+      expected.set("kl", terms.kl);
+      for (const auto& [name, p] : model.named_parameters())
+        if (p.grad().defined()) expected.set("grad." + name, p.grad());
+      nn::save_safetensors(dump_dir + "/expected.safetensors", expected);
+      std::fprintf(stderr, "train_step: wrote %s/{weights,batch,expected}.safetensors (loss %.10g)\n", dump_dir.c_str(),
+                   terms.loss.item());
+      return 0;
+    }
 
     auto step = [&] {
       adam.zero_grad();

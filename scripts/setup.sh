@@ -16,6 +16,7 @@ PACKAGES=(
   googletest libgtest-dev         # the test suite
   libbenchmark-dev                # benchmarks/
   python3-numpy                   # tests cross-check .npz files with NumPy (skipped without it)
+  python3-torch libopenblas0-openmp  # the PyTorch reference of benchmarks/reference (cross-check test, speed reference)
   libmujoco-dev                   # the walker and cheetah environments (MuJoCo 2.2.2)
 )
 missing=()
