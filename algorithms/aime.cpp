@@ -20,7 +20,7 @@ AimeTerms aime_objective(const models::WorldModel& model, models::TanhGaussianPo
   const Tensor embeddings = model.embed(demos);  // [T, B, E]
   const std::int64_t T = embeddings.size(0), B = embeddings.size(1);
   const models::StateSpaceModel& ssm = model.ssm();
-  models::FilterOutput filtered;
+  std::vector<models::StepOutput> steps;
   models::State state = ssm.initial_state(B);
   std::vector<Tensor> actions, idm_kls;
   for (std::int64_t t = 0; t < T; ++t) {
@@ -36,14 +36,12 @@ AimeTerms aime_objective(const models::WorldModel& model, models::TanhGaussianPo
     }
     models::StepOutput step = ssm.posterior_step(e, action, state, gen);
     state = step.state;
-    filtered.states.push_back(step.state);
-    filtered.priors.push_back(step.prior);
-    filtered.posteriors.push_back(step.posterior);
+    steps.push_back(step);
     actions.push_back(action);
   }
   AimeTerms out;
   out.actions = stack(actions, 0);
-  out.elbo = model.elbo_of(filtered, embeddings, demos, false);
+  out.elbo = model.elbo_of(models::FilterOutput::from_steps(steps), embeddings, demos, false);
   out.loss = options.kl_only ? model.config().kl_scale * out.elbo.kl : out.elbo.loss;
   if (options.use_idm) {
     out.idm_kl = sum(stack(idm_kls, 0));

@@ -188,19 +188,14 @@ int filter(const std::vector<std::string>& args) {
     const data::SequenceDataset one({e}, {files[static_cast<std::size_t>(i)]}, dso);
     const models::SensorBatch batch = algorithms::to_sensor_batch(one.collate({{0, 0}}));
     const models::FilterOutput f = loaded.model->filter(batch, noise);
-    std::vector<Tensor> pm, ps, qm, qs, kl;
-    for (std::size_t t = 0; t < f.states.size(); ++t) {
-      pm.push_back(f.priors[t]->mean().select(0, 0));
-      ps.push_back(f.priors[t]->stddev().select(0, 0));
-      qm.push_back(f.posteriors[t]->mean().select(0, 0));
-      qs.push_back(f.posteriors[t]->stddev().select(0, 0));
-    }
+    // [T, B = 1, Z] -> [T, Z]
+    auto first = [](const Tensor& x) { return x.select(1, 0).contiguous(); };
     const std::string k = "_" + std::to_string(i);
     out.emplace_back("feature" + k, data::NpyArray{f.features().select(1, 0).contiguous(), false});
-    out.emplace_back("posterior_mean" + k, data::NpyArray{stack(qm, 0), false});
-    out.emplace_back("posterior_std" + k, data::NpyArray{stack(qs, 0), false});
-    out.emplace_back("prior_mean" + k, data::NpyArray{stack(pm, 0), false});
-    out.emplace_back("prior_std" + k, data::NpyArray{stack(ps, 0), false});
+    out.emplace_back("posterior_mean" + k, data::NpyArray{first(f.posterior->mean()), false});
+    out.emplace_back("posterior_std" + k, data::NpyArray{first(f.posterior->stddev()), false});
+    out.emplace_back("prior_mean" + k, data::NpyArray{first(f.prior->mean()), false});
+    out.emplace_back("prior_std" + k, data::NpyArray{first(f.prior->stddev()), false});
     std::cout << files[static_cast<std::size_t>(i)] << ": " << e.length() << " steps filtered\n";
   }
   data::write_npz(vm["out"].as<std::string>(), out);

@@ -115,35 +115,71 @@ void run_backward(const Tensor& root, const Tensor& grad_in, bool retain_graph) 
     }
   }
 
-  std::unordered_map<Node*, Tensor> pending{{root.grad_fn().get(), grad}};
+  // The summed incoming gradient of each node still to run. `owned`: the engine made this
+  // tensor (a zero fill or a sum) and nothing else refers to it, so more gradient may be
+  // added in place; a tensor a closure returned may alias others and is never written.
+  struct Pending {
+    Tensor grad;
+    bool owned = false;
+  };
+  auto own = [](Pending& p) {
+    if (p.owned) return;
+    Tensor copy = Tensor::empty(p.grad.shape(), p.grad.dtype(), p.grad.device());
+    backend_for(copy.device()).copy(p.grad, copy);
+    p.grad = copy;
+    p.owned = true;
+  };
+  std::unordered_map<Node*, Pending> pending{{root.grad_fn().get(), {grad, false}}};
   for (auto it = order.rbegin(); it != order.rend(); ++it) {
     Node* node = it->get();
     auto found = pending.find(node);
     if (found == pending.end()) continue;
-    Tensor g = std::move(found->second);
+    Tensor g = std::move(found->second.grad);
     pending.erase(found);
     if (!node->backward)
       throw AutogradError(std::string("backward: the graph through ") + node->name +
                           " was already freed by an earlier backward(); call backward(grad, /*retain_graph=*/true) "
                           "the first time to go through it twice");
-    std::vector<Tensor> grads = node->backward(g);
-    if (grads.size() != node->edges.size())
-      throw AutogradError(std::string("backward: ") + node->name + " returned " + std::to_string(grads.size()) +
-                          " gradients for " + std::to_string(node->edges.size()) + " inputs");
-    for (std::size_t i = 0; i < grads.size(); ++i) {
-      const Edge& e = node->edges[i];
-      if (!e.defined() || !grads[i].defined()) continue;
-      if (e.node) {
-        check_grad(grads[i], e.node->output_shape, e.node->output_dtype, node->name);
-        auto [slot, inserted] = pending.try_emplace(e.node.get(), grads[i]);
-        if (!inserted) slot->second = slot->second + grads[i];  // a tensor used twice: sum
+    if (node->view_of_input && node->edges.size() == 1 && node->edges[0].node) {
+      // A view of an intermediate: add g into its place in the input's pending gradient.
+      Node* input = node->edges[0].node.get();
+      auto [slot, inserted] = pending.try_emplace(input);
+      if (inserted) {
+        slot->second = {zeros(input->output_shape, input->output_dtype, g.device()), true};
       } else {
-        check_grad(grads[i], e.leaf->shape, e.leaf->dtype, node->name);
-        accumulate_into_leaf(*e.leaf, grads[i]);
+        own(slot->second);
+      }
+      Tensor place = node->view_of_input(slot->second.grad);
+      check_grad(g, place.shape(), place.dtype(), node->name);
+      backend_for(place.device()).binary(BinaryOp::Add, place, g, place);
+    } else {
+      std::vector<Tensor> grads = node->backward(g);
+      if (grads.size() != node->edges.size())
+        throw AutogradError(std::string("backward: ") + node->name + " returned " + std::to_string(grads.size()) +
+                            " gradients for " + std::to_string(node->edges.size()) + " inputs");
+      for (std::size_t i = 0; i < grads.size(); ++i) {
+        const Edge& e = node->edges[i];
+        if (!e.defined() || !grads[i].defined()) continue;
+        if (e.node) {
+          check_grad(grads[i], e.node->output_shape, e.node->output_dtype, node->name);
+          auto [slot, inserted] = pending.try_emplace(e.node.get(), Pending{grads[i], false});
+          if (inserted) continue;
+          Pending& p = slot->second;  // a tensor used twice: sum
+          if (p.owned) {
+            backend_for(p.grad.device()).binary(BinaryOp::Add, p.grad, grads[i], p.grad);
+          } else {
+            p.grad = p.grad + grads[i];
+            p.owned = true;
+          }
+        } else {
+          check_grad(grads[i], e.leaf->shape, e.leaf->dtype, node->name);
+          accumulate_into_leaf(*e.leaf, grads[i]);
+        }
       }
     }
     if (!retain_graph) {
       node->backward = nullptr;  // frees saved tensors
+      node->view_of_input = nullptr;
       node->edges.clear();
     }
   }

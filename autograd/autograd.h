@@ -37,6 +37,12 @@ struct Node {
   BackwardFn backward;
   Shape output_shape;  // checked against the incoming gradient
   DType output_dtype;
+  // Set by views of part of their one input (narrow, slice): the view's place inside a
+  // gradient of the input's shape. backward() then adds the incoming gradient into that
+  // place of the input's pending gradient (zero-filled once) instead of running `backward`,
+  // which would pad it to a dense input-sized tensor per view: T steps that each select from
+  // one [T, B, ...] sequence then cost O(T), not O(T^2), in time and memory.
+  std::function<Tensor(const Tensor& input_grad)> view_of_input;
 
   Node(const char* name, std::vector<Edge> edges, BackwardFn backward, Shape shape, DType dtype);
   ~Node();

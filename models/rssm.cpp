@@ -32,6 +32,19 @@ std::shared_ptr<distributions::Normal> RSSM::posterior(const Tensor& h, const Te
                                                  distributions::softplus_std(posterior_std->forward(x), options.min_std));
 }
 
+PosteriorContext RSSM::prepare_posterior(const Tensor& embeddings) const {
+  const nn::SplitFirstLayer mean = posterior_mean->split_first_layer(embeddings, deterministic_size());
+  const nn::SplitFirstLayer std = posterior_std->split_first_layer(embeddings, deterministic_size());
+  return {embeddings, {mean.head_weight, std.head_weight}, {mean.tail_term, std.tail_term}};
+}
+
+std::shared_ptr<distributions::Normal> RSSM::posterior_at(const Tensor& h, const PosteriorContext& c,
+                                                          std::int64_t t) const {
+  const Tensor mean = posterior_mean->forward_split(h, c.head_weights[0], c.tail_terms[0].select(0, t));
+  const Tensor raw = posterior_std->forward_split(h, c.head_weights[1], c.tail_terms[1].select(0, t));
+  return std::make_shared<distributions::Normal>(mean, distributions::softplus_std(raw, options.min_std));
+}
+
 RSSMO::RSSMO(std::int64_t a, std::int64_t e, const RSSMOOptions& o, Generator& gen)
     : StateSpaceModel("RSSMO", o.deterministic_size, o.stochastic_size, a, e), options(o) {
   const std::int64_t H = o.deterministic_size, Z = o.stochastic_size, W = o.hidden_size;
@@ -52,6 +65,18 @@ std::shared_ptr<distributions::Normal> RSSMO::prior(const Tensor& h) const {
 
 std::shared_ptr<distributions::Normal> RSSMO::posterior(const Tensor& h, const Tensor& embedding) const {
   const auto [mean, raw] = distributions::split_mean_std(posterior_net->forward(cat({h, embedding}, -1)));
+  return std::make_shared<distributions::Normal>(mean, distributions::sigmoid_std(raw, options.min_std));
+}
+
+PosteriorContext RSSMO::prepare_posterior(const Tensor& embeddings) const {
+  const nn::SplitFirstLayer first = posterior_net->split_first_layer(embeddings, deterministic_size());
+  return {embeddings, {first.head_weight}, {first.tail_term}};
+}
+
+std::shared_ptr<distributions::Normal> RSSMO::posterior_at(const Tensor& h, const PosteriorContext& c,
+                                                           std::int64_t t) const {
+  const auto [mean, raw] = distributions::split_mean_std(
+      posterior_net->forward_split(h, c.head_weights[0], c.tail_terms[0].select(0, t)));
   return std::make_shared<distributions::Normal>(mean, distributions::sigmoid_std(raw, options.min_std));
 }
 

@@ -37,6 +37,10 @@ class RSSM : public StateSpaceModel {
   Tensor transition(const State& previous, const Tensor& pre_action) const override;
   std::shared_ptr<distributions::Normal> prior(const Tensor& h) const override;
   std::shared_ptr<distributions::Normal> posterior(const Tensor& h, const Tensor& embedding) const override;
+  // The posterior's first layers split over [h; e] (nn::SplitFirstLayer).
+  PosteriorContext prepare_posterior(const Tensor& embeddings) const override;
+  std::shared_ptr<distributions::Normal> posterior_at(const Tensor& h, const PosteriorContext& context,
+                                                      std::int64_t t) const override;
 };
 
 struct RSSMOOptions {
@@ -60,6 +64,10 @@ class RSSMO : public StateSpaceModel {
   Tensor transition(const State& previous, const Tensor& pre_action) const override;
   std::shared_ptr<distributions::Normal> prior(const Tensor& h) const override;
   std::shared_ptr<distributions::Normal> posterior(const Tensor& h, const Tensor& embedding) const override;
+  // The posterior's first layers split over [h; e] (nn::SplitFirstLayer).
+  PosteriorContext prepare_posterior(const Tensor& embeddings) const override;
+  std::shared_ptr<distributions::Normal> posterior_at(const Tensor& h, const PosteriorContext& context,
+                                                      std::int64_t t) const override;
 };
 
 }  // namespace aime::models

@@ -6,10 +6,39 @@ namespace aime::models {
 
 Tensor State::feature() const { return cat({h, z}, -1); }
 
-Tensor FilterOutput::features() const {
-  std::vector<Tensor> f;
-  for (const auto& s : states) f.push_back(s.feature());
-  return stack(f, 0);
+State FilterOutput::state(std::int64_t t) const { return {h.select(0, t), z.select(0, t)}; }
+
+Tensor FilterOutput::features() const { return cat({h, z}, -1); }
+
+namespace {
+std::shared_ptr<distributions::Normal> stack_normals(const std::vector<std::shared_ptr<distributions::Normal>>& steps) {
+  std::vector<Tensor> loc, scale;
+  for (const auto& d : steps) {
+    loc.push_back(d->loc());
+    scale.push_back(d->scale());
+  }
+  return std::make_shared<distributions::Normal>(stack(loc, 0), stack(scale, 0));
+}
+}  // namespace
+
+FilterOutput FilterOutput::from_steps(const std::vector<StepOutput>& steps) {
+  if (steps.empty()) throw ValueError("FilterOutput::from_steps: no steps");
+  std::vector<Tensor> hs, zs;
+  std::vector<std::shared_ptr<distributions::Normal>> priors, posteriors;
+  for (const auto& s : steps) {
+    hs.push_back(s.state.h);
+    zs.push_back(s.state.z);
+    priors.push_back(s.prior);
+    if (s.posterior) posteriors.push_back(s.posterior);
+  }
+  if (!posteriors.empty() && posteriors.size() != steps.size())
+    throw ValueError("FilterOutput::from_steps: some steps have a posterior and some do not");
+  FilterOutput out;
+  out.h = stack(hs, 0);
+  out.z = stack(zs, 0);
+  out.prior = stack_normals(priors);
+  if (!posteriors.empty()) out.posterior = stack_normals(posteriors);
+  return out;
 }
 
 StateSpaceModel::StateSpaceModel(std::string type_name, std::int64_t h, std::int64_t z, std::int64_t a, std::int64_t e)
@@ -57,29 +86,43 @@ FilterOutput StateSpaceModel::filter(const Tensor& embeddings, const Tensor& pre
   if (pre_actions.size(0) != embeddings.size(0) || pre_actions.size(1) != embeddings.size(1))
     throw ShapeError(type_name() + "::filter: embeddings " + shape_str(embeddings.shape()) + " and pre_actions " +
                      shape_str(pre_actions.shape()) + " must share [T, B]");
-  FilterOutput out;
+  if (embeddings.size(0) < 1) throw ShapeError(type_name() + "::filter: no steps (T = 0)");
+  const PosteriorContext context = prepare_posterior(embeddings);
   State state = initial.h.defined() ? initial : initial_state(embeddings.size(1));
-  for (std::int64_t t = 0; t < embeddings.size(0); ++t) {
-    StepOutput step = posterior_step(embeddings.select(0, t), pre_actions.select(0, t), state, gen);
-    state = step.state;
-    out.states.push_back(step.state);
-    out.priors.push_back(step.prior);
-    out.posteriors.push_back(step.posterior);
+  std::vector<Tensor> hs, zs;
+  std::vector<std::shared_ptr<distributions::Normal>> posteriors;
+  for (std::int64_t t = 0; t < embeddings.size(0); ++t) {  // the sequential part
+    const Tensor h = transition(state, pre_actions.select(0, t));
+    posteriors.push_back(posterior_at(h, context, t));
+    state = {h, posteriors.back()->rsample(gen)};
+    hs.push_back(state.h);
+    zs.push_back(state.z);
   }
+  FilterOutput out;
+  out.h = stack(hs, 0);
+  out.z = stack(zs, 0);
+  out.posterior = stack_normals(posteriors);
+  out.prior = prior(out.h);  // every p(z_t | h_t) in one pass over [T, B, H]
   return out;
+}
+
+PosteriorContext StateSpaceModel::prepare_posterior(const Tensor& embeddings) const { return {embeddings, {}, {}}; }
+
+std::shared_ptr<distributions::Normal> StateSpaceModel::posterior_at(const Tensor& h, const PosteriorContext& context,
+                                                                     std::int64_t t) const {
+  return posterior(h, context.embeddings.select(0, t));
 }
 
 FilterOutput StateSpaceModel::rollout(const State& start, const Tensor& actions, Generator& gen) const {
   check_sequence(type_name() + "::rollout", actions, a_size_, "actions");
-  FilterOutput out;
+  if (actions.size(0) < 1) throw ShapeError(type_name() + "::rollout: no actions");
+  std::vector<StepOutput> steps;
   State state = start;
   for (std::int64_t t = 0; t < actions.size(0); ++t) {
-    StepOutput step = prior_step(actions.select(0, t), state, gen);
-    state = step.state;
-    out.states.push_back(step.state);
-    out.priors.push_back(step.prior);
+    steps.push_back(prior_step(actions.select(0, t), state, gen));
+    state = steps.back().state;
   }
-  return out;
+  return FilterOutput::from_steps(steps);
 }
 
 }  // namespace aime::models

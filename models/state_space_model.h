@@ -32,12 +32,29 @@ struct StepOutput {
   std::shared_ptr<distributions::Normal> posterior;  // q(z_t | h_t, e_t); null for prior_step
 };
 
-// A whole sequence.
+// A whole sequence, time-major. Distributions are over [T, B, Z] at once, so that the KL of
+// a sequence is one elementwise pass and priors are one [T*B, .] product (issue 11, lever 1).
 struct FilterOutput {
-  std::vector<State> states;  // T states s_1..s_T
-  std::vector<std::shared_ptr<distributions::Normal>> priors;
-  std::vector<std::shared_ptr<distributions::Normal>> posteriors;  // empty for a rollout
-  Tensor features() const;    // [T, B, H + Z]
+  Tensor h;  // [T, B, H]: h_1..h_T
+  Tensor z;  // [T, B, Z]: z_1..z_T (sampled)
+  std::shared_ptr<distributions::Normal> prior;      // p(z_t | h_t), [T, B, Z]
+  std::shared_ptr<distributions::Normal> posterior;  // q(z_t | h_t, e_t), [T, B, Z]; null for a rollout
+
+  std::int64_t length() const { return h.size(0); }
+  State state(std::int64_t t) const;  // s_t (0-based), views of h and z
+  State last() const { return state(length() - 1); }
+  Tensor features() const;            // [T, B, H + Z]
+  // Stacks per-step outputs (all with a posterior, or none).
+  static FilterOutput from_steps(const std::vector<StepOutput>& steps);
+};
+
+// What the posterior needs from a whole sequence of embeddings, computed before the
+// recurrence: the embeddings themselves, and (for models that split their first layer, see
+// nn::SplitFirstLayer) the head weights and the embedding's terms [T, B, .].
+struct PosteriorContext {
+  Tensor embeddings;                 // [T, B, E]
+  std::vector<Tensor> head_weights;  // per first layer that reads [h; e]
+  std::vector<Tensor> tail_terms;    // per such layer: [T, B, width]
 };
 
 class StateSpaceModel : public nn::Module {
@@ -59,7 +76,8 @@ class StateSpaceModel : public nn::Module {
   // p step: h_t from (s_{t-1}, a_{t-1}), then z_t ~ p(. | h_t).
   StepOutput prior_step(const Tensor& pre_action, const State& previous, Generator& gen) const;
   // Filtering: posterior steps over embeddings [T, B, E] and pre_actions [T, B, A] from
-  // `initial` (s_0 when undefined parts).
+  // `initial` (s_0 when undefined parts). Only the transition and the posterior run per
+  // step; the embedding's share of the posterior and every prior run over [T, B] at once.
   FilterOutput filter(const Tensor& embeddings, const Tensor& pre_actions, const State& initial, Generator& gen) const;
   // Imagination: prior steps from `start` under actions [K, B, A]; K states.
   FilterOutput rollout(const State& start, const Tensor& actions, Generator& gen) const;
@@ -69,6 +87,11 @@ class StateSpaceModel : public nn::Module {
   virtual Tensor transition(const State& previous, const Tensor& pre_action) const = 0;
   virtual std::shared_ptr<distributions::Normal> prior(const Tensor& h) const = 0;
   virtual std::shared_ptr<distributions::Normal> posterior(const Tensor& h, const Tensor& embedding) const = 0;
+  // The sequence-wide part of the posterior (default: the embeddings only) and the posterior
+  // at step t from it; equal to posterior(h, embeddings[t]) up to rounding.
+  virtual PosteriorContext prepare_posterior(const Tensor& embeddings) const;
+  virtual std::shared_ptr<distributions::Normal> posterior_at(const Tensor& h, const PosteriorContext& context,
+                                                              std::int64_t t) const;
 
  private:
   std::int64_t h_size_, z_size_, a_size_, e_size_;

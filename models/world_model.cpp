@@ -286,18 +286,15 @@ ElboTerms WorldModel::elbo_of(const FilterOutput& filtered, const Tensor& embedd
       rec_loss = rec_loss - out.reconstruction[s.name];
     }
   }
-  // KL per step and dim, balanced and with free nats for the loss; the true value for the ELBO.
-  std::vector<Tensor> kl_true, kl_train;
-  for (std::int64_t t = 0; t < T; ++t) {
-    const auto& q = *out.filtered.posteriors[static_cast<std::size_t>(t)];
-    const auto& p = *out.filtered.priors[static_cast<std::size_t>(t)];
-    const Tensor kl = distributions::kl_divergence(q, p);  // [B, Z]
-    Tensor train = training && config_.kl_rebalance >= 0 ? distributions::kl_balance(q, p, config_.kl_rebalance) : kl;
-    if (training && config_.free_nats > 0) train = distributions::free_nats(train, config_.free_nats);
-    kl_true.push_back(sum(kl, -1));
-    kl_train.push_back(sum(train, -1));
-  }
-  const Tensor kl_steps = stack(kl_true, 0), kl_train_steps = stack(kl_train, 0);  // [T, B]
+  // KL per step and dim over [T, B, Z] at once, balanced and with free nats for the loss;
+  // the true value for the ELBO.
+  if (!out.filtered.posterior) throw ValueError("WorldModel::elbo_of: the filter output has no posterior (a rollout?)");
+  const auto& q = *out.filtered.posterior;
+  const auto& p = *out.filtered.prior;
+  const Tensor kl = distributions::kl_divergence(q, p);  // [T, B, Z]
+  Tensor train = training && config_.kl_rebalance >= 0 ? distributions::kl_balance(q, p, config_.kl_rebalance) : kl;
+  if (training && config_.free_nats > 0) train = distributions::free_nats(train, config_.free_nats);
+  const Tensor kl_steps = sum(kl, -1), kl_train_steps = sum(train, -1);  // [T, B]
   out.kl_per_step = mean(kl_steps, 1).detach();
   out.kl = mean(sum(kl_steps, 0));
   out.elbo = (out.elbo - out.kl).detach();
@@ -343,7 +340,7 @@ std::map<std::string, Tensor> WorldModel::imagine(const SensorBatch& batch, std:
   FilterOutput seen = ssm_->filter(embeddings.narrow(0, 0, context), actions.narrow(0, 0, context), State{}, gen);
   Tensor features = seen.features();
   if (context < T) {
-    const FilterOutput dreamt = ssm_->rollout(seen.states.back(), actions.narrow(0, context, T - context), gen);
+    const FilterOutput dreamt = ssm_->rollout(seen.last(), actions.narrow(0, context, T - context), gen);
     features = cat({features, dreamt.features()}, 0);
   }
   std::map<std::string, Tensor> out;

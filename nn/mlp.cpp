@@ -3,6 +3,9 @@
 #include "nn/activation.h"
 #include "nn/layer_norm.h"
 #include "nn/linear.h"
+#include "autograd/ops/elementwise.h"
+#include "autograd/ops/matmul.h"
+#include "autograd/ops/shape_ops.h"
 
 namespace aime::nn {
 
@@ -50,6 +53,29 @@ Tensor MLP::forward(const Tensor& x) {
   Shape out_shape = x.shape();
   out_shape.back() = output_size;
   return Sequential::forward(x.reshape({-1, options.in_features})).reshape(out_shape);
+}
+
+SplitFirstLayer MLP::split_first_layer(const Tensor& tail, std::int64_t head_size) const {
+  const auto* first = dynamic_cast<const Linear*>((*this)[0].get());
+  if (first == nullptr) throw ValueError("MLP::split_first_layer: the first layer is not a Linear");
+  const std::int64_t tail_size = options.in_features - head_size;
+  if (head_size < 1 || tail_size < 1 || tail.dim() < 1 || tail.size(-1) != tail_size)
+    throw ShapeError("MLP::split_first_layer: head " + std::to_string(head_size) + " + tail " +
+                     shape_str(tail.shape()) + " must split in_features " + std::to_string(options.in_features));
+  SplitFirstLayer split;
+  split.head_weight = first->weight.narrow(1, 0, head_size).contiguous();
+  Shape out = tail.shape();
+  out.back() = first->out_features;
+  split.tail_term =
+      linear(tail.reshape({-1, tail_size}), first->weight.narrow(1, head_size, tail_size).contiguous(), first->bias)
+          .reshape(out);
+  return split;
+}
+
+Tensor MLP::forward_split(const Tensor& head, const Tensor& head_weight, const Tensor& tail_term) const {
+  Tensor x = linear(head, head_weight) + tail_term;
+  for (std::size_t i = 1; i < size(); ++i) x = (*this)[i]->forward(x);
+  return x;
 }
 
 }  // namespace aime::nn

@@ -29,10 +29,26 @@ MLPOptions mlp_options(std::int64_t in_features, std::int64_t out_features, std:
                        std::int64_t hidden_layers, bool layer_norm = false, const std::string& hidden_activation = "elu",
                        const std::string& output_activation = "identity", bool have_head = true);
 
+// The first layer's product split by input columns, for an input [x_head; x_tail]:
+//   W [x_head; x_tail] + b = W_head x_head + (W_tail x_tail + b).
+// When x_tail is known for a whole sequence ahead of a recurrence (an RSSM's embeddings),
+// the bracket is one [T*B, .] product and each step only multiplies x_head (issue 11,
+// lever 1). `head_weight` is W_head made contiguous once, so the steps do not copy it.
+struct SplitFirstLayer {
+  Tensor head_weight;  // [hidden or out, head]
+  Tensor tail_term;    // [..., hidden or out] = W_tail x_tail + b
+};
+
 class MLP : public Sequential {
  public:
   explicit MLP(const MLPOptions& options, Generator& gen = default_generator());
   Tensor forward(const Tensor& x) override;
+
+  // tail [..., in - head_size] -> the split of the first layer (see SplitFirstLayer).
+  SplitFirstLayer split_first_layer(const Tensor& tail, std::int64_t head_size) const;
+  // forward([head; tail]) for a head [B, head_size] and its tail term [B, .] (a step of
+  // split.tail_term): equal to forward(cat({head, tail}, -1)) up to rounding.
+  Tensor forward_split(const Tensor& head, const Tensor& head_weight, const Tensor& tail_term) const;
 
   const MLPOptions options;
   const std::int64_t output_size;

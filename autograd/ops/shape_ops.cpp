@@ -107,9 +107,12 @@ Tensor narrow(const Tensor& x, std::int64_t dim, std::int64_t start, std::int64_
   Shape shape = x.shape();
   shape[dim] = length;
   Tensor out = make_view(x, shape, x.strides(), x.offset() + start * x.strides()[dim]);
-  return record(out, "NarrowBackward", {x}, [in = x.shape(), dim, start, length](const Tensor& g) {
+  out = record(out, "NarrowBackward", {x}, [in = x.shape(), dim, start, length](const Tensor& g) {
     return std::vector<Tensor>{embed(g, in, [&](const Tensor& z) { return narrow(z, dim, start, length); })};
   });
+  if (out.grad_fn())
+    out.grad_fn()->view_of_input = [dim, start, length](const Tensor& z) { return narrow(z, dim, start, length); };
+  return out;
 }
 
 Tensor slice(const Tensor& x, std::int64_t dim, std::int64_t start, std::int64_t end, std::int64_t step) {
@@ -123,9 +126,12 @@ Tensor slice(const Tensor& x, std::int64_t dim, std::int64_t start, std::int64_t
   shape[dim] = (end - start + step - 1) / step;
   strides[dim] *= step;
   Tensor out = make_view(x, shape, strides, x.offset() + start * x.strides()[dim]);
-  return record(out, "SliceBackward", {x}, [in = x.shape(), dim, start, end, step](const Tensor& g) {
+  out = record(out, "SliceBackward", {x}, [in = x.shape(), dim, start, end, step](const Tensor& g) {
     return std::vector<Tensor>{embed(g, in, [&](const Tensor& z) { return slice(z, dim, start, end, step); })};
   });
+  if (out.grad_fn())
+    out.grad_fn()->view_of_input = [dim, start, end, step](const Tensor& z) { return slice(z, dim, start, end, step); };
+  return out;
 }
 
 Tensor select(const Tensor& x, std::int64_t dim, std::int64_t index) {

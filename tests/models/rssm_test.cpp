@@ -33,20 +33,41 @@ void check_filter_and_rollout(const Options& options) {
   const std::int64_t T = 4, B = 3;
   const Tensor emb = randn({T, B, 5}, gen), act = rand({T, B, 2}, gen) * 2.0 - 1.0;
   const FilterOutput f = model.filter(emb, act, State{}, gen);
-  ASSERT_EQ(f.states.size(), 4u);
+  ASSERT_EQ(f.length(), 4);
   EXPECT_EQ(f.features().shape(), (Shape{T, B, model.feature_size()}));
-  EXPECT_EQ(f.posteriors[0]->batch_shape(), (Shape{B, model.stochastic_size()}));
+  EXPECT_EQ(f.posterior->batch_shape(), (Shape{T, B, model.stochastic_size()}));
+  EXPECT_EQ(f.prior->batch_shape(), (Shape{T, B, model.stochastic_size()}));
   // Stds respect min_std.
-  EXPECT_GE(-max(-f.priors[2]->stddev()).item(), options.min_std * 0.999);
-  const FilterOutput r = model.rollout(f.states.back(), act, gen);
+  EXPECT_GE(-max(-f.prior->stddev()).item(), options.min_std * 0.999);
+  const FilterOutput r = model.rollout(f.last(), act, gen);
   EXPECT_EQ(r.features().shape(), (Shape{T, B, model.feature_size()}));
-  EXPECT_TRUE(r.posteriors.empty());  // imagination has no posterior
+  EXPECT_FALSE(r.posterior);  // imagination has no posterior
   // Same seed, same filtering.
   Generator g1(9), g2(9);
   const Tensor first = model.filter(emb, act, State{}, g1).features();
   const Tensor second = model.filter(emb, act, State{}, g2).features();
   EXPECT_EQ(first.to_vector<float>(), second.to_vector<float>());
   EXPECT_THROW(model.filter(randn({T, B, 4}, gen), act, State{}, gen), ShapeError);
+  EXPECT_THROW(model.filter(randn({0, B, 5}, gen), randn({0, B, 2}, gen), State{}, gen), ShapeError);
+
+  // The filter computes the embedding's share of the posterior and the priors for the whole
+  // sequence at once; step by step (posterior_step) must give the same states, priors and
+  // posteriors from the same noise.
+  Generator g3(5), g4(5);
+  const FilterOutput fast = model.filter(emb, act, State{}, g3);
+  std::vector<StepOutput> steps;
+  State s = model.initial_state(B);
+  for (std::int64_t t = 0; t < T; ++t) {
+    steps.push_back(model.posterior_step(emb.select(0, t), act.select(0, t), s, g4));
+    s = steps.back().state;
+  }
+  const FilterOutput slow = FilterOutput::from_steps(steps);
+  auto close = [](const Tensor& a, const Tensor& b) { return max(abs(a - b)).item() < 1e-5; };
+  EXPECT_TRUE(close(fast.features(), slow.features()));
+  EXPECT_TRUE(close(fast.prior->mean(), slow.prior->mean()));
+  EXPECT_TRUE(close(fast.prior->stddev(), slow.prior->stddev()));
+  EXPECT_TRUE(close(fast.posterior->mean(), slow.posterior->mean()));
+  EXPECT_TRUE(close(fast.posterior->stddev(), slow.posterior->stddev()));
 }
 
 TEST(RSSM, FilterAndRolloutShapes) {
@@ -74,9 +95,7 @@ TEST(RSSM, KlGradientsReachEveryParameter) {
   o.hidden_size = 6;
   RSSM model(2, 5, o, gen);
   const FilterOutput f = model.filter(randn({3, 2, 5}, gen), randn({3, 2, 2}, gen), State{}, gen);
-  Tensor loss = scalar_tensor(0.0);
-  for (std::size_t t = 0; t < f.states.size(); ++t)
-    loss = loss + sum(distributions::kl_divergence(*f.posteriors[t], *f.priors[t])) + sum(square(f.states[t].feature()));
+  const Tensor loss = sum(distributions::kl_divergence(*f.posterior, *f.prior)) + sum(square(f.features()));
   loss.backward();
   for (const auto& [name, p] : model.named_parameters()) {
     ASSERT_TRUE(p.grad().defined()) << name;
