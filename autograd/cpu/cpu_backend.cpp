@@ -28,12 +28,14 @@ std::size_t block_size(std::size_t nbytes) {
 void* CpuBackend::allocate(std::size_t nbytes, int) {
   const std::size_t rounded = block_size(nbytes);
   void* p = nullptr;
+  std::size_t size = rounded;
   {
     std::lock_guard<std::mutex> lock(cache_mutex_);
-    auto it = cache_.find(rounded);
-    if (it != cache_.end() && !it->second.empty()) {
-      p = it->second.back();
-      it->second.pop_back();
+    auto it = cache_.lower_bound(rounded);
+    if (it != cache_.end() && it->first <= 2 * rounded) {
+      p = it->second;
+      size = it->first;
+      cache_.erase(it);
     }
   }
   if (!p) {
@@ -42,28 +44,33 @@ void* CpuBackend::allocate(std::size_t nbytes, int) {
     reserved_ += static_cast<std::int64_t>(rounded);
     ++allocs_;
   }
-  const std::int64_t now = allocated_ += static_cast<std::int64_t>(rounded);
+  {
+    std::lock_guard<std::mutex> lock(cache_mutex_);
+    live_[p] = size;
+  }
+  const std::int64_t now = allocated_ += static_cast<std::int64_t>(size);
   std::int64_t peak = peak_.load();
   while (now > peak && !peak_.compare_exchange_weak(peak, now)) {
   }
   return p;
 }
 
-void CpuBackend::deallocate(void* ptr, std::size_t nbytes, int) {
-  const std::size_t rounded = block_size(nbytes);
-  allocated_ -= static_cast<std::int64_t>(rounded);
+void CpuBackend::deallocate(void* ptr, std::size_t, int) {
   std::lock_guard<std::mutex> lock(cache_mutex_);
-  cache_[rounded].push_back(ptr);
+  auto it = live_.find(ptr);
+  if (it == live_.end()) return;  // not ours: nothing to do (never happens through Storage)
+  const std::size_t size = it->second;
+  live_.erase(it);
+  allocated_ -= static_cast<std::int64_t>(size);
+  cache_.emplace(size, ptr);
 }
 
 void CpuBackend::empty_cache(int) {
   std::lock_guard<std::mutex> lock(cache_mutex_);
-  for (auto& [size, blocks] : cache_) {
-    for (void* p : blocks) {
-      std::free(p);
-      reserved_ -= static_cast<std::int64_t>(size);
-      ++frees_;
-    }
+  for (auto& [size, p] : cache_) {
+    std::free(p);
+    reserved_ -= static_cast<std::int64_t>(size);
+    ++frees_;
   }
   cache_.clear();
 }

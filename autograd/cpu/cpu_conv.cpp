@@ -8,8 +8,9 @@
 //   backward weight: gW     = sum_n gy[n] . cols(x[n])^T
 #include <omp.h>
 
-#include <Eigen/Core>
 #include <vector>
+
+#include "autograd/cpu/eigen_core.h"
 
 #include "autograd/cpu/cpu_backend.h"
 #include "autograd/ops/conv_geometry.h"

@@ -1,6 +1,6 @@
 // CPU elementwise kernels: the maths is in autograd/ops/elementwise_math.h; these are the
 // loops (flat when every operand is contiguous, row-strided otherwise).
-#include <Eigen/Core>
+#include "autograd/cpu/eigen_core.h"
 #include <cmath>
 #include <limits>
 

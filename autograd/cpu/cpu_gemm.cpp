@@ -1,6 +1,6 @@
 // CPU GEMM through Eigen (which parallelises a large product itself with OpenMP). Small
 // matrices in a batch run one per thread instead.
-#include <Eigen/Core>
+#include "autograd/cpu/eigen_core.h"
 
 #include "autograd/cpu/cpu_backend.h"
 #include "autograd/parallel.h"

@@ -15,15 +15,33 @@ using detail::expand_data;
 
 // ---------------------------------------------------------------- unary
 namespace {
-// y = f(x) with the backend's fused derivative kernel: gx = gy * f'(x, y).
+// Every derivative in elementwise_math.h reads x or y, never both. Those that can be read
+// from y (exp, sqrt, rsqrt, tanh, sigmoid, and relu and elu with alpha >= 0, where y > 0
+// exactly when x > 0) keep y alive for backward and let x go: a ReLU or sigmoid layer then
+// holds one activation instead of two, about a third of a visual step's peak memory.
+bool derivative_from_output(UnaryOp op, const UnaryParams& p) {
+  switch (op) {
+    case UnaryOp::Exp: case UnaryOp::Sqrt: case UnaryOp::Rsqrt: case UnaryOp::Tanh: case UnaryOp::Sigmoid:
+    case UnaryOp::Relu:
+      return true;
+    case UnaryOp::Elu:
+      return p.a >= 0;
+    default:
+      return false;
+  }
+}
+
+// y = f(x) with the backend's fused derivative kernel: gx = gy * f'(x, y), where the one of
+// x and y that f' does not read is given as the other.
 Tensor unary_op(const char* name, const char* backward_name, UnaryOp op, const Tensor& x, UnaryParams p = {}) {
   detail::require_floating(name, x);
   Tensor xd = contiguous_data(x);
   Tensor y = Tensor::empty(x.shape(), x.dtype(), x.device());
   backend_for(x.device()).unary(op, p, xd, y);
-  return record(y, backward_name, {x}, [op, p, xd, yd = y.detach()](const Tensor& g) {
-    Tensor gx = Tensor::empty(xd.shape(), xd.dtype(), xd.device());
-    backend_for(xd.device()).unary_backward(op, p, xd, yd, contiguous_data(g), gx);
+  const Tensor saved = derivative_from_output(op, p) ? y.detach() : xd;
+  return record(y, backward_name, {x}, [op, p, saved](const Tensor& g) {
+    Tensor gx = Tensor::empty(saved.shape(), saved.dtype(), saved.device());
+    backend_for(saved.device()).unary_backward(op, p, saved, saved, contiguous_data(g), gx);
     return std::vector<Tensor>{gx};
   });
 }
