@@ -30,7 +30,8 @@ class Normal : public Distribution {
   const Tensor& scale() const { return scale_; }
 
  private:
-  Tensor loc_, scale_;  // both expanded to batch_shape
+  Tensor loc_, scale_;              // both expanded to batch_shape
+  Tensor given_loc_, given_scale_;  // as given: log_prob computes log(scale) at this size
 };
 
 }  // namespace aime::distributions

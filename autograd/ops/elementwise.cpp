@@ -47,7 +47,13 @@ Tensor unary_op(const char* name, const char* backward_name, UnaryOp op, const T
 }
 }  // namespace
 
-Tensor neg(const Tensor& x) { return unary_op("neg", "NegBackward", UnaryOp::Neg, x); }
+// d(-x) = -g: nothing saved.
+Tensor neg(const Tensor& x) {
+  detail::require_floating("neg", x);
+  Tensor y = Tensor::empty(x.shape(), x.dtype(), x.device());
+  backend_for(x.device()).unary(UnaryOp::Neg, {}, contiguous_data(x), y);
+  return record(y, "NegBackward", {x}, [](const Tensor& g) { return std::vector<Tensor>{neg(g)}; });
+}
 Tensor exp(const Tensor& x) { return unary_op("exp", "ExpBackward", UnaryOp::Exp, x); }
 Tensor log(const Tensor& x) { return unary_op("log", "LogBackward", UnaryOp::Log, x); }
 Tensor log1p(const Tensor& x) { return unary_op("log1p", "Log1pBackward", UnaryOp::Log1p, x); }
@@ -110,23 +116,25 @@ Tensor sub(const Tensor& a, const Tensor& b) {
   });
 }
 
-// d(a b) = g b, g a
+// d(a b) = g b, g a. Each operand is kept only if the other one's gradient needs it (a
+// product with a constant keeps no activation alive).
 Tensor mul(const Tensor& a, const Tensor& b) {
   auto r = binary_forward(BinaryOp::Mul, "mul", a, b);
   const bool need_a = r.a.requires_grad(), need_b = r.b.requires_grad();
   return record(r.out, "MulBackward", {r.a, r.b},
-                [need_a, need_b, ad = r.a.detach(), bd = r.b.detach()](const Tensor& g) {
-                  return std::vector<Tensor>{need_a ? sum_to(g * bd, ad.shape()) : Tensor(),
-                                             need_b ? sum_to(g * ad, bd.shape()) : Tensor()};
+                [need_a, need_b, sa = r.a.shape(), sb = r.b.shape(), ad = need_b ? r.a.detach() : Tensor(),
+                 bd = need_a ? r.b.detach() : Tensor()](const Tensor& g) {
+                  return std::vector<Tensor>{need_a ? sum_to(g * bd, sa) : Tensor(),
+                                             need_b ? sum_to(g * ad, sb) : Tensor()};
                 });
 }
 
-// d(a / b) = g / b, -g a / b^2 = -g out / b
+// d(a / b) = g / b, -g a / b^2 = -g out / b (the output kept only when b needs a gradient)
 Tensor div(const Tensor& a, const Tensor& b) {
   auto r = binary_forward(BinaryOp::Div, "div", a, b);
   const bool need_b = r.b.requires_grad();
   return record(r.out, "DivBackward", {r.a, r.b},
-                [need_b, sa = r.a.shape(), bd = r.b.detach(), od = r.out.detach()](const Tensor& g) {
+                [need_b, sa = r.a.shape(), bd = r.b.detach(), od = need_b ? r.out.detach() : Tensor()](const Tensor& g) {
                   Tensor ga = g / bd;
                   return std::vector<Tensor>{sum_to(ga, sa), need_b ? sum_to(neg(ga * od), bd.shape()) : Tensor()};
                 });
