@@ -17,75 +17,11 @@ Backend& cpu_backend() {
   return backend;
 }
 
-namespace {
-constexpr std::size_t kAlignment = 64;  // a cache line; Eigen's vectorised loads like it
-// Block size for a request: rounded up to the alignment (at least one line).
-std::size_t block_size(std::size_t nbytes) {
-  return std::max<std::size_t>((nbytes + kAlignment - 1) / kAlignment * kAlignment, kAlignment);
-}
-}  // namespace
-
-void* CpuBackend::allocate(std::size_t nbytes, int) {
-  const std::size_t rounded = block_size(nbytes);
-  void* p = nullptr;
-  std::size_t size = rounded;
-  {
-    std::lock_guard<std::mutex> lock(cache_mutex_);
-    auto it = cache_.lower_bound(rounded);
-    if (it != cache_.end() && it->first <= 2 * rounded) {
-      p = it->second;
-      size = it->first;
-      cache_.erase(it);
-    }
-  }
-  if (!p) {
-    p = std::aligned_alloc(kAlignment, rounded);
-    if (!p) throw Error("cpu allocate: out of memory asking for " + std::to_string(nbytes) + " bytes");
-    reserved_ += static_cast<std::int64_t>(rounded);
-    ++allocs_;
-  }
-  {
-    std::lock_guard<std::mutex> lock(cache_mutex_);
-    live_[p] = size;
-  }
-  const std::int64_t now = allocated_ += static_cast<std::int64_t>(size);
-  std::int64_t peak = peak_.load();
-  while (now > peak && !peak_.compare_exchange_weak(peak, now)) {
-  }
-  return p;
-}
-
-void CpuBackend::deallocate(void* ptr, std::size_t, int) {
-  std::lock_guard<std::mutex> lock(cache_mutex_);
-  auto it = live_.find(ptr);
-  if (it == live_.end()) return;  // not ours: nothing to do (never happens through Storage)
-  const std::size_t size = it->second;
-  live_.erase(it);
-  allocated_ -= static_cast<std::int64_t>(size);
-  cache_.emplace(size, ptr);
-}
-
-void CpuBackend::empty_cache(int) {
-  std::lock_guard<std::mutex> lock(cache_mutex_);
-  for (auto& [size, p] : cache_) {
-    std::free(p);
-    reserved_ -= static_cast<std::int64_t>(size);
-    ++frees_;
-  }
-  cache_.clear();
-}
-
-MemoryStats CpuBackend::memory_stats(int) const {
-  MemoryStats s;
-  s.allocated_bytes = allocated_;
-  s.peak_bytes = peak_;
-  s.reserved_bytes = reserved_;
-  s.num_allocs = allocs_;
-  s.num_frees = frees_;
-  return s;
-}
-
-void CpuBackend::reset_peak_memory(int) { peak_ = allocated_.load(); }
+void* CpuBackend::allocate(std::size_t nbytes, int) { return allocator_.allocate(nbytes); }
+void CpuBackend::deallocate(void* ptr, std::size_t, int) { allocator_.deallocate(ptr); }
+void CpuBackend::empty_cache(int) { allocator_.empty_cache(); }
+MemoryStats CpuBackend::memory_stats(int) const { return allocator_.stats(); }
+void CpuBackend::reset_peak_memory(int) { allocator_.reset_peak(); }
 
 void CpuBackend::copy_to_host(void* dst, const void* src, std::size_t nbytes, int) { std::memcpy(dst, src, nbytes); }
 void CpuBackend::copy_from_host(void* dst, const void* src, std::size_t nbytes, int) { std::memcpy(dst, src, nbytes); }

@@ -2,12 +2,12 @@
 // everything else. Internal to autograd/cpu/; ops reach it through backend_for().
 #pragma once
 #include <atomic>
-#include <map>
 #include <mutex>
 #include <unordered_map>
 #include <vector>
 
 #include "autograd/backend.h"
+#include "autograd/cpu/cpu_allocator.h"
 
 namespace aime::cpu {
 
@@ -47,17 +47,7 @@ class CpuBackend final : public Backend {
   void empty_cache(int device_index) override;
 
  private:
-  // Freed blocks are cached and handed out again: a training step allocates the same sizes
-  // every iteration, so after the first one no call reaches the system allocator (and no
-  // fresh pages fault in). A request takes the best fit (the smallest free block at least
-  // as large as the 64-byte rounded request, up to twice its size), so that a step whose
-  // tensors come in many sizes reuses memory across sizes instead of keeping a peak's
-  // worth per size. `live_` maps a handed-out block to its size (deallocate is told the
-  // request's). empty_cache() releases the free blocks.
-  std::mutex cache_mutex_;
-  std::multimap<std::size_t, void*> cache_;
-  std::unordered_map<void*, std::size_t> live_;
-  std::atomic<std::int64_t> allocated_{0}, reserved_{0}, peak_{0}, allocs_{0}, frees_{0};
+  CpuAllocator& allocator_ = *new CpuAllocator;  // never destroyed: see cpu_allocator.h
 };
 
 }  // namespace aime::cpu
