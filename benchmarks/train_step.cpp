@@ -11,7 +11,8 @@
 // data's ranges): the step's cost does not depend on the numbers. Prints one line per timed
 // step, then as its last line one JSON object (for scripts): median_step_s, samples_per_s
 // (B x T over the median), peak_mib (the device's peak allocated memory during the timed
-// steps, through the backend's allocator), peak_rss_mib (the process's peak resident set, as
+// steps, through the backend's allocator), reserved_mib (what the allocator holds from the
+// system, cache included), peak_rss_mib (the process's peak resident set, as
 // getrusage reports it: comparable with the PyTorch reference's), system_allocs_in_timed_steps (calls to malloc or
 // cudaMalloc that the allocator's cache did not absorb: 0 in a steady state), and the
 // configuration.
@@ -171,11 +172,11 @@ int main(int argc, char** argv) {
     std::printf(
         "{\"model\": \"%s\", \"setup\": \"%s\", \"device\": \"%s\", \"batch\": %ld, \"horizon\": %ld, \"threads\": %ld, "
         "\"steps\": %ld, \"warmup\": %ld, \"parameters\": %lld, \"median_step_s\": %.6f, \"min_step_s\": %.6f, "
-        "\"samples_per_s\": %.1f, \"peak_mib\": %.1f, \"peak_rss_mib\": %.1f, \"system_allocs_in_timed_steps\": %lld, "
+        "\"samples_per_s\": %.1f, \"peak_mib\": %.1f, \"reserved_mib\": %.1f, \"peak_rss_mib\": %.1f, \"system_allocs_in_timed_steps\": %lld, "
         "\"last_loss\": %.6g}\n",
         model_name.c_str(), setup_name.c_str(), device.str().c_str(), batch, horizon, threads, steps, warmup,
         static_cast<long long>(model.num_parameters()), median, sorted.front(), batch * horizon / median,
-        mem.peak_bytes / 1048576.0, peak_rss_mib(), static_cast<long long>(mem.num_allocs - allocs_before), loss);
+        mem.peak_bytes / 1048576.0, mem.reserved_bytes / 1048576.0, peak_rss_mib(), static_cast<long long>(mem.num_allocs - allocs_before), loss);
   } catch (const Error& e) {
     std::cerr << "train_step: " << e.what() << "\n";
     return 1;
