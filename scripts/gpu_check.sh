@@ -49,3 +49,20 @@ for device in cuda cpu; do
     done
   done
 done
+# Issue 11 against PyTorch, where this machine's python3 has a CUDA-enabled torch: the
+# float64 cross-check on the GPU, then the speed table (eager, CUDA graphs, torch.compile).
+PY=""
+for candidate in ${PYTHON:-} python3 /usr/bin/python3; do
+  if "$candidate" -c "import torch, numpy, sys; sys.exit(0 if torch.cuda.is_available() else 1)" 2>/dev/null; then
+    PY="$candidate"; break
+  fi
+done
+if [ -n "$PY" ]; then
+  echo "== PyTorch cross-check on cuda"
+  PYTHON="$PY" bash benchmarks/reference/cross_check.sh "$BUILD_DIR/benchmarks/train_step" --device cuda 2>&1 | tee "$OUT/cross_check_cuda.log"
+  echo "== aime vs PyTorch on cuda"
+  "$PY" benchmarks/reference/compare.py --build "$BUILD_DIR" --device cuda --steps 20 --warmup 3 --threads "$JOBS" \
+    2>"$OUT/compare_cuda.log" | tee "$OUT/compare_cuda.md"
+else
+  echo "== no python3 with a CUDA-enabled torch here: PyTorch comparison skipped"
+fi
