@@ -7,6 +7,7 @@
 // Usage: core_bench [--benchmark_filter=...] [--out FILE] (the ratio table also goes to FILE).
 #include <benchmark/benchmark.h>
 
+#include "autograd/cpu/eigen_core.h"  // first: see why there
 #include <Eigen/Core>
 #include <cstring>
 #include <fstream>

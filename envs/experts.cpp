@@ -1,5 +1,6 @@
 #include "envs/experts.h"
 
+#include "autograd/cpu/eigen_core.h"  // first: see why there
 #include <Eigen/Dense>
 #include <algorithm>
 #include <cmath>

@@ -1,5 +1,6 @@
 #include "nn/init.h"
 
+#include "autograd/cpu/eigen_core.h"  // first: see why there
 #include <Eigen/Dense>
 #include <cmath>
 
