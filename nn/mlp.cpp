@@ -1,11 +1,11 @@
 #include "nn/mlp.h"
 
-#include "nn/activation.h"
-#include "nn/layer_norm.h"
-#include "nn/linear.h"
 #include "autograd/ops/elementwise.h"
 #include "autograd/ops/matmul.h"
 #include "autograd/ops/shape_ops.h"
+#include "nn/activation.h"
+#include "nn/layer_norm.h"
+#include "nn/linear.h"
 
 namespace aime::nn {
 

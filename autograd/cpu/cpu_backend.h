@@ -1,11 +1,6 @@
 // The CPU backend: Eigen for GEMM (and so for conv through im2col), OpenMP loops for
 // everything else. Internal to autograd/cpu/; ops reach it through backend_for().
 #pragma once
-#include <atomic>
-#include <mutex>
-#include <unordered_map>
-#include <vector>
-
 #include "autograd/backend.h"
 #include "autograd/cpu/cpu_allocator.h"
 
