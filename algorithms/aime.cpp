@@ -42,10 +42,11 @@ AimeTerms aime_objective(const models::WorldModel& model, models::TanhGaussianPo
   AimeTerms out;
   out.actions = stack(actions, 0);
   out.elbo = model.elbo_of(models::FilterOutput::from_steps(steps), embeddings, demos, false);
-  out.loss = options.kl_only ? model.config().kl_scale * out.elbo.kl : out.elbo.loss;
+  const double kl_scale = options.kl_scale >= 0 ? options.kl_scale : model.config().kl_scale;
+  out.loss = options.kl_only ? kl_scale * out.elbo.kl : out.elbo.reconstruction_loss + kl_scale * out.elbo.kl_loss;
   if (options.use_idm) {
     out.idm_kl = sum(stack(idm_kls, 0));
-    out.loss = out.loss + model.config().kl_scale * out.idm_kl;
+    out.loss = out.loss + kl_scale * out.idm_kl;
   }
   auto it = demos.find("pre_action");
   if (it != demos.end()) out.action_mse = mean(square(out.actions.detach() - it->second));

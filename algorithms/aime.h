@@ -28,6 +28,10 @@ namespace aime::algorithms {
 struct AimeOptions {
   bool kl_only = false;
   bool use_idm = false;  // needs the model's IDM head
+  // Weight of the KL term in the policy's loss; < 0: the model's own kl_scale (the original).
+  // A model trained with a small kl_scale (a beta-VAE trick against posterior collapse) can be
+  // asked for its true ELBO (1.0) or reconstruction alone (0.0, the original's kl_scale=0 option).
+  double kl_scale = -1.0;
 };
 
 struct AimeTerms {

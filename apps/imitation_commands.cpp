@@ -92,6 +92,7 @@ int imitate(const std::vector<std::string>& args) {
       ("grad-clip", po::value<double>()->default_value(100.0), "aime: gradient norm clip on the policy")
       ("kl-only", po::bool_switch(), "aime: the KL term only")
       ("use-idm", po::bool_switch(), "aime: actions from the model's IDM, the policy fitted to it by KL")
+      ("kl-scale", po::value<double>(), "aime: weight of the KL term (default: the world model's own; 1 = the true ELBO, 0 = reconstruction only)")
       ("policy-hidden-size", po::value<std::int64_t>()->default_value(128), "policy MLP width")
       ("policy-hidden-layers", po::value<std::int64_t>()->default_value(2), "policy MLP hidden layers")
       ("setup", po::value<std::string>(), "baselines: visual, lpomdp or mdp (default: lpomdp; iidm: mdp)")
@@ -162,6 +163,10 @@ int imitate(const std::vector<std::string>& args) {
     algorithms::AimeTrainingOptions o;
     o.objective.kl_only = vm["kl-only"].as<bool>();
     o.objective.use_idm = vm["use-idm"].as<bool>();
+    if (vm.count("kl-scale")) {
+      o.objective.kl_scale = vm["kl-scale"].as<double>();
+      if (!(o.objective.kl_scale >= 0)) throw UsageError("--kl-scale must be >= 0, got " + std::to_string(o.objective.kl_scale));
+    }
     o.epochs = vm["epochs"].as<std::int64_t>();
     o.batches_per_epoch = vm["batches-per-epoch"].as<std::int64_t>();
     o.batch_size = vm["batch-size"].as<std::int64_t>();

@@ -301,7 +301,9 @@ ElboTerms WorldModel::elbo_of(const FilterOutput& filtered, const Tensor& embedd
   Tensor weighted_kl = kl_train_steps;
   if (config_.nll_reweight == NllReweight::DimWise && std_sum.defined())
     weighted_kl = weighted_kl * (std_sum / static_cast<double>(output_dims));
-  out.loss = rec_loss + config_.kl_scale * mean(sum(weighted_kl, 0));
+  out.reconstruction_loss = rec_loss;
+  out.kl_loss = mean(sum(weighted_kl, 0));
+  out.loss = rec_loss + config_.kl_scale * out.kl_loss;
   // Probes: detached features from t = 1.
   if (training && T > 1) {
     const Tensor detached = features.narrow(0, 1, T - 1).detach();

@@ -81,7 +81,9 @@ struct WorldModelConfig {
 };
 
 struct ElboTerms {
-  Tensor loss;                                    // scalar to minimise
+  Tensor loss;                                    // scalar to minimise: reconstruction_loss + kl_scale * kl_loss (+ heads)
+  Tensor reconstruction_loss;                     // scalar: -sum of (reweighted) reconstruction log-likelihoods
+  Tensor kl_loss;                                 // scalar: the KL term as trained (balanced, free nats, reweighted), unscaled
   Tensor elbo;                                    // scalar: sum of reconstruction log-likelihoods - KL
   Tensor kl;                                      // scalar: mean_b sum_t sum_d KL (the true value)
   Tensor kl_per_step;                             // [T]: mean_b sum_d KL

@@ -91,6 +91,41 @@ TEST(Aime, ImprovesTheDemonstrationsElboThroughAFrozenModel) {
   EXPECT_EQ(after.actions.shape(), (Shape{10, 32, 1}));
 }
 
+// The policy's loss is reconstruction_loss + kl_scale * kl_loss: by default with the model's
+// own kl_scale (the original), or with the weight asked for (0: reconstruction only, 1: the
+// true ELBO of a model trained as a beta-VAE); kl_only keeps only the scaled true KL.
+TEST(Aime, KlScaleWeighsTheKlTermOfThePolicysLoss) {
+  Generator gen(1);
+  auto config = models::WorldModelConfig::original("rssm", models::Setup::MDP, {{"position", {1}}, {"velocity", {1}}}, 1);
+  config.rssm.deterministic_size = 8;
+  config.rssm.stochastic_size = 3;
+  config.rssm.hidden_size = 8;
+  config.head_hidden_size = 8;
+  config.idm = false;
+  config.kl_scale = 0.25;
+  models::WorldModel model(config, gen);
+  models::TanhGaussianPolicy policy(model.ssm().feature_size(), 1, 8, 2, gen);
+  Generator data(2);
+  const models::SensorBatch demos = rollouts(true, 6, 4, data);
+  auto loss_with = [&](AimeOptions o) {
+    Generator noise(3);
+    NoGradGuard no_grad;
+    return aime_objective(model, policy, demos, noise, o);
+  };
+  const AimeTerms base = loss_with({});
+  const double rec = base.elbo.reconstruction_loss.item(), kl = base.elbo.kl_loss.item();
+  EXPECT_GT(kl, 0.0);
+  EXPECT_NEAR(base.loss.item(), rec + 0.25 * kl, 1e-4 * std::fabs(rec + kl));
+  EXPECT_NEAR(base.loss.item(), base.elbo.loss.item(), 1e-4 * std::fabs(rec + kl));  // no heads in AIME's ELBO
+  AimeOptions o;
+  o.kl_scale = 0.0;
+  EXPECT_NEAR(loss_with(o).loss.item(), rec, 1e-4 * std::fabs(rec));
+  o.kl_scale = 1.0;
+  EXPECT_NEAR(loss_with(o).loss.item(), rec + kl, 1e-4 * std::fabs(rec + kl));
+  o.kl_only = true;
+  EXPECT_NEAR(loss_with(o).loss.item(), base.elbo.kl.item(), 1e-4 * std::fabs(kl));
+}
+
 // The whole of phase 2 on a tiny problem: pendulum-swingup from its vector sensors (the
 // mdp setup), a small world model trained here on mixed-quality data, then train_aime on
 // expert observations. The policy starts from random weights (return 0: a pendulum left
