@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <iostream>
 
 #include "algorithms/checkpoint.h"
@@ -126,13 +127,17 @@ int elbo(const std::vector<std::string>& args) {
       ("batches", po::value<std::int64_t>()->default_value(10), "batches to average over")
       ("batch-size", po::value<std::int64_t>()->default_value(50), "windows per batch")
       ("horizon", po::value<std::int64_t>()->default_value(50), "steps per window")
-      ("seed", po::value<std::uint64_t>()->default_value(0), "fixes the windows and the noise");
+      ("seed", po::value<std::uint64_t>()->default_value(0), "fixes the windows and the noise")
+      ("action-check", po::bool_switch(),
+       "also the ELBO with the recorded actions replaced (zero, negated, halved, doubled and clipped, another "
+       "window's): how sharply the model identifies actions, which is AIME's whole signal");
   const po::variables_map vm = parse_options(args, options);
   if (vm.count("help")) {
     std::cout << options << "\n";
     return 0;
   }
   if (!vm.count("model") || !vm.count("dataset")) throw UsageError("needs --model DIR and --dataset DIR");
+  const bool action_check = vm["action-check"].as<bool>();
   const auto loaded = algorithms::load_pretrained_model(vm["model"].as<std::string>());
   data::SequenceDatasetOptions dso;
   dso.horizon = vm["horizon"].as<std::int64_t>();
@@ -142,12 +147,34 @@ int elbo(const std::vector<std::string>& args) {
   NoGradGuard no_grad;
   const auto n = vm["batches"].as<std::int64_t>();
   std::map<std::string, double> sums;
+  // Each variant of a batch sees the same windows and the same noise, so differences are the
+  // actions' alone. Actions are clipped to [-1, 1], the bounds of every built-in environment.
+  const std::vector<std::pair<std::string, std::function<Tensor(const Tensor&)>>> variants = {
+      {"zero", [](const Tensor& a) { return zeros_like(a); }},
+      {"negated", [](const Tensor& a) { return -a; }},
+      {"halved", [](const Tensor& a) { return a * 0.5; }},
+      {"doubled", [](const Tensor& a) { return clamp(a * 2.0, -1.0, 1.0); }},
+      {"other window's", [](const Tensor& a) {  // [T, B, A]: window b gets window b+1's actions
+         const std::int64_t B = a.size(1);
+         return B > 1 ? cat({a.narrow(1, 1, B - 1), a.narrow(1, 0, 1)}, 1) : zeros_like(a);
+       }}};
+  std::map<std::string, double> drops;
   for (std::int64_t i = 0; i < n; ++i) {
-    const models::ElboTerms t = loaded.model->elbo(algorithms::to_sensor_batch(sampler.next()), noise);
+    const models::SensorBatch batch = algorithms::to_sensor_batch(sampler.next());
+    const std::uint64_t batch_seed = noise.seed() + static_cast<std::uint64_t>(i);
+    Generator g(batch_seed);
+    const models::ElboTerms t = loaded.model->elbo(batch, g);
     sums["elbo"] += t.elbo.item();
     sums["kl"] += t.kl.item();
     for (const auto& [k, v] : t.reconstruction) sums["reconstruction/" + k] += v.item();
     for (const auto& [k, v] : t.mse) sums["mse/" + k] += v.item();
+    if (!action_check) continue;
+    for (const auto& [name, change] : variants) {
+      models::SensorBatch changed = batch;
+      changed.at("pre_action") = change(batch.at("pre_action"));
+      Generator same(batch_seed);
+      drops[name] += t.elbo.item() - loaded.model->elbo(changed, same).elbo.item();
+    }
   }
   std::cout << "over " << n << " batches of " << vm["batch-size"].as<std::int64_t>() << " windows x " << dso.horizon
             << " steps (sums over time, means over windows):\n";
@@ -155,6 +182,15 @@ int elbo(const std::vector<std::string>& args) {
     char line[160];
     std::snprintf(line, sizeof line, "  %-28s %.4f\n", k.c_str(), v / static_cast<double>(n));
     std::cout << line;
+  }
+  if (action_check) {
+    std::cout << "ELBO lost when the recorded actions are replaced (nats per window; near 0: the model barely "
+                 "sees actions, and AIME has nothing to infer them from):\n";
+    for (const auto& [name, change] : variants) {
+      char line[160];
+      std::snprintf(line, sizeof line, "  %-28s %.4f\n", name.c_str(), drops[name] / static_cast<double>(n));
+      std::cout << line;
+    }
   }
   return 0;
 }

@@ -9,7 +9,7 @@
 #   4. evaluate every policy in the environment and print the results table
 #      (runs/demo/results.md, .csv, and the return-over-training plot .png).
 # Options: --quick (a tiny run for CI: checks the plumbing, not the numbers),
-#          --setup visual|mdp (mdp: the same story from the vector sensors, in about 4 minutes),
+#          --setup visual|mdp (mdp: the same story from the vector sensors, in about 10 minutes),
 #          --seeds "0 1 2", --out DIR (default runs/demo, or runs/demo-mdp).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,7 +36,7 @@ start=$(date +%s)
 if [ "$setup" = visual ]; then
   echo "== aime demo: pendulum-swingup from pixels; under 15 minutes on 2 CPU cores (--quick: about 1 minute)"
 else
-  echo "== aime demo: pendulum-swingup from its vector sensors (mdp); about 4 minutes on 2 CPU cores"
+  echo "== aime demo: pendulum-swingup from its vector sensors (mdp); about 10 minutes on 2 CPU cores"
 fi
 TARGETS=aime bash scripts/setup.sh
 aime="${BUILD_DIR:-build}/apps/aime"
@@ -52,7 +52,7 @@ elif [ "$setup" = visual ]; then
 else
   mix_episodes=30; demo_episodes=10; episode_steps=1000
   model_steps=3000; aime_epochs=10; aime_batches=50; test_episodes=5; final_episodes=20
-  min_epochs=30; max_epochs=60; dyn_epochs=20
+  min_epochs=300; max_epochs=300; dyn_epochs=40
 fi
 if [ "$setup" = visual ]; then
   model_flags=(--setup visual --cnn-width 8 --kl-scale 0.01 --lr 1e-3)
@@ -72,13 +72,13 @@ mkdir -p "$out"
 "$aime" train-model --dataset "$out/data/mix" "${model_flags[@]}" --world-model rssm --config configs/model-only.ini \
   --config configs/small.ini --epochs 1 --batches-per-epoch $model_steps \
   --checkpoint-every 1000000 --seed 0 --out "$out/model"
-imitate=(--demos "$out/data/expert" "${common[@]}" --test-period 2 --test-episodes $test_episodes
+imitate=(--demos "$out/data/expert" "${common[@]}" --test-episodes $test_episodes
          --final-test-episodes $final_episodes)
-baseline=("${baseline_setup[@]}" --min-epochs $min_epochs --max-epochs $max_epochs --patience 2
+baseline=("${baseline_setup[@]}" --test-period $(( (max_epochs + 4) / 5 )) --min-epochs $min_epochs --max-epochs $max_epochs --patience 2
           --dynamics-min-steps 0 --dynamics-min-epochs $dyn_epochs --dynamics-max-epochs $dyn_epochs --val-windows 500)
 policies=()
 for seed in $seeds; do
-  "$aime" imitate --algo aime --model "$out/model" "${imitate[@]}" --epochs $aime_epochs --batches-per-epoch $aime_batches \
+  "$aime" imitate --algo aime --model "$out/model" "${imitate[@]}" --epochs $aime_epochs --batches-per-epoch $aime_batches --test-period 2 \
     --horizon 16 --batch-size 16 --seed $seed --out "$out/aime-$seed"
   "$aime" imitate --algo bc "${imitate[@]}" "${baseline[@]}" --seed $seed --out "$out/bc-$seed"
   "$aime" imitate --algo bco --embodiment "$out/data/mix" "${imitate[@]}" "${baseline[@]}" --seed $seed --out "$out/bco-$seed"

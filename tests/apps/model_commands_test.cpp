@@ -41,6 +41,16 @@ TEST(TrainModel, TrainsResumesAndEvaluates) {
                               " --batches 2 --batch-size 4 --horizon 8");
   ASSERT_EQ(status, 0) << out;
   EXPECT_NE(out.find("reconstruction/position"), std::string::npos) << out;
+  // --action-check adds the ELBO lost under changed actions, on the same windows and noise:
+  // the recorded actions' lines are unchanged.
+  const std::string plain = out;
+  std::tie(status, out) = run("elbo --model " + model.string() + " --dataset " + data.string() +
+                              " --batches 2 --batch-size 4 --horizon 8 --action-check");
+  ASSERT_EQ(status, 0) << out;
+  EXPECT_EQ(out.rfind(plain, 0), 0u) << plain << "\n---\n" << out;
+  for (const char* variant : {"zero", "negated", "halved", "doubled", "other window's"})
+    EXPECT_NE(out.find(std::string("\n  ") + variant + " "), std::string::npos) << variant << "\n" << out;
+  EXPECT_EQ(out.find("nan"), std::string::npos) << out;
   std::tie(status, out) = run("imagine --model " + model.string() + " --dataset " + data.string() +
                               " --context 3 --horizon 4 --sequences 2");
   ASSERT_EQ(status, 0) << out;
