@@ -16,7 +16,11 @@ namespace aime::algorithms {
 
 AimeTerms aime_objective(const models::WorldModel& model, models::TanhGaussianPolicy& policy,
                          const models::SensorBatch& demos, Generator& gen, const AimeOptions& options) {
+  if (options.oracle_actions && options.use_idm) throw ValueError("aime_objective: oracle_actions and use_idm exclude each other");
   if (options.use_idm && !model.idm) throw ValueError("aime_objective: use_idm needs a world model with an IDM head");
+  const auto recorded = demos.find("pre_action");
+  if (options.oracle_actions && recorded == demos.end())
+    throw ValueError("aime_objective: oracle_actions needs the demonstrations' pre_action");
   const Tensor embeddings = model.embed(demos);  // [T, B, E]
   const std::int64_t T = embeddings.size(0), B = embeddings.size(1);
   const models::StateSpaceModel& ssm = model.ssm();
@@ -27,7 +31,9 @@ AimeTerms aime_objective(const models::WorldModel& model, models::TanhGaussianPo
     const Tensor e = embeddings.select(0, t);
     const auto pi = policy.forward(state.feature());
     Tensor action;
-    if (options.use_idm) {
+    if (options.oracle_actions) {
+      action = recorded->second.select(0, t);
+    } else if (options.use_idm) {
       const auto q = model.idm->forward(cat({state.feature(), e}, -1));
       action = q->rsample(gen);
       idm_kls.push_back(mean(sum(distributions::kl_divergence(*q, *pi), {-1})));
@@ -37,7 +43,7 @@ AimeTerms aime_objective(const models::WorldModel& model, models::TanhGaussianPo
     models::StepOutput step = ssm.posterior_step(e, action, state, gen);
     state = step.state;
     steps.push_back(step);
-    actions.push_back(action);
+    actions.push_back(options.oracle_actions ? pi->mode() : action);  // oracle: the policy's own action
   }
   AimeTerms out;
   out.actions = stack(actions, 0);
@@ -48,8 +54,8 @@ AimeTerms aime_objective(const models::WorldModel& model, models::TanhGaussianPo
     out.idm_kl = sum(stack(idm_kls, 0));
     out.loss = out.loss + kl_scale * out.idm_kl;
   }
-  auto it = demos.find("pre_action");
-  if (it != demos.end()) out.action_mse = mean(square(out.actions.detach() - it->second));
+  if (options.oracle_actions) out.loss = sum(mean(sum(square(out.actions - recorded->second), {-1}), {1}));
+  if (recorded != demos.end()) out.action_mse = mean(square(out.actions.detach() - recorded->second));
   return out;
 }
 

@@ -11,6 +11,10 @@
 // use_idm (the original's "Appendix C" variant): the actions come from the model's frozen
 // inverse-dynamics head q(a_t | feature(s_{t-1}), e_t) instead, and the policy is fitted to
 // it by adding kl_scale * sum_t mean_b sum_a KL(q_idm || pi) to the loss.
+// oracle_actions (a check, not AIME): the filter reads the demonstrations' true actions and
+// the policy regresses them, sum_t mean_b sum_a (tanh(loc_t) - a_t)^2, from the same
+// filtered states. It is BC in the model's state space: what AIME could reach with this
+// model and this actor if it inferred the actions exactly.
 //
 // train_aime is the original's train_aime.py around it: the model frozen, Adam (3e-4) on
 // the policy only, its gradient clipped at norm 100, batches of 50 demonstration windows
@@ -32,6 +36,7 @@ struct AimeOptions {
   // A model trained with a small kl_scale (a beta-VAE trick against posterior collapse) can be
   // asked for its true ELBO (1.0) or reconstruction alone (0.0, the original's kl_scale=0 option).
   double kl_scale = -1.0;
+  bool oracle_actions = false;  // needs pre_action in the demonstrations
 };
 
 struct AimeTerms {

@@ -92,6 +92,9 @@ int imitate(const std::vector<std::string>& args) {
       ("grad-clip", po::value<double>()->default_value(100.0), "aime: gradient norm clip on the policy")
       ("kl-only", po::bool_switch(), "aime: the KL term only")
       ("use-idm", po::bool_switch(), "aime: actions from the model's IDM, the policy fitted to it by KL")
+      ("oracle-actions", po::bool_switch(),
+       "aime, as a check: filter with the demonstrations' true actions and regress them from the filtered state "
+       "(BC in the model's state space: AIME's ceiling with this model)")
       ("kl-scale", po::value<double>(), "aime: weight of the KL term (default: the world model's own; 1 = the true ELBO, 0 = reconstruction only)")
       ("policy-hidden-size", po::value<std::int64_t>()->default_value(128), "policy MLP width")
       ("policy-hidden-layers", po::value<std::int64_t>()->default_value(2), "policy MLP hidden layers")
@@ -163,6 +166,8 @@ int imitate(const std::vector<std::string>& args) {
     algorithms::AimeTrainingOptions o;
     o.objective.kl_only = vm["kl-only"].as<bool>();
     o.objective.use_idm = vm["use-idm"].as<bool>();
+    o.objective.oracle_actions = vm["oracle-actions"].as<bool>();
+    if (o.objective.oracle_actions && o.objective.use_idm) throw UsageError("--oracle-actions and --use-idm exclude each other");
     if (vm.count("kl-scale")) {
       o.objective.kl_scale = vm["kl-scale"].as<double>();
       if (!(o.objective.kl_scale >= 0)) throw UsageError("--kl-scale must be >= 0, got " + std::to_string(o.objective.kl_scale));
@@ -182,7 +187,8 @@ int imitate(const std::vector<std::string>& args) {
     std::cerr << "AIME: " << o.epochs * o.batches_per_epoch << " steps of " << o.batch_size << " windows x "
               << dso.horizon << " steps through the frozen " << model.config().model << " of "
               << vm["model"].as<std::string>() << (o.objective.kl_only ? " (kl only)" : "")
-              << (o.objective.use_idm ? " (with the IDM)" : "") << "\n";
+              << (o.objective.use_idm ? " (with the IDM)" : "")
+              << (o.objective.oracle_actions ? " (oracle: the true actions, a check, not AIME)" : "") << "\n";
     result = algorithms::train_aime(model, policy, demos, o, callbacks);
   } else {
     const std::string setup_name = vm.count("setup") ? vm["setup"].as<std::string>() : (algo == "iidm" ? "mdp" : "lpomdp");

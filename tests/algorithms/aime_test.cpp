@@ -126,6 +126,48 @@ TEST(Aime, KlScaleWeighsTheKlTermOfThePolicysLoss) {
   EXPECT_NEAR(loss_with(o).loss.item(), base.elbo.kl.item(), 1e-4 * std::fabs(kl));
 }
 
+// oracle_actions, a check and not AIME: the filter reads the recorded actions (so the policy
+// cannot move the ELBO), the loss is the policy's squared error against them, and the actions
+// returned are the policy's own modes. Asking for it without recorded actions is an error.
+TEST(Aime, OracleActionsRegressTheRecordedActionsFromTheFilteredState) {
+  Generator gen(1);
+  auto config = models::WorldModelConfig::original("rssm", models::Setup::MDP, {{"position", {1}}, {"velocity", {1}}}, 1);
+  config.rssm.deterministic_size = 8;
+  config.rssm.stochastic_size = 3;
+  config.rssm.hidden_size = 8;
+  config.head_hidden_size = 8;
+  config.idm = false;
+  models::WorldModel model(config, gen);
+  models::TanhGaussianPolicy policy(model.ssm().feature_size(), 1, 8, 2, gen);
+  Generator data(2);
+  const models::SensorBatch demos = rollouts(true, 6, 4, data);
+  AimeOptions o;
+  o.oracle_actions = true;
+  Generator noise(3);
+  const AimeTerms terms = aime_objective(model, policy, demos, noise, o);
+  const Tensor recorded = demos.at("pre_action");
+  const double expected = sum(mean(sum(square(terms.actions.detach() - recorded), {-1}), {1})).item();
+  EXPECT_NEAR(terms.loss.item(), expected, 1e-5 * (1.0 + expected));
+  EXPECT_GT(terms.loss.item(), 0.0);
+  EXPECT_LE(max(abs(terms.actions.detach())).item(), 1.0);  // tanh(mean): modes, not the recorded values
+  terms.loss.backward();
+  double grad_norm = 0.0;
+  for (const auto& p : policy.parameters())
+    if (p.grad().defined()) grad_norm += sum(square(p.grad())).item();
+  EXPECT_GT(grad_norm, 0.0);
+  // The filter saw the recorded actions: its ELBO does not depend on the policy.
+  models::TanhGaussianPolicy other(model.ssm().feature_size(), 1, 8, 2, gen);
+  Generator noise_again(3);
+  NoGradGuard no_grad;
+  const AimeTerms again = aime_objective(model, other, demos, noise_again, o);
+  EXPECT_NEAR(again.elbo.elbo.item(), terms.elbo.elbo.item(), 1e-4 * (1.0 + std::fabs(terms.elbo.elbo.item())));
+  models::SensorBatch unlabelled = demos;
+  unlabelled.erase("pre_action");
+  EXPECT_THROW(aime_objective(model, policy, unlabelled, noise, o), ValueError);
+  o.use_idm = true;
+  EXPECT_THROW(aime_objective(model, policy, demos, noise, o), ValueError);
+}
+
 // The whole of phase 2 on a tiny problem: pendulum-swingup from its vector sensors (the
 // mdp setup), a small world model trained here on mixed-quality data, then train_aime on
 // expert observations. The policy starts from random weights (return 0: a pendulum left
