@@ -2,12 +2,18 @@
 // matrices in a batch run one per thread instead.
 #include "autograd/cpu/eigen_core.h"
 
+#include <omp.h>
+
 #include "autograd/cpu/cpu_backend.h"
 #include "autograd/parallel.h"
 
 namespace aime::cpu {
 
 namespace {
+// Multiply-adds below which one product runs on the calling thread alone (measured in
+// benchmarks/README.md, "OpenMP threshold for GEMM").
+constexpr std::int64_t kMinThreadedGemm = std::int64_t{1} << 21;
+
 template <class T>
 using RowMajor = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
@@ -52,6 +58,15 @@ void CpuBackend::gemm(bool ta, bool tb, const Tensor& a, const Tensor& b, const 
                    [&](std::int64_t lo, std::int64_t hi) {
                      for (std::int64_t i = lo; i < hi; ++i) one(i);
                    });
+    } else if (flops < kMinThreadedGemm && omp_get_max_threads() > 1) {
+      // Eigen threads any product above ~1e5 multiply-adds; below kMinThreadedGemm the
+      // fork, join and wake-up of the second thread cost more than the halved work (a
+      // recurrent step of 32 x 64 x 192 ran 1.7x slower on 2 threads than on 1). The
+      // thread-count ICV is per thread, so this leaves other callers alone.
+      const int saved = omp_get_max_threads();
+      omp_set_num_threads(1);
+      for (std::int64_t i = 0; i < batch; ++i) one(i);
+      omp_set_num_threads(saved);
     } else {
       for (std::int64_t i = 0; i < batch; ++i) one(i);
     }
