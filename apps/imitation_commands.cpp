@@ -167,7 +167,6 @@ int imitate(const std::vector<std::string>& args) {
     o.objective.kl_only = vm["kl-only"].as<bool>();
     o.objective.use_idm = vm["use-idm"].as<bool>();
     o.objective.oracle_actions = vm["oracle-actions"].as<bool>();
-    if (o.objective.oracle_actions && o.objective.use_idm) throw UsageError("--oracle-actions and --use-idm exclude each other");
     if (vm.count("kl-scale")) {
       o.objective.kl_scale = vm["kl-scale"].as<double>();
       if (!(o.objective.kl_scale >= 0)) throw UsageError("--kl-scale must be >= 0, got " + std::to_string(o.objective.kl_scale));

@@ -58,17 +58,16 @@ void CpuBackend::gemm(bool ta, bool tb, const Tensor& a, const Tensor& b, const 
                    [&](std::int64_t lo, std::int64_t hi) {
                      for (std::int64_t i = lo; i < hi; ++i) one(i);
                    });
-    } else if (flops < kMinThreadedGemm && omp_get_max_threads() > 1) {
+    } else {
       // Eigen threads any product above ~1e5 multiply-adds; below kMinThreadedGemm the
       // fork, join and wake-up of the second thread cost more than the halved work (a
       // recurrent step of 32 x 64 x 192 ran 1.7x slower on 2 threads than on 1). The
-      // thread-count ICV is per thread, so this leaves other callers alone.
-      const int saved = omp_get_max_threads();
-      omp_set_num_threads(1);
+      // thread-count ICV is per thread, so lowering it here leaves other callers alone.
+      const int threads = omp_get_max_threads();
+      const bool alone = flops < kMinThreadedGemm && threads > 1;
+      if (alone) omp_set_num_threads(1);
       for (std::int64_t i = 0; i < batch; ++i) one(i);
-      omp_set_num_threads(saved);
-    } else {
-      for (std::int64_t i = 0; i < batch; ++i) one(i);
+      if (alone) omp_set_num_threads(threads);
     }
   });
 }

@@ -38,14 +38,21 @@ models::SensorBatch rollouts(bool expert, std::int64_t T, std::int64_t B, Genera
   return {{"position", tensor(pos, {T, B, 1})}, {"velocity", tensor(vel, {T, B, 1})}, {"pre_action", tensor(act, {T, B, 1})}};
 }
 
+// A small RSSM for the oscillator's two sensors and one action: deterministic state and every
+// hidden layer of `width`, a stochastic state of `stochastic`, no IDM head.
+models::WorldModelConfig oscillator_config(std::int64_t width, std::int64_t stochastic) {
+  auto config = models::WorldModelConfig::original("rssm", models::Setup::MDP, {{"position", {1}}, {"velocity", {1}}}, 1);
+  config.rssm.deterministic_size = width;
+  config.rssm.stochastic_size = stochastic;
+  config.rssm.hidden_size = width;
+  config.head_hidden_size = width;
+  config.idm = false;
+  return config;
+}
+
 TEST(Aime, ImprovesTheDemonstrationsElboThroughAFrozenModel) {
   Generator gen(1);
-  auto config = models::WorldModelConfig::original("rssm", models::Setup::MDP, {{"position", {1}}, {"velocity", {1}}}, 1);
-  config.rssm.deterministic_size = 16;
-  config.rssm.stochastic_size = 4;
-  config.rssm.hidden_size = 16;
-  config.head_hidden_size = 16;
-  config.idm = false;
+  auto config = oscillator_config(16, 4);
   models::WorldModel model(config, gen);
   // Phase 1 on random-action data.
   nn::AdamOptions wm_options;
@@ -96,12 +103,7 @@ TEST(Aime, ImprovesTheDemonstrationsElboThroughAFrozenModel) {
 // true ELBO of a model trained as a beta-VAE); kl_only keeps only the scaled true KL.
 TEST(Aime, KlScaleWeighsTheKlTermOfThePolicysLoss) {
   Generator gen(1);
-  auto config = models::WorldModelConfig::original("rssm", models::Setup::MDP, {{"position", {1}}, {"velocity", {1}}}, 1);
-  config.rssm.deterministic_size = 8;
-  config.rssm.stochastic_size = 3;
-  config.rssm.hidden_size = 8;
-  config.head_hidden_size = 8;
-  config.idm = false;
+  auto config = oscillator_config(8, 3);
   config.kl_scale = 0.25;
   models::WorldModel model(config, gen);
   models::TanhGaussianPolicy policy(model.ssm().feature_size(), 1, 8, 2, gen);
@@ -131,12 +133,7 @@ TEST(Aime, KlScaleWeighsTheKlTermOfThePolicysLoss) {
 // returned are the policy's own modes. Asking for it without recorded actions is an error.
 TEST(Aime, OracleActionsRegressTheRecordedActionsFromTheFilteredState) {
   Generator gen(1);
-  auto config = models::WorldModelConfig::original("rssm", models::Setup::MDP, {{"position", {1}}, {"velocity", {1}}}, 1);
-  config.rssm.deterministic_size = 8;
-  config.rssm.stochastic_size = 3;
-  config.rssm.hidden_size = 8;
-  config.head_hidden_size = 8;
-  config.idm = false;
+  auto config = oscillator_config(8, 3);
   models::WorldModel model(config, gen);
   models::TanhGaussianPolicy policy(model.ssm().feature_size(), 1, 8, 2, gen);
   Generator data(2);
