@@ -158,7 +158,7 @@ int elbo(const std::vector<std::string>& args) {
          const std::int64_t B = a.size(1);
          return B > 1 ? cat({a.narrow(1, 1, B - 1), a.narrow(1, 0, 1)}, 1) : zeros_like(a);
        }}};
-  std::map<std::string, double> drops;
+  std::map<std::string, double> drops, kl_rises;  // ELBO lost, and the part of it that is KL gained
   for (std::int64_t i = 0; i < n; ++i) {
     const models::SensorBatch batch = algorithms::to_sensor_batch(sampler.next());
     const std::uint64_t batch_seed = noise.seed() + static_cast<std::uint64_t>(i);
@@ -173,7 +173,9 @@ int elbo(const std::vector<std::string>& args) {
       models::SensorBatch changed = batch;
       changed.at("pre_action") = change(batch.at("pre_action"));
       Generator same(batch_seed);
-      drops[name] += t.elbo.item() - loaded.model->elbo(changed, same).elbo.item();
+      const models::ElboTerms c = loaded.model->elbo(changed, same);
+      drops[name] += t.elbo.item() - c.elbo.item();
+      kl_rises[name] += c.kl.item() - t.kl.item();
     }
   }
   std::cout << "over " << n << " batches of " << vm["batch-size"].as<std::int64_t>() << " windows x " << dso.horizon
@@ -185,10 +187,12 @@ int elbo(const std::vector<std::string>& args) {
   }
   if (action_check) {
     std::cout << "ELBO lost when the recorded actions are replaced (nats per window; near 0: the model barely "
-                 "sees actions, and AIME has nothing to infer them from):\n";
+                 "sees actions, and AIME has nothing to infer them from), and of it the KL's rise (what "
+                 "--kl-only AIME sees) and the reconstruction's fall:\n";
     for (const auto& [name, change] : variants) {
-      char line[160];
-      std::snprintf(line, sizeof line, "  %-28s %.4f\n", name.c_str(), drops[name] / static_cast<double>(n));
+      char line[200];
+      const double lost = drops[name] / static_cast<double>(n), kl = kl_rises[name] / static_cast<double>(n);
+      std::snprintf(line, sizeof line, "  %-28s %.4f  (kl %.4f, reconstruction %.4f)\n", name.c_str(), lost, kl, lost - kl);
       std::cout << line;
     }
   }

@@ -8,6 +8,7 @@
 //   backward weight: gW     = sum_n gy[n] . cols(x[n])^T
 #include <omp.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "autograd/cpu/eigen_core.h"
@@ -23,13 +24,30 @@ template <class T>
 using RowMajor = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
 
+// The output columns ow whose input column iw = ow*sw - pw + j lies inside [0, w): one
+// range per kernel column j, so the copy loops below carry no bounds test per element
+// (the test per element made im2col a third of a small visual model's training step).
+struct ValidColumns {
+  std::int64_t lo, hi;  // [lo, hi), possibly empty
+};
+inline ValidColumns valid_columns(const ConvGeometry& g, std::int64_t j) {
+  const std::int64_t off = j - g.pw;  // iw = ow*sw + off
+  std::int64_t lo = off >= 0 ? 0 : (-off + g.sw - 1) / g.sw;
+  std::int64_t hi = g.w - off <= 0 ? 0 : (g.w - off + g.sw - 1) / g.sw;
+  hi = std::min(hi, g.wo);
+  lo = std::min(lo, hi);
+  return {lo, hi};
+}
+
 template <class T>
 void im2col(const ConvGeometry& g, const T* x, T* cols) {
-  const std::int64_t L = g.l();
+  const std::int64_t L = g.l(), sw = g.sw;
   for (std::int64_t c = 0; c < g.c; ++c)
     for (std::int64_t i = 0; i < g.kh; ++i)
       for (std::int64_t j = 0; j < g.kw; ++j) {
         T* row = cols + ((c * g.kh + i) * g.kw + j) * L;
+        const auto [lo, hi] = valid_columns(g, j);
+        const std::int64_t off = j - g.pw;
         for (std::int64_t oh = 0; oh < g.ho; ++oh) {
           const std::int64_t ih = oh * g.sh - g.ph + i;
           T* out = row + oh * g.wo;
@@ -38,30 +56,36 @@ void im2col(const ConvGeometry& g, const T* x, T* cols) {
             continue;
           }
           const T* in = x + (c * g.h + ih) * g.w;
-          for (std::int64_t ow = 0; ow < g.wo; ++ow) {
-            const std::int64_t iw = ow * g.sw - g.pw + j;
-            out[ow] = (iw >= 0 && iw < g.w) ? in[iw] : T(0);
+          std::fill(out, out + lo, T(0));
+          if (sw == 1) {
+            std::copy(in + lo + off, in + hi + off, out + lo);
+          } else {
+            for (std::int64_t ow = lo; ow < hi; ++ow) out[ow] = in[ow * sw + off];
           }
+          std::fill(out + hi, out + g.wo, T(0));
         }
       }
 }
 
 template <class T>
 void col2im(const ConvGeometry& g, const T* cols, T* x) {
-  const std::int64_t L = g.l();
+  const std::int64_t L = g.l(), sw = g.sw;
   std::fill(x, x + g.c * g.h * g.w, T(0));
   for (std::int64_t c = 0; c < g.c; ++c)
     for (std::int64_t i = 0; i < g.kh; ++i)
       for (std::int64_t j = 0; j < g.kw; ++j) {
         const T* row = cols + ((c * g.kh + i) * g.kw + j) * L;
+        const auto [lo, hi] = valid_columns(g, j);
+        const std::int64_t off = j - g.pw;
         for (std::int64_t oh = 0; oh < g.ho; ++oh) {
           const std::int64_t ih = oh * g.sh - g.ph + i;
           if (ih < 0 || ih >= g.h) continue;
           T* out = x + (c * g.h + ih) * g.w;
           const T* in = row + oh * g.wo;
-          for (std::int64_t ow = 0; ow < g.wo; ++ow) {
-            const std::int64_t iw = ow * g.sw - g.pw + j;
-            if (iw >= 0 && iw < g.w) out[iw] += in[ow];
+          if (sw == 1) {
+            for (std::int64_t ow = lo; ow < hi; ++ow) out[ow + off] += in[ow];
+          } else {
+            for (std::int64_t ow = lo; ow < hi; ++ow) out[ow * sw + off] += in[ow];
           }
         }
       }

@@ -48,8 +48,15 @@ TEST(TrainModel, TrainsResumesAndEvaluates) {
                               " --batches 2 --batch-size 4 --horizon 8 --action-check");
   ASSERT_EQ(status, 0) << out;
   EXPECT_EQ(out.rfind(plain, 0), 0u) << plain << "\n---\n" << out;
-  for (const char* variant : {"zero", "negated", "halved", "doubled", "other window's"})
-    EXPECT_NE(out.find(std::string("\n  ") + variant + " "), std::string::npos) << variant << "\n" << out;
+  for (const char* variant : {"zero", "negated", "halved", "doubled", "other window's"}) {
+    const auto at = out.find(std::string("\n  ") + variant + " ");
+    ASSERT_NE(at, std::string::npos) << variant << "\n" << out;
+    // Each line splits the ELBO lost into the KL's rise and the reconstruction's fall.
+    const std::string line = out.substr(at + 3 + std::string(variant).size(), out.find('\n', at + 1) - at);
+    double lost = 0, kl = 0, rec = 0;
+    ASSERT_EQ(std::sscanf(line.c_str(), " %lf (kl %lf, reconstruction %lf)", &lost, &kl, &rec), 3) << line;
+    EXPECT_NEAR(lost, kl + rec, 1e-3) << line;
+  }
   EXPECT_EQ(out.find("nan"), std::string::npos) << out;
   std::tie(status, out) = run("imagine --model " + model.string() + " --dataset " + data.string() +
                               " --context 3 --horizon 4 --sequences 2");
