@@ -47,9 +47,19 @@ AimeTerms aime_objective(const models::WorldModel& model, models::TanhGaussianPo
   }
   AimeTerms out;
   out.actions = stack(actions, 0);
-  out.elbo = model.elbo_of(models::FilterOutput::from_steps(steps), embeddings, demos, false);
   const double kl_scale = options.kl_scale >= 0 ? options.kl_scale : model.config().kl_scale;
-  out.loss = options.kl_only ? kl_scale * out.elbo.kl : out.elbo.reconstruction_loss + kl_scale * out.elbo.kl_loss;
+  if (options.kl_only) {
+    // The KL alone needs no decoder: out.elbo carries only the filter and the KL terms (the
+    // decoders' forward was most of a visual model's step).
+    out.elbo.filtered = models::FilterOutput::from_steps(steps);
+    const Tensor kl = sum(distributions::kl_divergence(*out.elbo.filtered.posterior, *out.elbo.filtered.prior), {-1});  // [T, B]
+    out.elbo.kl_per_step = mean(kl, {1}).detach();
+    out.elbo.kl = mean(sum(kl, {0}));
+    out.loss = kl_scale * out.elbo.kl;
+  } else {
+    out.elbo = model.elbo_of(models::FilterOutput::from_steps(steps), embeddings, demos, false);
+    out.loss = out.elbo.reconstruction_loss + kl_scale * out.elbo.kl_loss;
+  }
   if (options.use_idm) {
     out.idm_kl = sum(stack(idm_kls, 0));
     out.loss = out.loss + kl_scale * out.idm_kl;
@@ -97,10 +107,10 @@ ImitationResult train_aime(models::WorldModel& model, models::TanhGaussianPolicy
     const double grad_norm = nn::clip_grad_norm_(params, o.grad_clip).item();
     adam.step();
     std::map<std::string, double> row{{"loss", terms.loss.item()},
-                                      {"elbo", terms.elbo.elbo.item()},
                                       {"kl", terms.elbo.kl.item()},
                                       {"grad_norm", grad_norm},
                                       {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()}};
+    if (terms.elbo.elbo.defined()) row["elbo"] = terms.elbo.elbo.item();  // not with kl_only
     for (const auto& [k, v] : terms.elbo.reconstruction) row["rec/" + k] = v.item();
     if (terms.action_mse.defined()) row["action_mse"] = terms.action_mse.item();
     if (terms.idm_kl.defined()) row["idm_kl"] = terms.idm_kl.item();

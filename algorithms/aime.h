@@ -6,8 +6,8 @@
 //                                  s_t ~ q(. | h_t(s_{t-1}, a_t), e_t)
 //   loss = -sum_outputs log p(o_t | s_t) + kl_scale * KL(q || p)   (no free nats, no balancing)
 // The gradient flows through the frozen decoder, posterior and GRU into the actions and so
-// into the policy. kl_only keeps only the KL term. The first action comes from the zero
-// state, and a_t is the `pre_action` of o_t (the action that led to it).
+// into the policy. kl_only keeps only the KL term (and runs no decoder). The first action
+// comes from the zero state, and a_t is the `pre_action` of o_t (the action that led to it).
 // use_idm (the original's "Appendix C" variant): the actions come from the model's frozen
 // inverse-dynamics head q(a_t | feature(s_{t-1}), e_t) instead, and the policy is fitted to
 // it by adding kl_scale * sum_t mean_b sum_a KL(q_idm || pi) to the loss.

@@ -125,7 +125,11 @@ TEST(Aime, KlScaleWeighsTheKlTermOfThePolicysLoss) {
   o.kl_scale = 1.0;
   EXPECT_NEAR(loss_with(o).loss.item(), rec + kl, 1e-4 * std::fabs(rec + kl));
   o.kl_only = true;
-  EXPECT_NEAR(loss_with(o).loss.item(), base.elbo.kl.item(), 1e-4 * std::fabs(kl));
+  const AimeTerms kl_only = loss_with(o);
+  EXPECT_NEAR(kl_only.loss.item(), base.elbo.kl.item(), 1e-4 * std::fabs(kl));
+  EXPECT_NEAR(kl_only.elbo.kl.item(), base.elbo.kl.item(), 1e-4 * std::fabs(kl));
+  EXPECT_FALSE(kl_only.elbo.elbo.defined());  // no decoder ran
+  EXPECT_TRUE(kl_only.elbo.reconstruction.empty());
 }
 
 // oracle_actions, a check and not AIME: the filter reads the recorded actions (so the policy
