@@ -48,18 +48,8 @@ AimeTerms aime_objective(const models::WorldModel& model, models::TanhGaussianPo
   AimeTerms out;
   out.actions = stack(actions, 0);
   const double kl_scale = options.kl_scale >= 0 ? options.kl_scale : model.config().kl_scale;
-  if (options.kl_only) {
-    // The KL alone needs no decoder: out.elbo carries only the filter and the KL terms (the
-    // decoders' forward was most of a visual model's step).
-    out.elbo.filtered = models::FilterOutput::from_steps(steps);
-    const Tensor kl = sum(distributions::kl_divergence(*out.elbo.filtered.posterior, *out.elbo.filtered.prior), {-1});  // [T, B]
-    out.elbo.kl_per_step = mean(kl, {1}).detach();
-    out.elbo.kl = mean(sum(kl, {0}));
-    out.loss = kl_scale * out.elbo.kl;
-  } else {
-    out.elbo = model.elbo_of(models::FilterOutput::from_steps(steps), embeddings, demos, false);
-    out.loss = out.elbo.reconstruction_loss + kl_scale * out.elbo.kl_loss;
-  }
+  out.elbo = model.elbo_of(models::FilterOutput::from_steps(steps), embeddings, demos, false, !options.kl_only);
+  out.loss = options.kl_only ? kl_scale * out.elbo.kl : out.elbo.reconstruction_loss + kl_scale * out.elbo.kl_loss;
   if (options.use_idm) {
     out.idm_kl = sum(stack(idm_kls, 0));
     out.loss = out.loss + kl_scale * out.idm_kl;

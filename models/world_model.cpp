@@ -257,7 +257,7 @@ ElboTerms WorldModel::elbo(const SensorBatch& batch, Generator& gen) const {
 }
 
 ElboTerms WorldModel::elbo_of(const FilterOutput& filtered, const Tensor& embeddings, const SensorBatch& batch,
-                              bool training) const {
+                              bool training, bool reconstruct) const {
   ElboTerms out;
   out.filtered = filtered;
   const Tensor features = out.filtered.features();  // [T, B, F]
@@ -267,7 +267,8 @@ ElboTerms WorldModel::elbo_of(const FilterOutput& filtered, const Tensor& embedd
   out.elbo = scalar_tensor(0.0, features.dtype(), features.device());
   Tensor std_sum;  // per (t, b): sum over output dims of sg(std), for dim_wise KL weighting
   std::int64_t output_dims = 0;
-  for (const auto& s : config_.outputs) {
+  static const std::vector<SensorSpec> kNoOutputs;
+  for (const auto& s : reconstruct ? config_.outputs : kNoOutputs) {
     const Tensor& target = require(batch, s.name);
     const auto dist = decoders.at(s.name)->forward(features);
     const Tensor log_p = dist->log_prob(target);  // [T, B, ...]
@@ -297,7 +298,7 @@ ElboTerms WorldModel::elbo_of(const FilterOutput& filtered, const Tensor& embedd
   const Tensor kl_steps = sum(kl, -1), kl_train_steps = sum(train, -1);  // [T, B]
   out.kl_per_step = mean(kl_steps, 1).detach();
   out.kl = mean(sum(kl_steps, 0));
-  out.elbo = (out.elbo - out.kl).detach();
+  out.elbo = reconstruct ? (out.elbo - out.kl).detach() : Tensor();
   Tensor weighted_kl = kl_train_steps;
   if (config_.nll_reweight == NllReweight::DimWise && std_sum.defined())
     weighted_kl = weighted_kl * (std_sum / static_cast<double>(output_dims));

@@ -108,9 +108,11 @@ class WorldModel : public nn::Module {
   // The ELBO terms of states already filtered (by filter, or by AIME's filter with a
   // policy's actions). With `training` the loss carries KL balancing, free nats, probe and
   // IDM losses as configured; without, it is the plain negative ELBO (the original's
-  // filter_with_policy objective: no free nats, no balancing, no heads).
+  // filter_with_policy objective: no free nats, no balancing, no heads). Without
+  // `reconstruct` no decoder runs: only the KL terms are filled (elbo, reconstruction and mse
+  // stay empty; AIME's kl_only).
   ElboTerms elbo_of(const FilterOutput& filtered, const Tensor& embeddings, const SensorBatch& batch,
-                    bool training) const;
+                    bool training, bool reconstruct = true) const;
   // Filters the first `context` steps, then imagines the rest of the batch's steps from the
   // last filtered state under the batch's own actions; returns the decoded means of each
   // output sensor over all T steps ([T, B, ...]: posterior reconstructions for t < context,

@@ -29,14 +29,15 @@ using RowMajor = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajo
 // (the test per element made im2col a third of a small visual model's training step).
 struct ValidColumns {
   std::int64_t lo, hi;  // [lo, hi), possibly empty
+  std::int64_t off;     // iw = ow*sw + off
 };
 inline ValidColumns valid_columns(const ConvGeometry& g, std::int64_t j) {
-  const std::int64_t off = j - g.pw;  // iw = ow*sw + off
+  const std::int64_t off = j - g.pw;
   std::int64_t lo = off >= 0 ? 0 : (-off + g.sw - 1) / g.sw;
   std::int64_t hi = g.w - off <= 0 ? 0 : (g.w - off + g.sw - 1) / g.sw;
   hi = std::min(hi, g.wo);
   lo = std::min(lo, hi);
-  return {lo, hi};
+  return {lo, hi, off};
 }
 
 template <class T>
@@ -46,8 +47,7 @@ void im2col(const ConvGeometry& g, const T* x, T* cols) {
     for (std::int64_t i = 0; i < g.kh; ++i)
       for (std::int64_t j = 0; j < g.kw; ++j) {
         T* row = cols + ((c * g.kh + i) * g.kw + j) * L;
-        const auto [lo, hi] = valid_columns(g, j);
-        const std::int64_t off = j - g.pw;
+        const auto [lo, hi, off] = valid_columns(g, j);
         for (std::int64_t oh = 0; oh < g.ho; ++oh) {
           const std::int64_t ih = oh * g.sh - g.ph + i;
           T* out = row + oh * g.wo;
@@ -75,14 +75,13 @@ void col2im(const ConvGeometry& g, const T* cols, T* x) {
     for (std::int64_t i = 0; i < g.kh; ++i)
       for (std::int64_t j = 0; j < g.kw; ++j) {
         const T* row = cols + ((c * g.kh + i) * g.kw + j) * L;
-        const auto [lo, hi] = valid_columns(g, j);
-        const std::int64_t off = j - g.pw;
+        const auto [lo, hi, off] = valid_columns(g, j);
         for (std::int64_t oh = 0; oh < g.ho; ++oh) {
           const std::int64_t ih = oh * g.sh - g.ph + i;
           if (ih < 0 || ih >= g.h) continue;
           T* out = x + (c * g.h + ih) * g.w;
           const T* in = row + oh * g.wo;
-          if (sw == 1) {
+          if (sw == 1) {  // the same loop, contiguous: the compiler vectorises it
             for (std::int64_t ow = lo; ow < hi; ++ow) out[ow + off] += in[ow];
           } else {
             for (std::int64_t ow = lo; ow < hi; ++ow) out[ow * sw + off] += in[ow];
