@@ -21,7 +21,8 @@ AimeTerms aime_objective(const models::WorldModel& model, models::TanhGaussianPo
   const auto recorded = demos.find("pre_action");
   if (options.oracle_actions && recorded == demos.end())
     throw ValueError("aime_objective: oracle_actions needs the demonstrations' pre_action");
-  const Tensor embeddings = model.embed(demos);  // [T, B, E]
+  const auto cached = demos.find(kEmbeddingKey);
+  const Tensor embeddings = cached != demos.end() ? cached->second : model.embed(demos);  // [T, B, E]
   const std::int64_t T = embeddings.size(0), B = embeddings.size(1);
   const models::StateSpaceModel& ssm = model.ssm();
   std::vector<models::StepOutput> steps;
@@ -59,6 +60,34 @@ AimeTerms aime_objective(const models::WorldModel& model, models::TanhGaussianPo
   return out;
 }
 
+data::SequenceDataset embed_demonstrations(const models::WorldModel& model, const data::SequenceDataset& demos,
+                                           bool reconstruct) {
+  std::vector<data::Episode> episodes;
+  std::vector<std::string> names;
+  NoGradGuard no_grad;
+  for (std::int64_t i = 0; i < demos.num_episodes(); ++i) {
+    const data::Episode& source = demos.episode(i);
+    if (source.contains(kEmbeddingKey))
+      throw ValueError(demos.episode_name(i) + ": key '" + kEmbeddingKey + "' is reserved for the model's embeddings");
+    const std::int64_t T = source.length();
+    // The whole episode as one window [T, 1, ...], preprocessed as every batch is.
+    data::SequenceDatasetOptions whole;
+    whole.horizon = T;
+    whole.keys = demos.keys();
+    const data::SequenceDataset one({source}, {demos.episode_name(i)}, whole);
+    const Tensor e = model.embed(to_sensor_batch(one.collate({{0, 0}})));  // [T, 1, E]
+    data::Episode embedded;
+    for (const std::string& key : demos.keys())
+      if (reconstruct || key == "pre_action") embedded.set(key, source.at(key));
+    embedded.set(kEmbeddingKey, e.reshape({T, e.size(2)}).cpu());
+    episodes.push_back(std::move(embedded));
+    names.push_back(demos.episode_name(i));
+  }
+  data::SequenceDatasetOptions options = demos.options();
+  options.keys.clear();  // every key of the embedded episodes
+  return data::SequenceDataset(std::move(episodes), std::move(names), options);
+}
+
 ImitationResult train_aime(models::WorldModel& model, models::TanhGaussianPolicy& policy,
                            const data::SequenceDataset& demos, const AimeTrainingOptions& o,
                            const ImitationCallbacks& callbacks) {
@@ -69,12 +98,13 @@ ImitationResult train_aime(models::WorldModel& model, models::TanhGaussianPolicy
     throw ValueError("train_aime: the demonstrations have no window of " + std::to_string(demos.horizon()) + " steps");
   std::filesystem::create_directories(o.out_dir);
   model.freeze();
+  const data::SequenceDataset embedded = embed_demonstrations(model, demos, !o.objective.kl_only);
   const std::vector<Tensor> params = policy.parameters();
   nn::AdamOptions adam_options;
   adam_options.lr = o.lr;
   nn::Adam adam(params, adam_options);
   Generator noise(o.seed ^ 0x5DEECE66Dull);
-  data::SequenceSampler sampler(demos, o.batch_size, o.seed);
+  data::SequenceSampler sampler(embedded, o.batch_size, o.seed);
   MetricsLog metrics((std::filesystem::path(o.out_dir) / "metrics.csv").string());
   PeriodicEvaluation evaluation(o.out_dir, o.evaluation, callbacks);
   PolicyActor actor(model, policy, "aime");

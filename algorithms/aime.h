@@ -47,8 +47,21 @@ struct AimeTerms {
   Tensor idm_kl;           // with use_idm: sum_t mean_b KL(q_idm || pi)
 };
 
+// If `demonstrations` holds kEmbeddingKey ([T, B, E], from embed_demonstrations) the encoder
+// does not run: those are the frozen encoder's embeddings of the input sensors.
 AimeTerms aime_objective(const models::WorldModel& model, models::TanhGaussianPolicy& policy,
                          const models::SensorBatch& demonstrations, Generator& gen, const AimeOptions& options = {});
+
+inline constexpr const char* kEmbeddingKey = "embedding";
+
+// The demonstrations with the frozen encoder's embedding of every step computed once, as
+// the key kEmbeddingKey ([T, E] per episode), for the same windows. The encoder does not
+// change while the policy trains, so there is no need to embed a frame again in every batch
+// that holds it (from pixels, the encoder was most of a kl_only step). With `reconstruct`
+// false (kl_only: no decoder reads a sensor) only the embedding and pre_action are kept,
+// so batches copy no images.
+data::SequenceDataset embed_demonstrations(const models::WorldModel& model, const data::SequenceDataset& demonstrations,
+                                           bool reconstruct);
 
 struct AimeTrainingOptions {
   AimeOptions objective;
@@ -65,7 +78,8 @@ struct AimeTrainingOptions {
   nn::Metadata metadata;                // added to the saved policy's metadata
 };
 
-// Freezes `model`, trains `policy` on the demonstrations (windows of the dataset's horizon).
+// Freezes `model`, trains `policy` on the demonstrations (windows of the dataset's horizon),
+// embedded once (embed_demonstrations).
 ImitationResult train_aime(models::WorldModel& model, models::TanhGaussianPolicy& policy,
                            const data::SequenceDataset& demonstrations, const AimeTrainingOptions& options,
                            const ImitationCallbacks& callbacks = {});

@@ -43,6 +43,7 @@ class SequenceDataset {
   std::int64_t num_episodes() const { return static_cast<std::int64_t>(episodes_.size()); }
   std::int64_t num_windows() const { return window_offsets_.empty() ? 0 : window_offsets_.back(); }
   std::int64_t horizon() const { return options_.horizon; }
+  const SequenceDatasetOptions& options() const { return options_; }
   const std::vector<std::string>& keys() const { return keys_; }
   const Episode& episode(std::int64_t i) const { return episodes_.at(static_cast<std::size_t>(i)); }
   const std::string& episode_name(std::int64_t i) const { return names_.at(static_cast<std::size_t>(i)); }

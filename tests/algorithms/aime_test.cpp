@@ -132,6 +132,53 @@ TEST(Aime, KlScaleWeighsTheKlTermOfThePolicysLoss) {
   EXPECT_TRUE(kl_only.elbo.reconstruction.empty());
 }
 
+// train_aime embeds the demonstrations once (embed_demonstrations): the same windows, and
+// the same objective to float rounding as embedding each batch, for the full objective and
+// for kl_only (whose dataset keeps only the embedding and pre_action).
+TEST(Aime, ObjectiveOnDemonstrationsEmbeddedOnceEqualsEmbeddingEachBatch) {
+  Generator gen(1);
+  models::WorldModel model(oscillator_config(8, 3), gen);
+  models::TanhGaussianPolicy policy(model.ssm().feature_size(), 1, 8, 2, gen);
+  Generator data_gen(2);
+  const models::SensorBatch rolled = rollouts(true, 12, 3, data_gen);
+  std::vector<data::Episode> episodes;
+  for (std::int64_t b = 0; b < 3; ++b) {
+    data::Episode e;
+    for (const auto& [key, t] : rolled) e.set(key, t.select(1, b).contiguous());
+    episodes.push_back(e);
+  }
+  data::SequenceDatasetOptions dso;
+  dso.horizon = 5;
+  const data::SequenceDataset demos(episodes, {"a", "b", "c"}, dso);
+  const std::vector<data::SequenceDataset::Window> windows{{0, 0}, {2, 7}, {1, 3}};
+  const models::SensorBatch raw = to_sensor_batch(demos.collate(windows));
+  for (const bool kl_only : {false, true}) {
+    const data::SequenceDataset embedded = embed_demonstrations(model, demos, !kl_only);
+    ASSERT_EQ(embedded.num_windows(), demos.num_windows());
+    const std::vector<std::string> expected_keys =
+        kl_only ? std::vector<std::string>{"pre_action", kEmbeddingKey}
+                : std::vector<std::string>{"position", "pre_action", "velocity", kEmbeddingKey};  // the batch map's order
+    EXPECT_EQ(embedded.keys(), expected_keys);
+    const models::SensorBatch cached = to_sensor_batch(embedded.collate(windows));
+    AimeOptions o;
+    o.kl_only = kl_only;
+    NoGradGuard no_grad;
+    Generator n1(3), n2(3);
+    const AimeTerms a = aime_objective(model, policy, raw, n1, o), b = aime_objective(model, policy, cached, n2, o);
+    EXPECT_NEAR(a.loss.item(), b.loss.item(), 1e-5 * std::fabs(a.loss.item())) << "kl_only " << kl_only;
+    EXPECT_NEAR(a.action_mse.item(), b.action_mse.item(), 1e-6);
+  }
+  // A dataset that already holds the reserved key is refused, naming the episode.
+  std::vector<data::Episode> clash = episodes;
+  for (auto& e : clash) e.set(kEmbeddingKey, e.at("position").data);
+  try {
+    embed_demonstrations(model, data::SequenceDataset(clash, {"a", "b", "c"}, dso), true);
+    FAIL() << "no error";
+  } catch (const ValueError& e) {
+    EXPECT_NE(std::string(e.what()).find("a: key 'embedding' is reserved"), std::string::npos) << e.what();
+  }
+}
+
 // oracle_actions, a check and not AIME: the filter reads the recorded actions (so the policy
 // cannot move the ELBO), the loss is the policy's squared error against them, and the actions
 // returned are the policy's own modes. Asking for it without recorded actions is an error.
