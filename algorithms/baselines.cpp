@@ -50,7 +50,8 @@ ImitationResult fit_policy(FrameStackPolicy& policy, const data::SequenceDataset
   const RegressionResult r =
       fit_regression(demos, policy.parameters(), loss, o.policy, &log,
                      [&](std::int64_t epoch, std::int64_t steps, double, double) {
-                       if (epoch % o.test_period == 0) evaluation.run(actor, steps);
+                       // The last epoch's test would repeat the final test's first episodes.
+                       if (epoch % o.test_period == 0 && epoch < o.policy.max_epochs) evaluation.run(actor, steps);
                        if (callbacks.progress) callbacks.progress(algo, epoch, o.policy.max_epochs);
                      });
   nn::Metadata m = o.metadata;

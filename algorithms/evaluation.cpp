@@ -1,9 +1,14 @@
 #include "algorithms/evaluation.h"
 
 #include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <sstream>
 
 #include "autograd/aime.h"
 #include "envs/collect.h"
+#include "nn/serialize/atomic_file.h"
 
 namespace aime::algorithms {
 
@@ -38,11 +43,72 @@ EvaluationResult evaluate_policy(envs::Policy& policy, const EvaluationOptions& 
     }
     r.returns.push_back(total);
   }
+  return summarise_returns(std::move(r.returns), o.expert_return);
+}
+
+EvaluationResult summarise_returns(std::vector<double> returns, double expert_return) {
+  EvaluationResult r;
+  r.returns = std::move(returns);
   mean_and_stddev(r.returns, r.mean, r.stddev);
   std::vector<double> normalised;
-  for (double x : r.returns) normalised.push_back(normalised_return(x, o.expert_return));
+  for (double x : r.returns) normalised.push_back(normalised_return(x, expert_return));
   mean_and_stddev(normalised, r.normalised_mean, r.normalised_stddev);
   return r;
+}
+
+namespace {
+
+const char* const kRecordHeader = "env,seed,episodes,episode_steps,action_repeat,episode,return";
+
+// The settings part of a record row: what fixes the episodes.
+std::string record_settings(const EvaluationOptions& o) {
+  return o.env + "," + std::to_string(o.seed) + "," + std::to_string(o.episodes) + "," +
+         std::to_string(o.env_options.episode_steps) + "," + std::to_string(o.env_options.action_repeat);
+}
+
+}  // namespace
+
+void write_evaluation_record(const std::string& path, const EvaluationOptions& o, const EvaluationResult& r) {
+  if (static_cast<std::int64_t>(r.returns.size()) != o.episodes)
+    throw ValueError("write_evaluation_record: " + std::to_string(r.returns.size()) + " returns for " +
+                     std::to_string(o.episodes) + " episodes");
+  nn::write_file_atomically(path, [&](std::ostream& out) {
+    out << kRecordHeader << "\n" << std::setprecision(17);
+    for (std::size_t i = 0; i < r.returns.size(); ++i) out << record_settings(o) << "," << i << "," << r.returns[i] << "\n";
+  });
+}
+
+std::optional<std::vector<double>> read_evaluation_record(const std::string& path, const EvaluationOptions& o) {
+  if (!std::filesystem::exists(path)) return std::nullopt;
+  std::ifstream in(path);
+  if (!in) throw ValueError(path + ": cannot be read");
+  std::string line;
+  if (!std::getline(in, line) || line != kRecordHeader)
+    throw ValueError(path + ": line 1: expected the header '" + std::string(kRecordHeader) + "', found '" + line + "'");
+  const std::string settings = record_settings(o);
+  std::vector<double> returns;
+  for (std::int64_t n = 2; std::getline(in, line); ++n) {
+    const std::size_t last = line.rfind(','), before = last == std::string::npos ? last : line.rfind(',', last - 1);
+    if (before == std::string::npos)
+      throw ValueError(path + ": line " + std::to_string(n) + ": expected 7 fields (" + kRecordHeader + "), found '" +
+                       line + "'");
+    if (line.compare(0, before, settings) != 0) return std::nullopt;  // made with other settings
+    const std::string episode = line.substr(before + 1, last - before - 1), value = line.substr(last + 1);
+    std::size_t used = 0;
+    double x = 0.0;
+    try {
+      x = std::stod(value, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used != value.size() || value.empty() || episode != std::to_string(returns.size()))
+      throw ValueError(path + ": line " + std::to_string(n) + ": expected episode " + std::to_string(returns.size()) +
+                       " and a number, found '" + episode + "' and '" + value + "'");
+    returns.push_back(x);
+  }
+  if (static_cast<std::int64_t>(returns.size()) != o.episodes)
+    throw ValueError(path + ": expected " + std::to_string(o.episodes) + " episodes, found " + std::to_string(returns.size()));
+  return returns;
 }
 
 double mean_episode_return(const data::SequenceDataset& episodes) {

@@ -4,6 +4,7 @@
 // expert's return (the original divides by EXPERT_PERFORMANCE; here the expert's return is
 // that of the demonstrations, measured in the same environment).
 #pragma once
+#include <optional>
 #include <string>
 #include <vector>
 #include "data/sequence_dataset.h"
@@ -29,6 +30,21 @@ struct EvaluationResult {
 
 // Rolls `policy` for options.episodes episodes (policy.reset(episode seed) before each).
 EvaluationResult evaluate_policy(envs::Policy& policy, const EvaluationOptions& options);
+
+// The summary of per-episode returns: their mean and spread, raw and normalised.
+EvaluationResult summarise_returns(std::vector<double> returns, double expert_return);
+
+// An evaluation's record: the settings that fix its episodes (env, seed, episodes,
+// episode_steps, action_repeat) and the return of each episode, one CSV row per episode.
+// `aime imitate` leaves its final test in its run folder this way, so that `aime evaluate`
+// with the same settings reads those returns instead of rolling the same episodes again.
+// The write is atomic (write, then rename).
+void write_evaluation_record(const std::string& path, const EvaluationOptions& options, const EvaluationResult& result);
+
+// The returns recorded at `path` when the file exists and its settings equal `options`';
+// nullopt when it does not exist or was made with other settings. A malformed file is a
+// ValueError naming the file, the line and what was expected.
+std::optional<std::vector<double>> read_evaluation_record(const std::string& path, const EvaluationOptions& options);
 
 // The mean and the (population) standard deviation of values (0, 0 when empty).
 void mean_and_stddev(const std::vector<double>& values, double& mean, double& stddev);

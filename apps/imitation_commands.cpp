@@ -10,6 +10,7 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <sstream>
 
 #include "algorithms/aime.h"
@@ -31,6 +32,10 @@ namespace {
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
+
+// In a run folder (aime imitate --out): the final test's returns and the settings that fixed
+// its episodes (algorithms::write_evaluation_record).
+constexpr const char* kFinalTestFile = "final_test.csv";
 
 std::string fixed(double v, int digits = 1) {
   char buf[64];
@@ -133,6 +138,10 @@ int imitate(const std::vector<std::string>& args) {
   evaluation.seed = vm.count("test-seed") ? vm["test-seed"].as<std::uint64_t>() : seed + 100;
   const std::int64_t num_demos = vm["num-expert-trajectories"].as<std::int64_t>();
   nn::Metadata metadata{{"train.demos", vm["demos"].as<std::string>()}, {"train.env", env}};
+  // The final test's record (read by `aime evaluate`); a stale one from an earlier run in
+  // this folder must not outlive the policy it measured.
+  const std::string final_test_path = (fs::path(out) / kFinalTestFile).string();
+  fs::remove(final_test_path);
 
   PhaseProgress progress;
   algorithms::ImitationCallbacks callbacks;
@@ -243,6 +252,11 @@ int imitate(const std::vector<std::string>& args) {
     }
   }
   std::cout << algo << ": " << result.steps << " policy steps; policy in " << out << "\n";
+  if (result.final_evaluation && !env.empty()) {
+    algorithms::EvaluationOptions final_test = evaluation;
+    final_test.episodes = static_cast<std::int64_t>(result.final_evaluation->returns.size());
+    algorithms::write_evaluation_record(final_test_path, final_test, *result.final_evaluation);
+  }
   if (result.final_evaluation)
     std::cout << "final test (" << result.final_evaluation->returns.size() << " episodes of " << env
               << "): return " << fixed(result.final_evaluation->mean) << " +- " << fixed(result.final_evaluation->stddev)
@@ -255,6 +269,7 @@ int imitate(const std::vector<std::string>& args) {
 struct Run {
   std::string label, source;
   algorithms::EvaluationResult result;
+  bool recorded = false;  // read from the run's final test record, not rolled here
 };
 
 struct Curve {
@@ -301,6 +316,8 @@ int evaluate(const std::vector<std::string>& args) {
       ("episode-steps", po::value<std::int64_t>()->default_value(1000), "control steps per episode")
       ("expert-return", po::value<double>(), "100 on the normalised scale")
       ("demos", po::value<std::string>(), "or: measure the expert return as these demonstrations' mean return")
+      ("rerun", po::bool_switch(), "roll every policy out, even one whose run folder recorded its final test "
+                                   "with these settings (final_test.csv)")
       ("out", po::value<std::string>(), "write OUT.md, OUT.csv and OUT.png");
   const po::variables_map vm = parse_options(args, options);
   if (vm.count("help")) {
@@ -341,11 +358,16 @@ int evaluate(const std::vector<std::string>& args) {
     } else {
       algorithms::LoadedPolicy loaded = algorithms::load_policy(p);
       run.label = loaded.algo;
-      run.result = algorithms::evaluate_policy(*loaded.actor, o);
+      const auto recorded = vm["rerun"].as<bool>()
+                                ? std::nullopt
+                                : algorithms::read_evaluation_record((fs::path(p) / kFinalTestFile).string(), o);
+      run.recorded = recorded.has_value();
+      run.result = recorded ? algorithms::summarise_returns(*recorded, o.expert_return)
+                            : algorithms::evaluate_policy(*loaded.actor, o);
     }
     if (!labels.empty()) run.label = labels[i];
     std::cerr << p << " (" << run.label << "): return " << fixed(run.result.mean) << " +- " << fixed(run.result.stddev)
-              << "\n";
+              << (run.recorded ? " (its final test, same episodes; --rerun rolls it again)" : "") << "\n";
     runs.push_back(run);
     bar.update(static_cast<std::int64_t>(i + 1));
   }

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+
 #include "autograd/aime.h"
 #include "envs/collect.h"
 
@@ -33,6 +36,58 @@ TEST(Evaluation, TheExpertBeatsRandomAndTheSameSeedGivesTheSameReturns) {
   EXPECT_NE(evaluate_policy(*expert, other).returns, e.returns);
   other.episodes = 0;
   EXPECT_THROW(evaluate_policy(*expert, other), ValueError);
+}
+
+TEST(Evaluation, RecordGivesBackTheReturnsOnlyForTheSameEpisodes) {
+  const std::string path = (std::filesystem::temp_directory_path() / "aime_evaluation_record.csv").string();
+  std::filesystem::remove(path);
+  const EvaluationOptions o = pendulum(3);
+  EXPECT_FALSE(read_evaluation_record(path, o).has_value());  // no file: roll it
+  const EvaluationResult r = summarise_returns({12.5, 0.1 + 0.2, 840.0}, o.expert_return);
+  write_evaluation_record(path, o, r);
+  const auto back = read_evaluation_record(path, o);
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(*back, r.returns);  // bit for bit: 17 digits
+  const EvaluationResult again = summarise_returns(*back, o.expert_return);
+  EXPECT_DOUBLE_EQ(again.normalised_mean, r.normalised_mean);
+  // Any setting that changes the episodes makes the record another evaluation's.
+  EvaluationOptions other = o;
+  other.seed = 143;
+  EXPECT_FALSE(read_evaluation_record(path, other).has_value());
+  other = o;
+  other.episodes = 2;
+  EXPECT_FALSE(read_evaluation_record(path, other).has_value());
+  other = o;
+  other.env_options.episode_steps = 500;
+  EXPECT_FALSE(read_evaluation_record(path, other).has_value());
+  other = o;
+  other.env_options.action_repeat = 4;
+  EXPECT_FALSE(read_evaluation_record(path, other).has_value());
+  other = o;
+  other.env = "cartpole-swingup";
+  EXPECT_FALSE(read_evaluation_record(path, other).has_value());
+  // The expert return is not a setting of the episodes: it only rescales.
+  other = o;
+  other.expert_return = 1000.0;
+  EXPECT_TRUE(read_evaluation_record(path, other).has_value());
+  EXPECT_THROW(write_evaluation_record(path, pendulum(2), r), ValueError);  // 3 returns for 2 episodes
+  // Malformed files are errors, not silently another evaluation.
+  auto expect_error = [&](const std::string& text, const std::string& fragment) {
+    { std::ofstream(path) << text; }
+    try {
+      read_evaluation_record(path, o);
+      ADD_FAILURE() << "no error for: " << text;
+    } catch (const ValueError& e) {
+      EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
+    }
+  };
+  const std::string header = "env,seed,episodes,episode_steps,action_repeat,episode,return\n";
+  expect_error("step,return\n", "line 1");
+  expect_error(header + "pendulum-swingup,142,3,1000,2,0,abc\n", "line 2");
+  expect_error(header + "pendulum-swingup,142,3,1000,2,1,5\n", "expected episode 0");
+  expect_error(header + "pendulum-swingup,142,3,1000,2,0,5\n", "expected 3 episodes, found 1");
+  expect_error(header + "garbage\n", "expected 7 fields");
+  std::filesystem::remove(path);
 }
 
 TEST(Evaluation, NormalisedReturnIsAPercentOfTheExpert) {
