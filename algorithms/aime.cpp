@@ -144,7 +144,7 @@ ImitationResult train_aime(models::WorldModel& model, models::TanhGaussianPolicy
   }
   result.steps = total;
   save(total);
-  result.final_evaluation = evaluation.run(actor, total, o.final_test_episodes);
+  result.final_evaluation = evaluation.final_test(actor, total, o.final_test_episodes);
   return result;
 }
 

@@ -61,7 +61,7 @@ ImitationResult fit_policy(FrameStackPolicy& policy, const data::SequenceDataset
   save_frame_stack_policy(o.out_dir, policy, algo, m);
   ImitationResult result;
   result.steps = r.steps;
-  result.final_evaluation = evaluation.run(actor, r.steps, o.final_test_episodes);
+  result.final_evaluation = evaluation.final_test(actor, r.steps, o.final_test_episodes);
   return result;
 }
 

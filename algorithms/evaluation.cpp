@@ -4,7 +4,6 @@
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
-#include <sstream>
 
 #include "autograd/aime.h"
 #include "envs/collect.h"
@@ -29,7 +28,7 @@ EvaluationResult evaluate_policy(envs::Policy& policy, const EvaluationOptions& 
   if (o.episodes < 1) throw ValueError("evaluate_policy: episodes must be >= 1");
   NoGradGuard no_grad;
   auto env = envs::make_environment(o.env, o.env_options);
-  EvaluationResult r;
+  std::vector<double> returns;
   for (std::int64_t i = 0; i < o.episodes; ++i) {
     const std::uint64_t seed = envs::derive_seed(o.seed, static_cast<std::uint64_t>(i));
     policy.reset(seed);
@@ -41,9 +40,9 @@ EvaluationResult evaluate_policy(envs::Policy& policy, const EvaluationOptions& 
       if (step.done) break;
       obs = std::move(step.observation);
     }
-    r.returns.push_back(total);
+    returns.push_back(total);
   }
-  return summarise_returns(std::move(r.returns), o.expert_return);
+  return summarise_returns(std::move(returns), o.expert_return);
 }
 
 EvaluationResult summarise_returns(std::vector<double> returns, double expert_return) {

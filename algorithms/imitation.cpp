@@ -6,7 +6,8 @@ namespace aime::algorithms {
 
 PeriodicEvaluation::PeriodicEvaluation(const std::string& out_dir, const EvaluationOptions& options,
                                        const ImitationCallbacks& callbacks)
-    : options_(options), callbacks_(callbacks) {
+    : final_test_path_((std::filesystem::path(out_dir) / kFinalTestFile).string()), options_(options), callbacks_(callbacks) {
+  std::filesystem::remove(final_test_path_);
   if (enabled()) log_ = std::make_unique<MetricsLog>((std::filesystem::path(out_dir) / "eval.csv").string());
 }
 
@@ -21,6 +22,17 @@ std::optional<EvaluationResult> PeriodicEvaluation::run(envs::Policy& policy, st
                      {"normalised_std", r.normalised_stddev},
                      {"episodes", static_cast<double>(o.episodes)}});
   if (callbacks_.evaluated) callbacks_.evaluated(step, r);
+  return r;
+}
+
+std::optional<EvaluationResult> PeriodicEvaluation::final_test(envs::Policy& policy, std::int64_t step,
+                                                               std::int64_t episodes) {
+  std::optional<EvaluationResult> r = run(policy, step, episodes);
+  if (r) {
+    EvaluationOptions o = options_;
+    o.episodes = static_cast<std::int64_t>(r->returns.size());
+    write_evaluation_record(final_test_path_, o, *r);
+  }
   return r;
 }
 

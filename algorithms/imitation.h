@@ -29,15 +29,23 @@ struct ImitationResult {
 
 // Runs evaluate_policy when options.env is set and logs it to eval.csv: the periodic test
 // of a training run.
+// In a run folder: the final test's returns and the settings that fixed its episodes
+// (write_evaluation_record), which `aime evaluate` reads instead of rolling them again.
+inline constexpr const char* kFinalTestFile = "final_test.csv";
+
 class PeriodicEvaluation {
  public:
+  // Removes a final test record left in out_dir by an earlier run: it measured another policy.
   PeriodicEvaluation(const std::string& out_dir, const EvaluationOptions& options, const ImitationCallbacks& callbacks);
   bool enabled() const { return !options_.env.empty(); }
   // `episodes` overrides options.episodes (the final test uses more); returns nothing when
   // disabled.
   std::optional<EvaluationResult> run(envs::Policy& policy, std::int64_t step, std::int64_t episodes = 0);
+  // run(), and the returns recorded in out_dir/kFinalTestFile.
+  std::optional<EvaluationResult> final_test(envs::Policy& policy, std::int64_t step, std::int64_t episodes);
 
  private:
+  std::string final_test_path_;
   EvaluationOptions options_;
   const ImitationCallbacks& callbacks_;
   std::unique_ptr<MetricsLog> log_;

@@ -33,10 +33,6 @@ namespace {
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
 
-// In a run folder (aime imitate --out): the final test's returns and the settings that fixed
-// its episodes (algorithms::write_evaluation_record).
-constexpr const char* kFinalTestFile = "final_test.csv";
-
 std::string fixed(double v, int digits = 1) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.*f", digits, v);
@@ -138,10 +134,6 @@ int imitate(const std::vector<std::string>& args) {
   evaluation.seed = vm.count("test-seed") ? vm["test-seed"].as<std::uint64_t>() : seed + 100;
   const std::int64_t num_demos = vm["num-expert-trajectories"].as<std::int64_t>();
   nn::Metadata metadata{{"train.demos", vm["demos"].as<std::string>()}, {"train.env", env}};
-  // The final test's record (read by `aime evaluate`); a stale one from an earlier run in
-  // this folder must not outlive the policy it measured.
-  const std::string final_test_path = (fs::path(out) / kFinalTestFile).string();
-  fs::remove(final_test_path);
 
   PhaseProgress progress;
   algorithms::ImitationCallbacks callbacks;
@@ -252,11 +244,6 @@ int imitate(const std::vector<std::string>& args) {
     }
   }
   std::cout << algo << ": " << result.steps << " policy steps; policy in " << out << "\n";
-  if (result.final_evaluation && !env.empty()) {
-    algorithms::EvaluationOptions final_test = evaluation;
-    final_test.episodes = static_cast<std::int64_t>(result.final_evaluation->returns.size());
-    algorithms::write_evaluation_record(final_test_path, final_test, *result.final_evaluation);
-  }
   if (result.final_evaluation)
     std::cout << "final test (" << result.final_evaluation->returns.size() << " episodes of " << env
               << "): return " << fixed(result.final_evaluation->mean) << " +- " << fixed(result.final_evaluation->stddev)
@@ -360,7 +347,7 @@ int evaluate(const std::vector<std::string>& args) {
       run.label = loaded.algo;
       const auto recorded = vm["rerun"].as<bool>()
                                 ? std::nullopt
-                                : algorithms::read_evaluation_record((fs::path(p) / kFinalTestFile).string(), o);
+                                : algorithms::read_evaluation_record((fs::path(p) / algorithms::kFinalTestFile).string(), o);
       run.recorded = recorded.has_value();
       run.result = recorded ? algorithms::summarise_returns(*recorded, o.expert_return)
                             : algorithms::evaluate_policy(*loaded.actor, o);

@@ -72,9 +72,8 @@ if [ "$setup" = visual ]; then
   # From pixels, 8 windows of 32 steps (same cost as 16 of 16) let the model see an action's
   # effect (README), nearly all of it in the KL: AIME trains on the KL alone (--kl-only),
   # which runs no decoder, over demonstrations embedded once.
-  [ $quick = 1 ] || { model_batch=8; model_horizon=32; aime_batch=16; aime_window=32; }
+  [ $quick = 1 ] || { model_batch=8; model_horizon=32; aime_batch=16; aime_window=32; baseline_test_period=$max_epochs; }
   aime_flags=(--kl-only)
-  [ $quick = 1 ] || baseline_test_period=$max_epochs
   model_flags=(--setup visual --cnn-width 8 --kl-scale 0.01 --lr 3e-3)
   baseline_setup=(--setup visual --stack 5 --cnn-width 8)
 else

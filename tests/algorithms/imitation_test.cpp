@@ -45,6 +45,23 @@ TEST(PeriodicEvaluation, LogsEachTestToEvalCsvAndReportsIt) {
   EXPECT_EQ(row0.rfind("0,2,", 0), 0u) << row0;
   EXPECT_EQ(row1.rfind("50,3,", 0), 0u) << row1;
 
+  // The final test leaves its record, read back only with the final test's own settings; the
+  // next run in the folder removes it before it trains.
+  {
+    PeriodicEvaluation eval(dir, o, callbacks);
+    const auto final_result = eval.final_test(*policy, 80, 3);
+    ASSERT_TRUE(final_result.has_value());
+    EvaluationOptions same = o;
+    same.episodes = 3;
+    const auto recorded = read_evaluation_record(dir + "/" + kFinalTestFile, same);
+    ASSERT_TRUE(recorded.has_value());
+    EXPECT_EQ(*recorded, final_result->returns);
+    EXPECT_FALSE(read_evaluation_record(dir + "/" + kFinalTestFile, o).has_value());  // 2 episodes: another test
+  }
+  EXPECT_TRUE(fs::exists(dir + "/" + kFinalTestFile));
+  { PeriodicEvaluation next(dir, o, callbacks); }
+  EXPECT_FALSE(fs::exists(dir + "/" + kFinalTestFile));
+
   o.env.clear();
   PeriodicEvaluation off(dir, o, callbacks);
   EXPECT_FALSE(off.enabled());
