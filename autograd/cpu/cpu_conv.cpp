@@ -59,6 +59,9 @@ void im2col(const ConvGeometry& g, const T* x, T* cols) {
           std::fill(out, out + lo, T(0));
           if (sw == 1) {
             std::copy(in + lo + off, in + hi + off, out + lo);
+          } else if (sw == 2) {  // the common stride as a constant: the gather vectorises (vpermt2ps)
+            const T* src = in + off;
+            for (std::int64_t ow = lo; ow < hi; ++ow) out[ow] = src[2 * ow];
           } else {
             for (std::int64_t ow = lo; ow < hi; ++ow) out[ow] = in[ow * sw + off];
           }
@@ -83,6 +86,9 @@ void col2im(const ConvGeometry& g, const T* cols, T* x) {
           const T* in = row + oh * g.wo;
           if (sw == 1) {  // the same loop, contiguous: the compiler vectorises it
             for (std::int64_t ow = lo; ow < hi; ++ow) out[ow + off] += in[ow];
+          } else if (sw == 2) {
+            T* dst = out + off;
+            for (std::int64_t ow = lo; ow < hi; ++ow) dst[2 * ow] += in[ow];
           } else {
             for (std::int64_t ow = lo; ow < hi; ++ow) out[ow * sw + off] += in[ow];
           }
