@@ -11,10 +11,15 @@ PeriodicEvaluation::PeriodicEvaluation(const std::string& out_dir, const Evaluat
   if (enabled()) log_ = std::make_unique<MetricsLog>((std::filesystem::path(out_dir) / "eval.csv").string());
 }
 
-std::optional<EvaluationResult> PeriodicEvaluation::run(envs::Policy& policy, std::int64_t step, std::int64_t episodes) {
-  if (!enabled()) return std::nullopt;
+std::optional<EvaluationResult> PeriodicEvaluation::run(envs::Policy& policy, std::int64_t step) {
+  return evaluate(policy, step, options_.episodes);
+}
+
+std::optional<EvaluationResult> PeriodicEvaluation::evaluate(envs::Policy& policy, std::int64_t step,
+                                                             std::int64_t episodes) {
+  if (!enabled() || episodes == 0) return std::nullopt;
   EvaluationOptions o = options_;
-  if (episodes > 0) o.episodes = episodes;
+  o.episodes = episodes;  // evaluate_policy rejects a negative count
   EvaluationResult r = evaluate_policy(policy, o);
   log_->write(step, {{"return", r.mean},
                      {"return_std", r.stddev},
@@ -27,7 +32,7 @@ std::optional<EvaluationResult> PeriodicEvaluation::run(envs::Policy& policy, st
 
 std::optional<EvaluationResult> PeriodicEvaluation::final_test(envs::Policy& policy, std::int64_t step,
                                                                std::int64_t episodes) {
-  std::optional<EvaluationResult> r = run(policy, step, episodes);
+  std::optional<EvaluationResult> r = evaluate(policy, step, episodes);
   if (r) {
     EvaluationOptions o = options_;
     o.episodes = static_cast<std::int64_t>(r->returns.size());

@@ -38,13 +38,14 @@ class PeriodicEvaluation {
   // Removes a final test record left in out_dir by an earlier run: it measured another policy.
   PeriodicEvaluation(const std::string& out_dir, const EvaluationOptions& options, const ImitationCallbacks& callbacks);
   bool enabled() const { return !options_.env.empty(); }
-  // `episodes` overrides options.episodes (the final test uses more); returns nothing when
-  // disabled.
-  std::optional<EvaluationResult> run(envs::Policy& policy, std::int64_t step, std::int64_t episodes = 0);
-  // run(), and the returns recorded in out_dir/kFinalTestFile.
+  // A periodic test of options.episodes; nothing when disabled or options.episodes is 0
+  // (`--test-episodes 0`: no periodic tests).
+  std::optional<EvaluationResult> run(envs::Policy& policy, std::int64_t step);
+  // The final test of `episodes` (0: none), its returns recorded in out_dir/kFinalTestFile.
   std::optional<EvaluationResult> final_test(envs::Policy& policy, std::int64_t step, std::int64_t episodes);
 
  private:
+  std::optional<EvaluationResult> evaluate(envs::Policy& policy, std::int64_t step, std::int64_t episodes);
   std::string final_test_path_;
   EvaluationOptions options_;
   const ImitationCallbacks& callbacks_;

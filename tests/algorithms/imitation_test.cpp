@@ -25,7 +25,7 @@ TEST(PeriodicEvaluation, LogsEachTestToEvalCsvAndReportsIt) {
   ImitationCallbacks callbacks;
   callbacks.evaluated = [&](std::int64_t step, const EvaluationResult& r) {
     seen.push_back(step);
-    EXPECT_EQ(r.returns.size(), step == 0 ? 2u : 3u);
+    EXPECT_EQ(r.returns.size(), step == 0 ? 2u : step == 10 ? 1u : 3u);
   };
   auto env = envs::make_environment("pendulum-swingup", o.env_options);
   auto policy = envs::make_policy("expert", *env);
@@ -33,7 +33,7 @@ TEST(PeriodicEvaluation, LogsEachTestToEvalCsvAndReportsIt) {
     PeriodicEvaluation eval(dir, o, callbacks);
     ASSERT_TRUE(eval.enabled());
     ASSERT_TRUE(eval.run(*policy, 0).has_value());
-    ASSERT_TRUE(eval.run(*policy, 50, 3).has_value());
+    ASSERT_TRUE(eval.final_test(*policy, 50, 3).has_value());  // logged like a periodic test
   }
   EXPECT_EQ(seen, (std::vector<std::int64_t>{0, 50}));
   std::ifstream in(dir + "/eval.csv");
@@ -61,6 +61,18 @@ TEST(PeriodicEvaluation, LogsEachTestToEvalCsvAndReportsIt) {
   EXPECT_TRUE(fs::exists(dir + "/" + kFinalTestFile));
   { PeriodicEvaluation next(dir, o, callbacks); }
   EXPECT_FALSE(fs::exists(dir + "/" + kFinalTestFile));
+
+  // 0 episodes: no test at all (`--test-episodes 0`, `--final-test-episodes 0`), and no record.
+  {
+    EvaluationOptions none = o;
+    none.episodes = 0;
+    PeriodicEvaluation eval(dir, none, callbacks);
+    EXPECT_FALSE(eval.run(*policy, 0).has_value());
+    EXPECT_FALSE(eval.final_test(*policy, 10, 0).has_value());
+    EXPECT_TRUE(eval.final_test(*policy, 10, 1).has_value());  // the final test's own count
+  }
+  EXPECT_EQ(seen.size(), 4u);
+  { PeriodicEvaluation next(dir, o, callbacks); }
 
   o.env.clear();
   PeriodicEvaluation off(dir, o, callbacks);
