@@ -69,6 +69,7 @@ TEST(PeriodicEvaluation, LogsEachTestToEvalCsvAndReportsIt) {
     PeriodicEvaluation eval(dir, none, callbacks);
     EXPECT_FALSE(eval.run(*policy, 0).has_value());
     EXPECT_FALSE(eval.final_test(*policy, 10, 0).has_value());
+    EXPECT_FALSE(fs::exists(dir + "/" + kFinalTestFile));
     EXPECT_TRUE(eval.final_test(*policy, 10, 1).has_value());  // the final test's own count
   }
   EXPECT_EQ(seen.size(), 4u);
