@@ -3,60 +3,55 @@
 #include <chrono>
 #include <filesystem>
 
-#include "algorithms/model_training.h"
 #include "algorithms/policy_actor.h"
 #include "algorithms/policy_checkpoint.h"
-#include "autograd/aime.h"
+#include "algorithms/training_step.h"
+#include "autograd/api.h"
 #include "data/sequence_sampler.h"
 #include "distributions/kl.h"
-#include "nn/optim/adam.h"
-#include "nn/optim/clip_grad.h"
 
 namespace aime::algorithms {
 
-AimeTerms aime_objective(const models::WorldModel& model, models::TanhGaussianPolicy& policy,
-                         const models::SensorBatch& demos, Generator& gen, const AimeOptions& options) {
+AimeTerms aime_objective(const models::WorldModel& model, models::TanhGaussianPolicy& policy, const Batch& demos,
+                         Generator& gen, const AimeOptions& options) {
   if (options.oracle_actions && options.use_idm) throw ValueError("aime_objective: oracle_actions and use_idm exclude each other");
   if (options.use_idm && !model.idm) throw ValueError("aime_objective: use_idm needs a world model with an IDM head");
-  const auto recorded = demos.find("pre_action");
-  if (options.oracle_actions && recorded == demos.end())
+  const Tensor* recorded = demos.find("pre_action");
+  if (options.oracle_actions && !recorded)
     throw ValueError("aime_objective: oracle_actions needs the demonstrations' pre_action");
-  const auto cached = demos.find(kEmbeddingKey);
-  const Tensor embeddings = cached != demos.end() ? cached->second : model.embed(demos);  // [T, B, E]
-  const std::int64_t T = embeddings.size(0), B = embeddings.size(1);
-  const models::StateSpaceModel& ssm = model.ssm();
-  std::vector<models::StepOutput> steps;
-  models::State state = ssm.initial_state(B);
-  std::vector<Tensor> actions, idm_kls;
-  for (std::int64_t t = 0; t < T; ++t) {
-    const Tensor e = embeddings.select(0, t);
-    const auto pi = policy.forward(state.feature());
-    Tensor action;
+  const Tensor* cached = demos.find(kEmbeddingKey);
+  const Tensor embeddings = cached ? *cached : model.embed(demos);  // [T, B, E]
+  // The action of step t from the state before o_t is seen (the original's
+  // filter_with_policy, aime/models/ssm.py); the model's shared filter runs the recurrence.
+  std::vector<Tensor> policy_modes, idm_kls;
+  auto act = [&](const models::State& previous, std::int64_t t, Generator& g) -> Tensor {
+    const Tensor feature = previous.feature();
+    const auto pi = policy.forward(feature);
     if (options.oracle_actions) {
-      action = recorded->second.select(0, t);
-    } else if (options.use_idm) {
-      const auto q = model.idm->forward(cat({state.feature(), e}, -1));
-      action = q->rsample(gen);
-      idm_kls.push_back(mean(sum(distributions::kl_divergence(*q, *pi), {-1})));
-    } else {
-      action = pi->rsample(gen);
+      policy_modes.push_back(pi->mode());  // the policy's own action, regressed on the recorded one
+      return recorded->select(0, t);
     }
-    models::StepOutput step = ssm.posterior_step(e, action, state, gen);
-    state = step.state;
-    steps.push_back(step);
-    actions.push_back(options.oracle_actions ? pi->mode() : action);  // oracle: the policy's own action
-  }
+    if (options.use_idm) {
+      const auto q = model.idm->forward(cat({feature, embeddings.select(0, t)}, -1));
+      Tensor action = q->rsample(g);
+      idm_kls.push_back(mean(sum(distributions::kl_divergence(*q, *pi), {-1})));
+      return action;
+    }
+    return pi->rsample(g);
+  };
+  const models::FilterOutput filtered =
+      model.ssm().filter(embeddings, models::ActionSource::from_policy(act), models::State{}, gen);
   AimeTerms out;
-  out.actions = stack(actions, 0);
+  out.actions = options.oracle_actions ? stack(policy_modes, 0) : filtered.actions;
   const double kl_scale = options.kl_scale >= 0 ? options.kl_scale : model.config().kl_scale;
-  out.elbo = model.elbo_of(models::FilterOutput::from_steps(steps), embeddings, demos, false, !options.kl_only);
+  out.elbo = model.elbo_of(filtered, embeddings, demos, models::ElboOptions::policy_objective(options.kl_only));
   out.loss = options.kl_only ? kl_scale * out.elbo.kl : out.elbo.reconstruction_loss + kl_scale * out.elbo.kl_loss;
   if (options.use_idm) {
     out.idm_kl = sum(stack(idm_kls, 0));
     out.loss = out.loss + kl_scale * out.idm_kl;
   }
-  if (options.oracle_actions) out.loss = sum(mean(sum(square(out.actions - recorded->second), {-1}), {1}));
-  if (recorded != demos.end()) out.action_mse = mean(square(out.actions.detach() - recorded->second));
+  if (options.oracle_actions) out.loss = sum(mean(sum(square(out.actions - *recorded), {-1}), {1}));
+  if (recorded) out.action_mse = mean(square(out.actions.detach() - *recorded));
   return out;
 }
 
@@ -75,7 +70,7 @@ data::SequenceDataset embed_demonstrations(const models::WorldModel& model, cons
     whole.horizon = T;
     whole.keys = demos.keys();
     const data::SequenceDataset one({source}, {demos.episode_name(i)}, whole);
-    const Tensor e = model.embed(to_sensor_batch(one.collate({{0, 0}})));  // [T, 1, E]
+    const Tensor e = model.embed(one.collate({{0, 0}}));  // [T, 1, E]
     data::Episode embedded;
     for (const std::string& key : demos.keys())
       if (reconstruct || key == "pre_action") embedded.set(key, source.at(key));
@@ -99,11 +94,10 @@ ImitationResult train_aime(models::WorldModel& model, models::TanhGaussianPolicy
   std::filesystem::create_directories(o.out_dir);
   model.freeze();
   const data::SequenceDataset embedded = embed_demonstrations(model, demos, !o.objective.kl_only);
-  const std::vector<Tensor> params = policy.parameters();
-  nn::AdamOptions adam_options;
-  adam_options.lr = o.lr;
-  nn::Adam adam(params, adam_options);
-  Generator noise(o.seed ^ 0x5DEECE66Dull);
+  OptimizerGroup group{"policy", policy.parameters(), {}, o.grad_clip};
+  group.adam.lr = o.lr;
+  TrainingStep training({group});
+  Generator noise = training_noise(o.seed);
   data::SequenceSampler sampler(embedded, o.batch_size, o.seed);
   MetricsLog metrics((std::filesystem::path(o.out_dir) / "metrics.csv").string());
   PeriodicEvaluation evaluation(o.out_dir, o.evaluation, callbacks);
@@ -120,12 +114,12 @@ ImitationResult train_aime(models::WorldModel& model, models::TanhGaussianPolicy
   ImitationResult result;
   for (std::int64_t step = 0; step < total; ++step) {
     const auto t0 = std::chrono::steady_clock::now();
-    const models::SensorBatch batch = to_sensor_batch(sampler.next());
-    adam.zero_grad();
-    const AimeTerms terms = aime_objective(model, policy, batch, noise, o.objective);
-    terms.loss.backward();
-    const double grad_norm = nn::clip_grad_norm_(params, o.grad_clip).item();
-    adam.step();
+    const Batch batch = sampler.next();
+    AimeTerms terms;
+    const double grad_norm = training.run([&] {
+                                        terms = aime_objective(model, policy, batch, noise, o.objective);
+                                        return terms.loss;
+                                      }).grad_norms[0];
     std::map<std::string, double> row{{"loss", terms.loss.item()},
                                       {"kl", terms.elbo.kl.item()},
                                       {"grad_norm", grad_norm},

@@ -1,12 +1,14 @@
-// AIME's phase 2 (reference facts, section 4; the original's SSM.filter_with_policy): with
+// AIME's phase 2 (the original's scripts/train_aime.py and SSM.filter_with_policy in
+// aime/models/ssm.py; docs/original.md §4): with
 // the world model frozen, a policy is trained on observation-only demonstrations by
 // maximising the model's ELBO of them, the actions being sampled (reparameterised) from the
 // policy on the filtered state instead of read from the data:
 //   e_t = enc(o_t);  s_0 = 0;  for t: a_t ~ pi(. | feature(s_{t-1}))  (rsample),
 //                                  s_t ~ q(. | h_t(s_{t-1}, a_t), e_t)
 //   loss = -sum_outputs log p(o_t | s_t) + kl_scale * KL(q || p)   (no free nats, no balancing)
-// The gradient flows through the frozen decoder, posterior and GRU into the actions and so
-// into the policy. kl_only keeps only the KL term (and runs no decoder). The first action
+// The recurrence is the state-space model's own filter with the policy as its action source
+// (models/state_space_model.h). The gradient flows through the frozen decoder, posterior and
+// GRU into the actions and so into the policy. kl_only keeps only the KL term (and runs no decoder). The first action
 // comes from the zero state, and a_t is the `pre_action` of o_t (the action that led to it).
 // use_idm (the original's "Appendix C" variant): the actions come from the model's frozen
 // inverse-dynamics head q(a_t | feature(s_{t-1}), e_t) instead, and the policy is fitted to
@@ -50,7 +52,7 @@ struct AimeTerms {
 // If `demonstrations` holds kEmbeddingKey ([T, B, E], from embed_demonstrations) the encoder
 // does not run: those are the frozen encoder's embeddings of the input sensors.
 AimeTerms aime_objective(const models::WorldModel& model, models::TanhGaussianPolicy& policy,
-                         const models::SensorBatch& demonstrations, Generator& gen, const AimeOptions& options = {});
+                         const Batch& demonstrations, Generator& gen, const AimeOptions& options = {});
 
 inline constexpr const char* kEmbeddingKey = "embedding";
 

@@ -3,7 +3,7 @@
 #include <filesystem>
 
 #include "algorithms/policy_checkpoint.h"
-#include "autograd/aime.h"
+#include "autograd/api.h"
 
 namespace aime::algorithms {
 
@@ -17,27 +17,26 @@ void check_windows(const data::SequenceDataset& d, const FrameStackConfig& c, co
                      std::to_string(c.stack + 1) + " (stack + 1)");
 }
 
-models::SensorBatch frames(const models::SensorBatch& batch, const FrameStackConfig& c, std::int64_t count) {
-  models::SensorBatch out;
+Batch frames(const Batch& batch, const FrameStackConfig& c, std::int64_t count) {
+  Batch out;
   for (const auto& s : c.inputs) {
-    auto it = batch.find(s.name);
-    if (it == batch.end()) throw ValueError("baseline: the batch has no sensor '" + s.name + "'");
-    out[s.name] = it->second.narrow(0, 0, count);
+    const Tensor* x = batch.find(s.name);
+    if (!x) throw ValueError("baseline: the batch has no sensor '" + s.name + "'");
+    out.set(s.name, x->narrow(0, 0, count));
   }
   return out;
 }
 
-models::SensorBatch step_of(const models::SensorBatch& batch, const std::vector<models::SensorSpec>& sensors,
-                            std::int64_t t) {
-  models::SensorBatch out;
-  for (const auto& s : sensors) out[s.name] = batch.at(s.name).select(0, t);
+Batch step_of(const Batch& batch, const std::vector<models::SensorSpec>& sensors, std::int64_t t) {
+  Batch out;
+  for (const auto& s : sensors) out.set(s.name, batch.at(s.name).select(0, t));
   return out;
 }
 
-const Tensor& pre_action(const models::SensorBatch& batch) {
-  auto it = batch.find("pre_action");
-  if (it == batch.end()) throw ValueError("baseline: the batch has no 'pre_action'");
-  return it->second;
+const Tensor& pre_action(const Batch& batch) {
+  const Tensor* a = batch.find("pre_action");
+  if (!a) throw ValueError("baseline: the batch has no 'pre_action'");
+  return *a;
 }
 
 // The policy phase shared by the three: fit, test every test_period epochs, final test, save.
@@ -77,7 +76,7 @@ ImitationResult train_bc(const data::SequenceDataset& demos, const BaselineOptio
   Generator gen(o.seed);
   FrameStackPolicy policy(o.network, gen);
   const std::int64_t K = o.network.stack;
-  auto loss = [&](const models::SensorBatch& b) {
+  auto loss = [&](const Batch& b) {
     return mean(square(policy.forward(frames(b, o.network, K)) - pre_action(b).select(0, K)));
   };
   return fit_policy(policy, demos, loss, "bc", o, callbacks);
@@ -95,7 +94,7 @@ ImitationResult train_bco(const data::SequenceDataset& embodiment, const data::S
   FrameStackPolicy idm(idm_config, gen);
   {
     MetricsLog log((fs::path(o.out_dir) / "dynamics.csv").string());
-    auto idm_loss = [&](const models::SensorBatch& b) {
+    auto idm_loss = [&](const Batch& b) {
       return mean(square(idm.forward(frames(b, o.network, K + 1)) - pre_action(b).select(0, K)));
     };
     fit_regression(embodiment, idm.parameters(), idm_loss, o.dynamics, &log,
@@ -106,7 +105,7 @@ ImitationResult train_bco(const data::SequenceDataset& embodiment, const data::S
   idm.freeze();
   FrameStackPolicy policy(o.network, gen);
   copy_encoder(*idm.encoder, *policy.encoder);
-  auto loss = [&](const models::SensorBatch& b) {
+  auto loss = [&](const Batch& b) {
     Tensor label;
     {
       NoGradGuard no_grad;
@@ -128,7 +127,7 @@ ImitationResult train_iidm(const data::SequenceDataset& embodiment, const data::
   ForwardModel forward(o.network, outputs, gen);
   {
     MetricsLog log((fs::path(o.out_dir) / "dynamics.csv").string());
-    auto forward_loss = [&](const models::SensorBatch& b) {
+    auto forward_loss = [&](const Batch& b) {
       return forward.loss(frames(b, o.network, K), pre_action(b).select(0, K), step_of(b, outputs, K));
     };
     fit_regression(embodiment, forward.parameters(), forward_loss, o.dynamics, &log,
@@ -139,8 +138,8 @@ ImitationResult train_iidm(const data::SequenceDataset& embodiment, const data::
   forward.freeze();
   FrameStackPolicy policy(o.network, gen);
   copy_encoder(*forward.encoder, *policy.encoder);
-  auto loss = [&](const models::SensorBatch& b) {
-    const models::SensorBatch stack = frames(b, o.network, K);
+  auto loss = [&](const Batch& b) {
+    const Batch stack = frames(b, o.network, K);
     return forward.loss(stack, policy.forward(stack), step_of(b, outputs, K));
   };
   return fit_policy(policy, demos, loss, "iidm", o, callbacks);

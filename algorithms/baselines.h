@@ -1,4 +1,4 @@
-// The original's baselines (reference facts, section 4), on the frame-stack networks of
+// The original's baselines (scripts/train_{bc,bco,iidm}.py; docs/original.md §4), on the frame-stack networks of
 // frame_stack.h and the early-stopped regression of regression.h. Windows hold K + 1
 // steps (K = the stack): frames o_{i..i+K-1} form the stack, o_{i+K} is the next frame and
 // a = pre_action_{i+K} the action taken after the stack's last frame.
@@ -21,10 +21,18 @@
 
 namespace aime::algorithms {
 
+// The dynamics models' fit: the policy's, and at least 5,000 steps (the original's BCO and
+// IIDM scripts).
+inline RegressionOptions dynamics_fit_defaults() {
+  RegressionOptions o;
+  o.min_steps = 5000;
+  return o;
+}
+
 struct BaselineOptions {
   FrameStackConfig network;            // inputs, stack (5; 1 in mdp), action size, widths
   RegressionOptions policy;            // the policy's fit (on the demonstrations)
-  RegressionOptions dynamics;          // BCO's inverse / IIDM's forward model (on the embodiment data)
+  RegressionOptions dynamics = dynamics_fit_defaults();  // BCO's inverse / IIDM's forward model (on the embodiment data)
   std::vector<models::SensorSpec> outputs;  // what IIDM's forward model predicts (empty: the inputs)
   EvaluationOptions evaluation;        // env empty: no tests
   std::int64_t test_period = 10;       // policy epochs between tests

@@ -5,9 +5,9 @@
 #include <fstream>
 #include <iomanip>
 
-#include "autograd/aime.h"
+#include "autograd/api.h"
 #include "envs/collect.h"
-#include "nn/serialize/atomic_file.h"
+#include "io/atomic_file.h"
 
 namespace aime::algorithms {
 
@@ -71,7 +71,7 @@ void write_evaluation_record(const std::string& path, const EvaluationOptions& o
   if (static_cast<std::int64_t>(r.returns.size()) != o.episodes)
     throw ValueError("write_evaluation_record: " + std::to_string(r.returns.size()) + " returns for " +
                      std::to_string(o.episodes) + " episodes");
-  nn::write_file_atomically(path, [&](std::ostream& out) {
+  io::write_file_atomically(path, [&](std::ostream& out) {
     out << kRecordHeader << "\n" << std::setprecision(17);
     for (std::size_t i = 0; i < r.returns.size(); ++i) out << record_settings(o) << "," << i << "," << r.returns[i] << "\n";
   });
@@ -123,8 +123,8 @@ double mean_episode_return(const data::SequenceDataset& episodes) {
   return total / static_cast<double>(episodes.num_episodes());
 }
 
-models::SensorBatch observation_batch(const envs::Observation& obs, const std::vector<models::SensorSpec>& sensors) {
-  models::SensorBatch out;
+Batch observation_batch(const envs::Observation& obs, const std::vector<models::SensorSpec>& sensors) {
+  Batch out;
   for (const auto& s : sensors) {
     if (s.is_image()) {
       const std::int64_t C = s.shape[0], H = s.shape[1], W = s.shape[2];
@@ -138,7 +138,7 @@ models::SensorBatch observation_batch(const envs::Observation& obs, const std::v
         for (std::int64_t y = 0; y < H; ++y)
           for (std::int64_t x = 0; x < W; ++x)
             p[(c * H + y) * W + x] = static_cast<float>(obs.image[static_cast<std::size_t>((y * W + x) * C + c)]) / 255.0f;
-      out[s.name] = t;
+      out.set(s.name, t);
     } else {
       const std::vector<double>& v = obs.sensor(s.name);
       if (static_cast<std::int64_t>(v.size()) != s.size())
@@ -146,7 +146,7 @@ models::SensorBatch observation_batch(const envs::Observation& obs, const std::v
                          std::to_string(s.size()));
       Shape shape{1, 1};
       shape.insert(shape.end(), s.shape.begin(), s.shape.end());
-      out[s.name] = tensor(v, shape);
+      out.set(s.name, tensor(v, shape));
     }
   }
   return out;

@@ -10,7 +10,7 @@
 #include "data/sequence_dataset.h"
 #include "envs/environment.h"
 #include "envs/policy.h"
-#include "models/world_model.h"
+#include "models/sensors.h"
 
 namespace aime::algorithms {
 
@@ -59,6 +59,6 @@ double mean_episode_return(const data::SequenceDataset& episodes);
 // An environment observation as the model reads data: sensor -> [1, 1, ...] float32 (T = B
 // = 1), images HWC uint8 -> [1, 1, 3, H, W] / 255, vectors as float32. Each of `sensors`
 // must be present with its shape (ValueError naming the sensor, expected vs found).
-models::SensorBatch observation_batch(const envs::Observation& observation, const std::vector<models::SensorSpec>& sensors);
+Batch observation_batch(const envs::Observation& observation, const std::vector<models::SensorSpec>& sensors);
 
 }  // namespace aime::algorithms

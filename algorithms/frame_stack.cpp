@@ -1,7 +1,7 @@
 #include "algorithms/frame_stack.h"
 
 #include "algorithms/evaluation.h"
-#include "autograd/aime.h"
+#include "autograd/api.h"
 
 namespace aime::algorithms {
 
@@ -50,7 +50,7 @@ std::shared_ptr<models::MultimodalEncoder> make_frame_encoder(const FrameStackCo
   return encoder;
 }
 
-Tensor embed_stack(const models::MultimodalEncoder& encoder, const models::SensorBatch& frames) {
+Tensor embed_stack(const models::MultimodalEncoder& encoder, const Batch& frames) {
   const Tensor e = encoder.forward(frames);  // [K, B, E]
   const std::int64_t K = e.size(0), B = e.size(1), E = e.size(2);
   return e.permute({1, 0, 2}).reshape({B, K * E});
@@ -66,7 +66,7 @@ FrameStackPolicy::FrameStackPolicy(const FrameStackConfig& c, Generator& gen) : 
                                                            gen));
 }
 
-Tensor FrameStackPolicy::forward(const models::SensorBatch& frames) { return head->forward(embed_stack(*encoder, frames)); }
+Tensor FrameStackPolicy::forward(const Batch& frames) { return head->forward(embed_stack(*encoder, frames)); }
 
 ForwardModel::ForwardModel(const FrameStackConfig& c, const std::vector<models::SensorSpec>& outputs, Generator& gen)
     : Module("ForwardModel"), config_(c), outputs_(outputs) {
@@ -86,19 +86,19 @@ ForwardModel::ForwardModel(const FrameStackConfig& c, const std::vector<models::
   register_module("decoders", heads);
 }
 
-std::map<std::string, Tensor> ForwardModel::forward(const models::SensorBatch& frames, const Tensor& action) {
+std::map<std::string, Tensor> ForwardModel::forward(const Batch& frames, const Tensor& action) {
   const Tensor feature = cat({embed_stack(*encoder, frames), action}, -1);
   std::map<std::string, Tensor> out;
   for (const auto& [name, d] : decoders) out[name] = d->forward(feature)->mean();
   return out;
 }
 
-Tensor ForwardModel::loss(const models::SensorBatch& frames, const Tensor& action, const models::SensorBatch& next) {
+Tensor ForwardModel::loss(const Batch& frames, const Tensor& action, const Batch& next) {
   Tensor total;
   for (const auto& [name, prediction] : forward(frames, action)) {
-    auto it = next.find(name);
-    if (it == next.end()) throw ValueError("ForwardModel: the target batch has no '" + name + "'");
-    const Tensor l = mean(square(prediction - it->second));
+    const Tensor* target = next.find(name);
+    if (!target) throw ValueError("ForwardModel: the target batch has no '" + name + "'");
+    const Tensor l = mean(square(prediction - *target));
     total = total.defined() ? total + l : l;
   }
   return total;
@@ -114,12 +114,12 @@ std::vector<double> FrameStackActor::act(const envs::Observation& observation) {
   const std::int64_t K = policy_.config().stack;
   frames_.push_back(observation_batch(observation, policy_.config().inputs));
   while (static_cast<std::int64_t>(frames_.size()) > K) frames_.pop_front();
-  models::SensorBatch stacked;
+  Batch stacked;
   for (const auto& s : policy_.config().inputs) {
     std::vector<Tensor> parts;
     for (std::int64_t k = static_cast<std::int64_t>(frames_.size()); k < K; ++k) parts.push_back(frames_.front().at(s.name));
     for (const auto& f : frames_) parts.push_back(f.at(s.name));
-    stacked[s.name] = cat(parts, 0);  // [K, 1, ...]
+    stacked.set(s.name, cat(parts, 0));  // [K, 1, ...]
   }
   const Tensor a = policy_.forward(stacked).to(kFloat64).contiguous();
   return std::vector<double>(a.data<double>(), a.data<double>() + a.numel());

@@ -1,4 +1,5 @@
-// The baselines' networks (reference facts, section 4, "Baselines"): each frame's sensors
+// The baselines' networks (the original's StackPolicyActor in aime/actor.py and its
+// scripts/train_{bc,bco,iidm}.py; docs/original.md §4 "Baselines"): each frame's sensors
 // are embedded on their own (cnn_ha for an image, identity for vectors), the embeddings of
 // a stack of the last K frames (5; 1 in the mdp setup) are concatenated, and an MLP (128x2,
 // ELU) maps them on:
@@ -15,7 +16,7 @@
 #include "envs/policy.h"
 #include "models/decoders.h"
 #include "models/encoders.h"
-#include "models/world_model.h"
+#include "models/sensors.h"
 #include "nn/mlp.h"
 
 namespace aime::algorithms {
@@ -36,12 +37,12 @@ struct FrameStackConfig {
 std::shared_ptr<models::MultimodalEncoder> make_frame_encoder(const FrameStackConfig& config, Generator& gen);
 
 // [K, B, ...] frames -> [B, K * E]: each frame embedded, then concatenated oldest first.
-Tensor embed_stack(const models::MultimodalEncoder& encoder, const models::SensorBatch& frames);
+Tensor embed_stack(const models::MultimodalEncoder& encoder, const Batch& frames);
 
 class FrameStackPolicy : public nn::Module {
  public:
   FrameStackPolicy(const FrameStackConfig& config, Generator& gen = default_generator());
-  Tensor forward(const models::SensorBatch& frames);  // [K, B, ...] -> [B, A] in (-1, 1)
+  Tensor forward(const Batch& frames);  // [K, B, ...] -> [B, A] in (-1, 1)
   const FrameStackConfig& config() const { return config_; }
   std::shared_ptr<models::MultimodalEncoder> encoder;
   std::shared_ptr<nn::MLP> head;
@@ -56,9 +57,9 @@ class ForwardModel : public nn::Module {
   ForwardModel(const FrameStackConfig& config, const std::vector<models::SensorSpec>& outputs,
                Generator& gen = default_generator());
   // [K, B, ...] frames and [B, A] actions -> sensor -> [B, ...] predicted means.
-  std::map<std::string, Tensor> forward(const models::SensorBatch& frames, const Tensor& action);
+  std::map<std::string, Tensor> forward(const Batch& frames, const Tensor& action);
   // Mean squared error against `next` (sensor -> [B, ...]), summed over sensors.
-  Tensor loss(const models::SensorBatch& frames, const Tensor& action, const models::SensorBatch& next);
+  Tensor loss(const Batch& frames, const Tensor& action, const Batch& next);
   std::shared_ptr<models::MultimodalEncoder> encoder;
   std::map<std::string, std::shared_ptr<models::Decoder>> decoders;
 
@@ -79,7 +80,7 @@ class FrameStackActor : public envs::Policy {
  private:
   FrameStackPolicy& policy_;
   std::string name_;
-  std::deque<models::SensorBatch> frames_;  // each sensor [1, 1, ...]
+  std::deque<Batch> frames_;  // each sensor [1, 1, ...]
 };
 
 }  // namespace aime::algorithms

@@ -5,7 +5,7 @@
 #include <filesystem>
 
 #include "autograd/error.h"
-#include "nn/serialize/atomic_file.h"
+#include "io/atomic_file.h"
 
 namespace aime::algorithms {
 
@@ -35,7 +35,7 @@ void truncate_rows(const std::string& path, std::int64_t last_step, bool csv) {
     const long long step = std::atoll(line.c_str() + digits);
     if (step <= last_step) kept += line + "\n";
   }
-  nn::write_file_atomically(path, [&](std::ostream& out) { out << kept; });
+  io::write_file_atomically(path, [&](std::ostream& out) { out << kept; });
 }
 
 std::string names_of(const std::map<std::string, double>& values) {

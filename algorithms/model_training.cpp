@@ -5,11 +5,10 @@
 
 #include "algorithms/checkpoint.h"
 #include "algorithms/metrics_log.h"
-#include "autograd/aime.h"
+#include "algorithms/training_step.h"
+#include "autograd/api.h"
 #include "data/sequence_sampler.h"
 #include "nn/flat_parameters.h"
-#include "nn/optim/adam.h"
-#include "nn/optim/clip_grad.h"
 #include "nn/serialize/safetensors.h"
 
 namespace aime::algorithms {
@@ -34,12 +33,6 @@ std::vector<models::SensorSpec> dataset_sensors(const data::SequenceDataset& ds,
   return out;
 }
 
-models::SensorBatch to_sensor_batch(const data::Batch& batch) {
-  models::SensorBatch out;
-  for (const auto& [key, t] : batch) out[key] = t;
-  return out;
-}
-
 StepMetrics train_world_model(models::WorldModel& model, const data::SequenceDataset& dataset,
                               const ModelTrainingOptions& o,
                               const std::function<void(const StepMetrics&, std::int64_t)>& on_step) {
@@ -55,10 +48,11 @@ StepMetrics train_world_model(models::WorldModel& model, const data::SequenceDat
 
   model.to(o.device);
   nn::flatten_parameters(model.parameters());  // one buffer: Adam and the norm are one pass each
-  nn::AdamOptions adam_options;
-  adam_options.lr = o.lr;
-  nn::Adam adam(model.parameters(), adam_options);
-  Generator noise(o.seed ^ 0x5DEECE66Dull);  // the model's sampling noise (rsample)
+  OptimizerGroup group{"model", model.parameters(), {}, o.grad_clip};
+  group.adam.lr = o.lr;
+  TrainingStep training({group});
+  nn::Adam& adam = training.optimizer(0);
+  Generator noise = training_noise(o.seed);  // the model's sampling noise (rsample)
   std::int64_t start = 0;
   const std::string weights = (fs::path(o.out_dir) / "model.safetensors").string();
   if (o.resume && fs::exists(weights)) {
@@ -84,12 +78,13 @@ StepMetrics train_world_model(models::WorldModel& model, const data::SequenceDat
   StepMetrics last;
   for (std::int64_t step = start; step < total; ++step) {
     const auto t0 = std::chrono::steady_clock::now();
-    const models::SensorBatch batch = to_sensor_batch(sampler.next());
-    adam.zero_grad();
-    const models::ElboTerms terms = model.elbo(batch, noise);
-    terms.loss.backward();
-    const double grad_norm = nn::clip_grad_norm_(model.parameters(), o.grad_clip).item();
-    adam.step();
+    const Batch batch = sampler.next();
+    models::ElboTerms terms;
+    const TrainingStep::Result r = training.run([&] {
+      terms = model.elbo(batch, noise);
+      return terms.loss;
+    });
+    const double grad_norm = r.grad_norms[0];
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     StepMetrics m;
     m.step = step + 1;

@@ -1,5 +1,5 @@
-// ELBO training of the world model alone: the original's train_model_only (reference
-// facts, section 3): Adam (lr 3e-4, PyTorch defaults), gradient clipping at norm 100,
+// ELBO training of the world model alone: the original's scripts/train_model_only.py
+// (docs/original.md §3): Adam (lr 3e-4, PyTorch defaults), gradient clipping at norm 100,
 // batches of 50 windows of 50 steps drawn uniformly with replacement, epochs x
 // batches_per_epoch steps, one seed for the weights, the batches and the model's noise.
 // Every step logs a metrics row (CSV or JSONL); every checkpoint_every steps and at the
@@ -40,9 +40,6 @@ struct StepMetrics {
 // [D]; pre_action, reward and the is_* flags are not sensors) and the action size (the
 // size of pre_action: ValueError naming the first episode if it has none).
 std::vector<models::SensorSpec> dataset_sensors(const data::SequenceDataset& dataset, std::int64_t* action_size);
-
-// A time-major data batch as the world model reads it.
-models::SensorBatch to_sensor_batch(const data::Batch& batch);
 
 // Trains `model` (weights as built, or as found in out_dir with resume) on the dataset;
 // calls on_step after each step. Returns the last step's metrics.

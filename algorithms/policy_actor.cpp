@@ -1,7 +1,7 @@
 #include "algorithms/policy_actor.h"
 
 #include "algorithms/evaluation.h"
-#include "autograd/aime.h"
+#include "autograd/api.h"
 
 namespace aime::algorithms {
 

@@ -1,5 +1,5 @@
 // PolicyActor: a policy on the world model's filtered state acting in an environment (the
-// original's PolicyActor, reference facts section 4): at each step the model assimilates
+// original's PolicyActor, docs/original.md §4): at each step the model assimilates
 // the new observation with the action that was executed before it,
 //   s_t ~ q(. | h_t(s_{t-1}, a_{t-1}), enc(o_t))      (a_{-1} = 0, s_{-1} = the zero state)
 // and the action is the policy's mode a_t = tanh(mean(feature(s_t))), deterministic. The

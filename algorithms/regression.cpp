@@ -3,9 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
-#include "algorithms/model_training.h"
-#include "autograd/aime.h"
-#include "nn/optim/adam.h"
+#include "algorithms/training_step.h"
+#include "autograd/api.h"
 
 namespace aime::algorithms {
 
@@ -22,11 +21,11 @@ void shuffle(std::vector<std::int64_t>& v, Generator& gen) {
   }
 }
 
-models::SensorBatch batch_of(const data::SequenceDataset& dataset, const std::vector<std::int64_t>& indices,
+Batch batch_of(const data::SequenceDataset& dataset, const std::vector<std::int64_t>& indices,
                              std::size_t begin, std::size_t end) {
   std::vector<data::SequenceDataset::Window> windows;
   for (std::size_t i = begin; i < end; ++i) windows.push_back(dataset.window(indices[i]));
-  return to_sensor_batch(dataset.collate(windows));
+  return dataset.collate(windows);
 }
 
 }  // namespace
@@ -48,9 +47,9 @@ RegressionResult fit_regression(const data::SequenceDataset& dataset, const std:
   if (o.max_val_windows > 0 && static_cast<std::int64_t>(val.size()) > o.max_val_windows)
     val.resize(static_cast<std::size_t>(o.max_val_windows));
 
-  nn::AdamOptions adam_options;
-  adam_options.lr = o.lr;
-  nn::Adam adam(params, adam_options);
+  OptimizerGroup group{"model", params, {}, 0.0};  // no clip (the original's configs name one, its scripts never use it)
+  group.adam.lr = o.lr;
+  TrainingStep training({group});
   RegressionResult r;
   r.best_val_loss = INFINITY;
   std::vector<Tensor> best;
@@ -61,10 +60,7 @@ RegressionResult fit_regression(const data::SequenceDataset& dataset, const std:
     double train_sum = 0.0;
     std::int64_t batches = 0;
     for (std::size_t i = 0; i < train.size(); i += B) {
-      adam.zero_grad();
-      const Tensor l = loss(batch_of(dataset, train, i, std::min(train.size(), i + B)));
-      l.backward();
-      adam.step();
+      const Tensor l = training.run([&] { return loss(batch_of(dataset, train, i, std::min(train.size(), i + B))); }).loss;
       train_sum += l.item();
       ++batches;
       ++r.steps;

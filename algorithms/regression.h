@@ -1,4 +1,5 @@
-// The baselines' supervised loop (reference facts, section 4): the windows of a dataset are
+// The baselines' supervised loop (the original's scripts/train_{bc,bco,iidm}.py;
+// docs/original.md §4 "Baselines"), on the shared TrainingStep: the windows of a dataset are
 // split at random into train and validation (70/30); each epoch is one shuffled pass over
 // the train windows in batches of 50 with Adam (lr 1e-3, no clipping); after each epoch
 // the validation loss decides when to stop: at least min_epochs epochs (50) and min_steps
@@ -11,7 +12,7 @@
 #include <vector>
 #include "algorithms/metrics_log.h"
 #include "data/sequence_dataset.h"
-#include "models/world_model.h"
+#include "models/sensors.h"
 
 namespace aime::algorithms {
 
@@ -33,7 +34,7 @@ struct RegressionResult {
 };
 
 // loss(batch): the scalar to minimise over one batch of windows (time-major, [T, B, ...]).
-using WindowLoss = std::function<Tensor(const models::SensorBatch& batch)>;
+using WindowLoss = std::function<Tensor(const Batch& batch)>;
 // After each epoch: epoch (1-based), steps so far, mean train loss, validation loss.
 using EpochCallback = std::function<void(std::int64_t epoch, std::int64_t steps, double train_loss, double val_loss)>;
 

@@ -10,7 +10,7 @@
 
 #include "apps/command.h"
 #include "apps/options.h"
-#include "autograd/aime.h"
+#include "autograd/api.h"
 #include "data/episode.h"
 #include "data/png.h"
 #include "autograd/ops/shape_ops.h"

@@ -22,9 +22,9 @@
 #include "apps/line_plot.h"
 #include "apps/options.h"
 #include "apps/progress.h"
-#include "autograd/aime.h"
+#include "autograd/api.h"
 #include "envs/collect.h"
-#include "nn/serialize/atomic_file.h"
+#include "io/atomic_file.h"
 
 namespace aime::app {
 
@@ -36,6 +36,12 @@ namespace fs = std::filesystem;
 std::string fixed(double v, int digits = 1) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+  return buf;
+}
+
+std::string shortest(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
   return buf;
 }
 
@@ -63,6 +69,11 @@ struct PhaseProgress {
 };
 
 int imitate(const std::vector<std::string>& args) {
+  // Every default is a library option's own: AIME's (train_aime), the baselines' (their
+  // regression fits), the evaluation's and the environment's.
+  const algorithms::AimeTrainingOptions aime_defaults;
+  const algorithms::BaselineOptions baseline_defaults;
+  const envs::EnvironmentOptions env_defaults;
   std::string env_list;
   for (const auto& n : envs::environment_names()) env_list += (env_list.empty() ? "" : ", ") + n;
   po::options_description options(
@@ -76,40 +87,40 @@ int imitate(const std::vector<std::string>& args) {
       ("embodiment", po::value<std::string>(), "bco, iidm: the action-labelled embodiment episodes")
       ("out", po::value<std::string>(), "run folder to write (policy.safetensors, metrics.csv, eval.csv)")
       ("env", po::value<std::string>()->default_value(""), ("environment for the tests during training: " + env_list).c_str())
-      ("action-repeat", po::value<int>()->default_value(2), "the environment's action repeat (as collected)")
-      ("episode-steps", po::value<std::int64_t>()->default_value(1000), "the environment's control steps per episode")
+      ("action-repeat", default_of(env_defaults.action_repeat), "the environment's action repeat (as collected)")
+      ("episode-steps", default_of(env_defaults.episode_steps), "the environment's control steps per episode")
       ("num-expert-trajectories", po::value<std::int64_t>()->default_value(100), "demonstration episodes used (the first N)")
       ("expert-return", po::value<double>(), "100 on the normalised scale (default: the demonstrations' mean return)")
-      ("seed", po::value<std::uint64_t>()->default_value(42), "fixes the policy's weights, the batches and the noise")
+      ("seed", default_of(aime_defaults.seed), "fixes the policy's weights, the batches and the noise")
       ("test-seed", po::value<std::uint64_t>(), "seed of the test episodes (default: seed + 100)")
-      ("test-period", po::value<std::int64_t>()->default_value(10), "epochs between tests")
-      ("test-episodes", po::value<std::int64_t>()->default_value(10), "episodes per test")
-      ("final-test-episodes", po::value<std::int64_t>()->default_value(100), "episodes of the final test")
-      ("epochs", po::value<std::int64_t>()->default_value(500), "aime: epochs")
-      ("batches-per-epoch", po::value<std::int64_t>()->default_value(100), "aime: steps per epoch")
-      ("batch-size", po::value<std::int64_t>()->default_value(50), "windows per batch")
-      ("horizon", po::value<std::int64_t>()->default_value(50), "aime: steps per window")
-      ("lr", po::value<double>(), "Adam learning rate (aime 3e-4, baselines 1e-3)")
-      ("grad-clip", po::value<double>()->default_value(100.0), "aime: gradient norm clip on the policy")
+      ("test-period", default_of(aime_defaults.test_period), "epochs between tests")
+      ("test-episodes", default_of(aime_defaults.evaluation.episodes), "episodes per test")
+      ("final-test-episodes", default_of(aime_defaults.final_test_episodes), "episodes of the final test")
+      ("epochs", default_of(aime_defaults.epochs), "aime: epochs")
+      ("batches-per-epoch", default_of(aime_defaults.batches_per_epoch), "aime: steps per epoch")
+      ("batch-size", default_of(aime_defaults.batch_size), "windows per batch")
+      ("horizon", default_of(data::SequenceDatasetOptions{}.horizon), "aime: steps per window")
+      ("lr", po::value<double>(), ("Adam learning rate (default: aime " + shortest(aime_defaults.lr) + ", baselines " + shortest(baseline_defaults.policy.lr) + ")").c_str())
+      ("grad-clip", default_of(aime_defaults.grad_clip), "aime: gradient norm clip on the policy (<= 0: none)")
       ("kl-only", po::bool_switch(), "aime: the KL term only")
       ("use-idm", po::bool_switch(), "aime: actions from the model's IDM, the policy fitted to it by KL")
       ("oracle-actions", po::bool_switch(),
        "aime, as a check: filter with the demonstrations' true actions and regress them from the filtered state "
        "(BC in the model's state space: AIME's ceiling with this model)")
       ("kl-scale", po::value<double>(), "aime: weight of the KL term (default: the world model's own; 1 = the true ELBO, 0 = reconstruction only)")
-      ("policy-hidden-size", po::value<std::int64_t>()->default_value(128), "policy MLP width")
-      ("policy-hidden-layers", po::value<std::int64_t>()->default_value(2), "policy MLP hidden layers")
+      ("policy-hidden-size", default_of(baseline_defaults.network.hidden_size), "policy MLP width")
+      ("policy-hidden-layers", default_of(baseline_defaults.network.hidden_layers), "policy MLP hidden layers")
       ("setup", po::value<std::string>(), "baselines: visual, lpomdp or mdp (default: lpomdp; iidm: mdp)")
       ("stack", po::value<std::int64_t>(), "baselines: frames per input (default 5; 1 in mdp)")
-      ("cnn-width", po::value<std::int64_t>()->default_value(32), "baselines: base channels of the image encoder")
-      ("min-epochs", po::value<std::int64_t>()->default_value(50), "baselines: epochs before early stopping")
-      ("max-epochs", po::value<std::int64_t>()->default_value(1000), "baselines: epochs at most")
-      ("patience", po::value<std::int64_t>()->default_value(3), "baselines: epochs without improvement before stopping")
-      ("dynamics-min-steps", po::value<std::int64_t>()->default_value(5000), "bco, iidm: steps of the dynamics model at least")
+      ("cnn-width", default_of(baseline_defaults.network.cnn_width), "baselines: base channels of the image encoder")
+      ("min-epochs", default_of(baseline_defaults.policy.min_epochs), "baselines: epochs before early stopping")
+      ("max-epochs", default_of(baseline_defaults.policy.max_epochs), "baselines: epochs at most")
+      ("patience", default_of(baseline_defaults.policy.patience), "baselines: epochs without improvement before stopping")
+      ("dynamics-min-steps", default_of(baseline_defaults.dynamics.min_steps), "bco, iidm: steps of the dynamics model at least")
       ("dynamics-min-epochs", po::value<std::int64_t>(), "bco, iidm: the dynamics model's min epochs (default: --min-epochs)")
       ("dynamics-max-epochs", po::value<std::int64_t>(), "bco, iidm: the dynamics model's max epochs (default: --max-epochs)")
       ("keep-embodiment", po::value<std::int64_t>()->default_value(0), "bco, iidm: the first N embodiment episodes (0: all)")
-      ("val-windows", po::value<std::int64_t>()->default_value(0), "baselines: validate on at most N windows (0: all)");
+      ("val-windows", default_of(baseline_defaults.policy.max_val_windows), "baselines: validate on at most N windows (0: all)");
   po::variables_map vm = parse_options(args, options);
   if (vm.count("help")) {
     std::cout << options << "\n";
@@ -175,7 +186,7 @@ int imitate(const std::vector<std::string>& args) {
     o.epochs = vm["epochs"].as<std::int64_t>();
     o.batches_per_epoch = vm["batches-per-epoch"].as<std::int64_t>();
     o.batch_size = vm["batch-size"].as<std::int64_t>();
-    o.lr = vm.count("lr") ? vm["lr"].as<double>() : 3e-4;
+    if (vm.count("lr")) o.lr = vm["lr"].as<double>();
     o.grad_clip = vm["grad-clip"].as<double>();
     o.seed = seed;
     o.evaluation = evaluation;
@@ -212,7 +223,7 @@ int imitate(const std::vector<std::string>& args) {
     o.network.hidden_layers = vm["policy-hidden-layers"].as<std::int64_t>();
     o.network.cnn_width = vm["cnn-width"].as<std::int64_t>();
     o.policy.batch_size = vm["batch-size"].as<std::int64_t>();
-    o.policy.lr = vm.count("lr") ? vm["lr"].as<double>() : 1e-3;
+    if (vm.count("lr")) o.policy.lr = vm["lr"].as<double>();
     o.policy.min_epochs = vm["min-epochs"].as<std::int64_t>();
     o.policy.max_epochs = vm["max-epochs"].as<std::int64_t>();
     o.policy.patience = vm["patience"].as<std::int64_t>();
@@ -393,8 +404,8 @@ int evaluate(const std::vector<std::string>& args) {
   if (vm.count("out")) {
     const std::string prefix = vm["out"].as<std::string>();
     if (fs::path(prefix).has_parent_path()) fs::create_directories(fs::path(prefix).parent_path());
-    nn::write_file_atomically(prefix + ".md", [&](std::ostream& out) { out << md.str(); });
-    nn::write_file_atomically(prefix + ".csv", [&](std::ostream& out) { out << csv.str(); });
+    io::write_file_atomically(prefix + ".md", [&](std::ostream& out) { out << md.str(); });
+    io::write_file_atomically(prefix + ".csv", [&](std::ostream& out) { out << csv.str(); });
     std::vector<PlotSeries> series;
     for (const auto& m : methods) {
       std::vector<Curve> curves;

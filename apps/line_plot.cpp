@@ -4,7 +4,7 @@
 #include <cmath>
 #include <cstdio>
 
-#include "autograd/aime.h"
+#include "autograd/api.h"
 #include "data/png.h"
 #include "envs/canvas.h"
 

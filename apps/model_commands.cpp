@@ -8,11 +8,12 @@
 #include <iostream>
 
 #include "algorithms/checkpoint.h"
+#include "algorithms/model_diagnostics.h"
 #include "algorithms/model_training.h"
 #include "apps/command.h"
 #include "apps/options.h"
 #include "apps/progress.h"
-#include "autograd/aime.h"
+#include "autograd/api.h"
 #include "data/npz.h"
 #include "data/png.h"
 #include "data/sequence_sampler.h"
@@ -33,6 +34,7 @@ std::pair<std::int64_t, std::int64_t> parse_state_size(const std::string& text) 
 }
 
 int train_model(const std::vector<std::string>& args) {
+  const algorithms::ModelTrainingOptions defaults;
   po::options_description options("aime train-model: train a world model (phase 1) on an episode folder");
   options.add_options()("help,h", "show this help")
       ("config", po::value<std::vector<std::string>>()->composing(), "INI files of defaults (configs/*.ini); flags win")
@@ -43,20 +45,20 @@ int train_model(const std::vector<std::string>& args) {
       ("setup", po::value<std::string>()->default_value("visual"), "visual, lpomdp or mdp")
       ("state-size", po::value<std::string>(), "deterministic,stochastic sizes (default: the model's)")
       ("hidden-size", po::value<std::int64_t>(), "MLP width (default: the model's)")
-      ("cnn-width", po::value<std::int64_t>()->default_value(32), "base channels of the image encoder and decoder")
+      ("cnn-width", default_of(models::WorldModelConfig{}.cnn_width), "base channels of the image encoder and decoder")
       ("nll-reweight", po::value<std::string>(), "none or dim_wise (default: the model's)")
       ("free-nats", po::value<double>(), "free nats (default: the model's)")
       ("kl-scale", po::value<double>(), "weight of the KL term (default 1, the original's everywhere)")
       ("kl-rebalance", po::value<double>(), "KL balancing alpha, < 0 for none (default: the model's)")
-      ("epochs", po::value<std::int64_t>()->default_value(1000), "epochs")
-      ("batches-per-epoch", po::value<std::int64_t>()->default_value(100), "steps per epoch")
-      ("batch-size", po::value<std::int64_t>()->default_value(50), "windows per batch")
-      ("horizon", po::value<std::int64_t>()->default_value(50), "steps per window")
-      ("lr", po::value<double>()->default_value(3e-4), "Adam learning rate")
-      ("grad-clip", po::value<double>()->default_value(100.0), "gradient norm clip")
-      ("checkpoint-every", po::value<std::int64_t>()->default_value(100), "steps between checkpoints")
-      ("metrics", po::value<std::string>()->default_value("csv"), "csv or jsonl")
-      ("seed", po::value<std::uint64_t>()->default_value(42), "fixes weights, batches and noise")
+      ("epochs", default_of(defaults.epochs), "epochs")
+      ("batches-per-epoch", default_of(defaults.batches_per_epoch), "steps per epoch")
+      ("batch-size", default_of(defaults.batch_size), "windows per batch")
+      ("horizon", default_of(data::SequenceDatasetOptions{}.horizon), "steps per window")
+      ("lr", default_of(defaults.lr), "Adam learning rate")
+      ("grad-clip", default_of(defaults.grad_clip), "gradient norm clip (<= 0: none)")
+      ("checkpoint-every", default_of(defaults.checkpoint_every), "steps between checkpoints")
+      ("metrics", default_of(defaults.metrics_format), "csv or jsonl")
+      ("seed", default_of(defaults.seed), "fixes weights, batches and noise")
       ("device", po::value<std::string>()->default_value("cpu"), "cpu, cuda or cuda:N (a CUDA build on a GPU machine)")
       ("out", po::value<std::string>(), "model folder to write")
       ("resume", po::bool_switch(), "continue the run found in --out");
@@ -142,57 +144,25 @@ int elbo(const std::vector<std::string>& args) {
   data::SequenceDatasetOptions dso;
   dso.horizon = vm["horizon"].as<std::int64_t>();
   const data::SequenceDataset dataset(vm["dataset"].as<std::string>(), dso);
-  data::SequenceSampler sampler(dataset, vm["batch-size"].as<std::int64_t>(), vm["seed"].as<std::uint64_t>());
-  Generator noise(vm["seed"].as<std::uint64_t>() + 1);
-  NoGradGuard no_grad;
+  const std::uint64_t seed = vm["seed"].as<std::uint64_t>();
+  data::SequenceSampler sampler(dataset, vm["batch-size"].as<std::int64_t>(), seed);
   const auto n = vm["batches"].as<std::int64_t>();
-  std::map<std::string, double> sums;
-  // Each variant of a batch sees the same windows and the same noise, so differences are the
-  // actions' alone. Actions are clipped to [-1, 1], the bounds of every built-in environment.
-  const std::vector<std::pair<std::string, std::function<Tensor(const Tensor&)>>> variants = {
-      {"zero", [](const Tensor& a) { return zeros_like(a); }},
-      {"negated", [](const Tensor& a) { return -a; }},
-      {"halved", [](const Tensor& a) { return a * 0.5; }},
-      {"doubled", [](const Tensor& a) { return clamp(a * 2.0, -1.0, 1.0); }},
-      {"other window's", [](const Tensor& a) {  // [T, B, A]: window b gets window b+1's actions
-         const std::int64_t B = a.size(1);
-         return B > 1 ? cat({a.narrow(1, 1, B - 1), a.narrow(1, 0, 1)}, 1) : zeros_like(a);
-       }}};
-  std::map<std::string, double> drops, kl_rises;  // ELBO lost, and the part of it that is KL gained
-  for (std::int64_t i = 0; i < n; ++i) {
-    const models::SensorBatch batch = algorithms::to_sensor_batch(sampler.next());
-    const std::uint64_t batch_seed = noise.seed() + static_cast<std::uint64_t>(i);
-    Generator g(batch_seed);
-    const models::ElboTerms t = loaded.model->elbo(batch, g);
-    sums["elbo"] += t.elbo.item();
-    sums["kl"] += t.kl.item();
-    for (const auto& [k, v] : t.reconstruction) sums["reconstruction/" + k] += v.item();
-    for (const auto& [k, v] : t.mse) sums["mse/" + k] += v.item();
-    if (!action_check) continue;
-    for (const auto& [name, change] : variants) {
-      models::SensorBatch changed = batch;
-      changed.at("pre_action") = change(batch.at("pre_action"));
-      Generator same(batch_seed);
-      const models::ElboTerms c = loaded.model->elbo(changed, same);
-      drops[name] += t.elbo.item() - c.elbo.item();
-      kl_rises[name] += c.kl.item() - t.kl.item();
-    }
-  }
+  const algorithms::ElboReport report = algorithms::evaluate_elbo(*loaded.model, sampler, n, seed + 1, action_check);
   std::cout << "over " << n << " batches of " << vm["batch-size"].as<std::int64_t>() << " windows x " << dso.horizon
             << " steps (sums over time, means over windows):\n";
-  for (const auto& [k, v] : sums) {
+  for (const auto& [k, v] : report.means) {
     char line[160];
-    std::snprintf(line, sizeof line, "  %-28s %.4f\n", k.c_str(), v / static_cast<double>(n));
+    std::snprintf(line, sizeof line, "  %-28s %.4f\n", k.c_str(), v);
     std::cout << line;
   }
   if (action_check) {
     std::cout << "ELBO lost when the recorded actions are replaced (nats per window; near 0: the model barely "
                  "sees actions, and AIME has nothing to infer them from), and of it the KL's rise (what "
                  "--kl-only AIME sees) and the reconstruction's fall:\n";
-    for (const auto& [name, change] : variants) {
+    for (const auto& d : report.action_drops) {
       char line[200];
-      const double lost = drops[name] / static_cast<double>(n), kl = kl_rises[name] / static_cast<double>(n);
-      std::snprintf(line, sizeof line, "  %-28s %.4f  (kl %.4f, reconstruction %.4f)\n", name.c_str(), lost, kl, lost - kl);
+      std::snprintf(line, sizeof line, "  %-28s %.4f  (kl %.4f, reconstruction %.4f)\n", d.variant.c_str(), d.elbo_lost,
+                    d.kl_rise, d.reconstruction_fall());
       std::cout << line;
     }
   }
@@ -226,7 +196,7 @@ int filter(const std::vector<std::string>& args) {
     data::SequenceDatasetOptions dso;
     dso.horizon = e.length();
     const data::SequenceDataset one({e}, {files[static_cast<std::size_t>(i)]}, dso);
-    const models::SensorBatch batch = algorithms::to_sensor_batch(one.collate({{0, 0}}));
+    const Batch batch = one.collate({{0, 0}});
     const models::FilterOutput f = loaded.model->filter(batch, noise);
     // [T, B = 1, Z] -> [T, Z]
     auto first = [](const Tensor& x) { return x.select(1, 0).contiguous(); };
@@ -270,31 +240,20 @@ int imagine(const std::vector<std::string>& args) {
   dso.horizon = context + horizon;
   const data::SequenceDataset dataset(vm["dataset"].as<std::string>(), dso);
   data::SequenceSampler sampler(dataset, n, vm["seed"].as<std::uint64_t>(), Device::cpu(), false);
-  const models::SensorBatch batch = algorithms::to_sensor_batch(sampler.next());
+  const Batch batch = sampler.next();
   Generator noise(vm["seed"].as<std::uint64_t>() + 1);
-  NoGradGuard no_grad;
-  const auto predicted = loaded.model->imagine(batch, context, noise);
+  const algorithms::OpenLoopResult r = algorithms::imagine_open_loop(*loaded.model, batch, context, noise);
   const std::int64_t T = context + horizon;
   std::cout << "open-loop " << horizon << " steps after " << context << " filtered, " << n << " sequences:\n";
-  for (const auto& [name, pred] : predicted) {
-    const Tensor truth = batch.at(name);
-    const Tensor future = truth.narrow(0, context, horizon), guess = pred.narrow(0, context, horizon);
-    Shape repeat_shape = future.shape();
-    const Tensor last = truth.narrow(0, context - 1, 1).expand(repeat_shape);
+  for (const auto& [name, pred] : r.predicted) {
+    const algorithms::OpenLoopMetrics& m = r.metrics.at(name);
     char line[200];
     std::snprintf(line, sizeof line, "  %-12s model MSE %.5f   repeat-last-frame MSE %.5f   (context reconstruction MSE %.5f)\n",
-                  name.c_str(), mean(square(guess - future)).item(), mean(square(last - future)).item(),
-                  mean(square(pred.narrow(0, 0, context) - truth.narrow(0, 0, context))).item());
+                  name.c_str(), m.model_mse, m.repeat_last_mse, m.context_mse);
     std::cout << line;
+    const Tensor& truth = batch.at(name);
     if (vm.count("out") && truth.dim() == 5) {  // [T, B, C, H, W]: rows truth / model / error per sequence
-      std::vector<Tensor> frames;
-      for (std::int64_t b = 0; b < n; ++b)
-        for (int row = 0; row < 3; ++row)
-          for (std::int64_t t = 0; t < T; ++t) {
-            const Tensor x = truth.select(0, t).select(0, b), y = pred.select(0, t).select(0, b);
-            frames.push_back(row == 0 ? x : row == 1 ? y : abs(x - y));
-          }
-      data::write_png(vm["out"].as<std::string>(), data::image_grid(stack(frames, 0), T));
+      data::write_png(vm["out"].as<std::string>(), data::image_grid(algorithms::open_loop_frames(truth, pred), T));
       std::cout << "wrote " << vm["out"].as<std::string>() << ": per sequence, rows truth / model / |error|; the first "
                 << context << " columns are filtered, the rest imagined\n";
     }

@@ -2,8 +2,10 @@
 // UsageError with Boost's message.
 #pragma once
 #include <boost/program_options.hpp>
+#include <cstdio>
 #include <fstream>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "apps/command.h"
@@ -23,6 +25,21 @@ inline boost::program_options::variables_map parse_options(
     throw UsageError(e.what());
   }
   return vm;
+}
+
+// A flag whose default is a library option's own (pass the default-constructed struct's
+// field: the CLI never restates a default). Reals show in help as %g ("0.0003", not Boost's
+// 17 digits).
+template <typename T>
+boost::program_options::typed_value<T>* default_of(const T& library_default) {
+  auto* v = boost::program_options::value<T>();
+  if constexpr (std::is_floating_point_v<T>) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%g", static_cast<double>(library_default));
+    return v->default_value(library_default, text);
+  } else {
+    return v->default_value(library_default);
+  }
 }
 
 // Reads --config files (INI, Boost's format) under the command line's values. Boost keeps

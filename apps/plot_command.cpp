@@ -10,7 +10,7 @@
 
 #include "apps/command.h"
 #include "apps/options.h"
-#include "autograd/aime.h"
+#include "autograd/api.h"
 #include "apps/line_plot.h"
 
 namespace aime::app {

@@ -6,7 +6,7 @@
 //   Tensor y = sum(tanh(matmul(x, x.t())));
 //   y.backward();                 // x.grad() now holds dy/dx
 //
-// The ops themselves are free functions in autograd/ops/*.h (included by autograd/aime.h);
+// The ops themselves are free functions in autograd/ops/*.h (included by autograd/api.h);
 // the members below are PyTorch-style shortcuts to the most common ones.
 #pragma once
 #include <cstdint>

@@ -14,7 +14,7 @@
 #include <iostream>
 #include <map>
 
-#include "autograd/aime.h"
+#include "autograd/api.h"
 
 using namespace aime;
 using RowMajor = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;

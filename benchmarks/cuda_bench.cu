@@ -18,7 +18,7 @@
 #include <functional>
 #include <string>
 
-#include "autograd/aime.h"
+#include "autograd/api.h"
 
 using namespace aime;
 

@@ -19,7 +19,7 @@
 #include <cstring>
 #include <cstdlib>
 
-#include "autograd/aime.h"
+#include "autograd/api.h"
 #include "data/sequence_sampler.h"
 #include "models/world_model.h"
 #include "nn/optim/adam.h"
@@ -56,7 +56,7 @@ int main(int argc, char** argv) {
   const double collate = seconds_since(t0) / batches;
 
   const Tensor weight = randn({32, 3, 4, 4}, gen) * 0.1;
-  const data::Batch probe = plain.next();
+  const Batch probe = plain.next();
   const Tensor frames = probe.at("image").reshape({50 * 50, 3, 64, 64});
   conv2d(frames, weight, Tensor(), 2);
   t0 = Clock::now();
@@ -68,8 +68,7 @@ int main(int argc, char** argv) {
     const std::vector<models::SensorSpec> sensors = {{"image", {3, 64, 64}}, {"velocity", {24}}};
     models::WorldModel model(models::WorldModelConfig::original("rssm", models::Setup::Visual, sensors, 6), gen);
     nn::Adam adam(model.parameters());
-    models::SensorBatch batch;
-    for (const auto& [key, t] : probe) batch[key] = t;
+    const Batch batch = probe;
     for (int i = 0; i < 2; ++i) {  // the first warms the allocator
       t0 = Clock::now();
       adam.zero_grad();
@@ -84,7 +83,7 @@ int main(int argc, char** argv) {
   for (int i = 0; i < batches + 3; ++i) {  // the first 3 warm the allocator's cache
     conv2d(frames, weight, Tensor(), 2);    // the "training step"
     t0 = Clock::now();
-    const data::Batch b = prefetching.next();
+    const Batch b = prefetching.next();
     if (i >= 3) waits.push_back(seconds_since(t0));
   }
   std::sort(waits.begin(), waits.end());

@@ -1,6 +1,6 @@
 // Times the optimiser-side passes of a training step over the parameters of the original's
 // cheetah visual RSSMO core (cnn_ha encoder and decoder, pre_memory, GRU(512, 512), prior
-// and posterior nets: 7,514,299 float32 parameters in 38 tensors, reference facts section 2),
+// and posterior nets: 7,514,299 float32 parameters in 38 tensors, docs/original.md §2),
 // three ways, in the same process:
 //   flat:       parameters packed into one buffer (nn/flat_parameters.h): one fused pass;
 //   per_tensor: the same fused kernels called once per parameter tensor;
@@ -18,7 +18,7 @@
 #include <map>
 #include <sstream>
 
-#include "autograd/aime.h"
+#include "autograd/api.h"
 #include "nn/nn.h"
 
 using namespace aime;

@@ -5,7 +5,7 @@
 //   op_bench [--benchmark_filter=conv]
 #include <benchmark/benchmark.h>
 
-#include "autograd/aime.h"
+#include "autograd/api.h"
 #include "autograd/testing/op_cases.h"
 
 using namespace aime;

@@ -35,7 +35,7 @@
 #include <string>
 #include <vector>
 
-#include "autograd/aime.h"
+#include "autograd/api.h"
 #include "models/world_model.h"
 #include "nn/nn.h"
 #include "nn/serialize/safetensors.h"
@@ -112,13 +112,13 @@ int main(int argc, char** argv) {
     nn::Adam adam(model.parameters(), {});
 
     // A fixed batch, time-major [T, B, ...], in the data's ranges.
-    models::SensorBatch data;
+    Batch data;
     for (const auto& s : sensors) {
       Shape shape{horizon, batch};
       shape.insert(shape.end(), s.shape.begin(), s.shape.end());
-      data[s.name] = (s.is_image() ? rand(shape, gen, dtype) : randn(shape, gen, dtype)).to(device);
+      data.set(s.name, (s.is_image() ? rand(shape, gen, dtype) : randn(shape, gen, dtype)).to(device));
     }
-    data["pre_action"] = (rand({horizon, batch, 6}, gen, dtype) * 2.0 - 1.0).to(device);
+    data.set("pre_action", (rand({horizon, batch, 6}, gen, dtype) * 2.0 - 1.0).to(device));
     Generator noise(seed + 1);
 
     if (!dump_dir.empty()) {
@@ -126,9 +126,8 @@ int main(int argc, char** argv) {
       meta["check.noise_seed"] = std::to_string(seed + 1);
       meta["check.dtype"] = dtype_name;
       nn::save_safetensors(dump_dir + "/weights.safetensors", model.state_dict(), meta);
-      nn::StateDict batch_tensors, expected;
-      for (const auto& [name, value] : data) batch_tensors.set(name, value);
-      nn::save_safetensors(dump_dir + "/batch.safetensors", batch_tensors);
+      nn::StateDict expected;
+      nn::save_safetensors(dump_dir + "/batch.safetensors", data);
       const models::ElboTerms terms = model.elbo(data, noise);
       terms.loss.backward();
       expected.set("loss", terms.loss);

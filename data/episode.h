@@ -1,4 +1,4 @@
-// Episodes in the original AIME dataset layout (reference facts, section 5): a folder of
+// Episodes in the original AIME dataset layout (docs/original.md §5): a folder of
 // `0.npz, 1.npz, ...`, one trajectory per file, one array per key, time first:
 //   image [T, 64, 64, 3] uint8 (HWC), vector sensors [T, D] (float64 from dm_control),
 //   pre_action [T, A] (the action that led to each observation; zeros at t = 0),

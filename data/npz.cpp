@@ -4,7 +4,7 @@
 #include <sstream>
 #include <unordered_set>
 
-#include "nn/serialize/atomic_file.h"
+#include "io/atomic_file.h"
 
 namespace aime::data {
 
@@ -48,7 +48,7 @@ std::string serialize_npz(const NpzArrays& arrays, Compression compression) {
 
 void write_npz(const std::string& path, const NpzArrays& arrays, Compression compression) {
   const std::string bytes = serialize_npz(arrays, compression);
-  nn::write_file_atomically(path, [&](std::ostream& out) { out.write(bytes.data(), static_cast<std::streamsize>(bytes.size())); });
+  io::write_file_atomically(path, [&](std::ostream& out) { out.write(bytes.data(), static_cast<std::streamsize>(bytes.size())); });
 }
 
 }  // namespace aime::data

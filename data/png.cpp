@@ -10,7 +10,7 @@
 #include "autograd/ops/creation.h"
 #include "autograd/ops/elementwise.h"
 #include "autograd/ops/shape_ops.h"
-#include "nn/serialize/atomic_file.h"
+#include "io/atomic_file.h"
 
 // stb's implementations live in this translation unit only; they are included as system
 // headers (see data/CMakeLists.txt) so their warnings stay out of our -Wall -Wextra build.
@@ -50,7 +50,7 @@ void write_png(const std::string& path, const Tensor& image) {
   std::string bytes;
   if (!stbi_write_png_to_func(append_bytes, &bytes, w, h, c, x.data_ptr(), w * c))
     throw Error("write_png: encoding " + path + " failed");
-  nn::write_file_atomically(path, [&](std::ostream& out) { out.write(bytes.data(), static_cast<std::streamsize>(bytes.size())); });
+  io::write_file_atomically(path, [&](std::ostream& out) { out.write(bytes.data(), static_cast<std::streamsize>(bytes.size())); });
 }
 
 Tensor read_png(const std::string& path, int channels) {

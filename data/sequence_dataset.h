@@ -11,12 +11,9 @@
 #include <vector>
 
 #include "data/episode.h"
-#include "nn/state_dict.h"
+#include "autograd/tensor_dict.h"
 
 namespace aime::data {
-
-// key -> [T, B, ...] float32, in the dataset's key order.
-using Batch = nn::StateDict;
 
 struct SequenceDatasetOptions {
   std::int64_t horizon = 50;

@@ -5,7 +5,7 @@
 // current one, so the trainer does not wait on memory copies and conversions.
 //
 //   data::SequenceSampler sampler(dataset, 50, seed);
-//   data::Batch batch = sampler.next();   // batch.at("image"): [50, 50, 3, 64, 64] in [0, 1]
+//   Batch batch = sampler.next();        // batch.at("image"): [50, 50, 3, 64, 64] in [0, 1]
 #pragma once
 #include <condition_variable>
 #include <exception>

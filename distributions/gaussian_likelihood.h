@@ -1,7 +1,7 @@
 // The observation likelihood of the world models: log N(x | mean, std) per element, the
 // decoders' Gaussians (images: std fixed at 1, targets in [0, 1]; vectors: std fixed at 1
-// (dmlp) or predicted (smlp)), with the original's nll_reweight option (reference facts,
-// section 2):
+// (dmlp) or predicted (smlp)), with the original's nll_reweight option (aime/models/ssm.py;
+// docs/original.md §2):
 //   None:    log N(x | mean, std)
 //   DimWise: log N(x | mean, std) * sg(std)   (Seitzer et al. 2022's beta-NLL with beta = 1/2:
 //            each dim weighted by its detached std; with std == 1 it equals None)

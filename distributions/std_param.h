@@ -1,5 +1,5 @@
 // Turning a network's raw output into a positive standard deviation, the two ways the
-// original's world models do it (reference facts, section 2):
+// original's world models do it (docs/original.md §2):
 //   softplus_std:  s = softplus(x) + min_std            (RSSM: min_std 1e-6 = MIN_STD)
 //   sigmoid_std:   s = 2 sigmoid(x / 2) + min_std       (RSSMO, "from dreamerv2": min_std 0.1)
 // and splitting one output [..., 2D] into (mean, raw std), as RSSMO's prior and posterior

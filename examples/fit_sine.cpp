@@ -9,7 +9,7 @@
 #include <cstring>
 #include <string>
 
-#include "autograd/aime.h"
+#include "autograd/api.h"
 #include "nn/nn.h"
 
 using namespace aime;

@@ -1,6 +1,6 @@
 #include "models/decoders.h"
 
-#include "autograd/aime.h"
+#include "autograd/api.h"
 #include "distributions/std_param.h"
 #include "nn/activation.h"
 #include "nn/conv.h"

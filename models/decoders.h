@@ -1,4 +1,4 @@
-// Observation decoders of the original (reference facts, section 2): features [N, F] ->
+// Observation decoders of the original (docs/original.md §2): features [N, F] ->
 // a Normal over one sensor. Leading dims are kept ([T, B, F] -> [T, B, ...]).
 //   CNNDecoderHa ("cnn_ha"): Linear(F -> 1024) -> [1024, 1, 1] -> ConvT(1024->128, k5, s2) ReLU ->
 //     ConvT(128->64, k5, s2) ReLU -> ConvT(64->32, k6, s2) ReLU -> ConvT(32->3, k6, s2) ->

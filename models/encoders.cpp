@@ -1,6 +1,6 @@
 #include "models/encoders.h"
 
-#include "autograd/aime.h"
+#include "autograd/api.h"
 #include "nn/activation.h"
 #include "nn/conv.h"
 
@@ -45,15 +45,15 @@ void MultimodalEncoder::add_group(const std::string& name, const std::vector<std
   size_ += size;
 }
 
-Tensor MultimodalEncoder::forward(const std::map<std::string, Tensor>& inputs) const {
+Tensor MultimodalEncoder::forward(const Batch& inputs) const {
   if (sensors_.empty()) throw ValueError("MultimodalEncoder: no sensors");
   std::vector<Tensor> parts;
   for (std::size_t i = 0; i < groups_.size(); ++i) {
     std::vector<Tensor> values;
     for (const auto& sensor : groups_[i]) {
-      auto it = inputs.find(sensor);
-      if (it == inputs.end()) throw ValueError("MultimodalEncoder: the batch has no sensor '" + sensor + "'");
-      values.push_back(it->second);
+      const Tensor* value = inputs.find(sensor);
+      if (!value) throw ValueError("MultimodalEncoder: the batch has no sensor '" + sensor + "'");
+      values.push_back(*value);
     }
     parts.push_back(encoders_[i].first->forward(values.size() == 1 ? values[0] : cat(values, -1)));
   }

@@ -1,4 +1,4 @@
-// Observation encoders of the original (reference facts, section 2): each maps one sensor
+// Observation encoders of the original (aime/models/base.py; docs/original.md §2): each maps one sensor
 // [N, ...] to an embedding [N, E]; a MultimodalEncoder concatenates the embeddings of
 // several sensors (the original's get_emb).
 //   CNNEncoderHa ("cnn_ha"): [N, 3, 64, 64] -> Conv(3->32, k4, s2) ReLU -> Conv(32->64) ReLU ->
@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "autograd/generator.h"
+#include "autograd/tensor_dict.h"
 #include "nn/mlp.h"
 #include "nn/sequential.h"
 
@@ -49,7 +50,7 @@ class MultimodalEncoder : public nn::Module {
   void add_group(const std::string& name, const std::vector<std::string>& sensors,
                  std::shared_ptr<nn::UnaryModule> encoder, std::int64_t output_size);
   // inputs: sensor -> [N, ...] (or [T, B, ...]: leading dims are kept) -> [..., E]
-  Tensor forward(const std::map<std::string, Tensor>& inputs) const;
+  Tensor forward(const Batch& inputs) const;
   std::int64_t output_size() const { return size_; }
   const std::vector<std::string>& sensors() const { return sensors_; }
 

@@ -1,6 +1,6 @@
 #include "models/rssm.h"
 
-#include "autograd/aime.h"
+#include "autograd/api.h"
 #include "distributions/std_param.h"
 
 namespace aime::models {

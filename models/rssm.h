@@ -1,4 +1,4 @@
-// The original's two recurrent state-space models (reference facts, section 2).
+// The original's two recurrent state-space models (docs/original.md §2).
 //
 // RSSM (walker): h = GRUCell([z, a], h) (torch's GRU, no LayerNorm); four separate ELU
 // MLPs (hidden_layers x hidden_size): prior mean and std on h, posterior mean and std on

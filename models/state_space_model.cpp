@@ -1,6 +1,6 @@
 #include "models/state_space_model.h"
 
-#include "autograd/aime.h"
+#include "autograd/api.h"
 
 namespace aime::models {
 
@@ -21,8 +21,25 @@ std::shared_ptr<distributions::Normal> stack_normals(const std::vector<std::shar
 }
 }  // namespace
 
-FilterOutput FilterOutput::from_steps(const std::vector<StepOutput>& steps) {
+ActionSource::ActionSource(const Tensor& recorded) : recorded_(recorded) {}
+
+ActionSource ActionSource::from_policy(Policy policy, std::int64_t steps) {
+  if (!policy) throw ValueError("ActionSource::from_policy: no policy");
+  ActionSource source;
+  source.policy_ = std::move(policy);
+  source.steps_ = steps;
+  return source;
+}
+
+Tensor ActionSource::action(const State& previous, std::int64_t t, Generator& gen) const {
+  return policy_ ? policy_(previous, t, gen) : recorded_.select(0, t);
+}
+
+FilterOutput FilterOutput::from_steps(const std::vector<StepOutput>& steps, const std::vector<Tensor>& actions) {
   if (steps.empty()) throw ValueError("FilterOutput::from_steps: no steps");
+  if (actions.size() != steps.size())
+    throw ValueError("FilterOutput::from_steps: " + std::to_string(steps.size()) + " steps but " +
+                     std::to_string(actions.size()) + " actions");
   std::vector<Tensor> hs, zs;
   std::vector<std::shared_ptr<distributions::Normal>> priors, posteriors;
   for (const auto& s : steps) {
@@ -36,6 +53,7 @@ FilterOutput FilterOutput::from_steps(const std::vector<StepOutput>& steps) {
   FilterOutput out;
   out.h = stack(hs, 0);
   out.z = stack(zs, 0);
+  out.actions = stack(actions, 0);
   out.prior = stack_normals(priors);
   if (!posteriors.empty()) out.posterior = stack_normals(posteriors);
   return out;
@@ -79,28 +97,42 @@ void check_sequence(const std::string& who, const Tensor& x, std::int64_t size, 
 }
 }  // namespace
 
-FilterOutput StateSpaceModel::filter(const Tensor& embeddings, const Tensor& pre_actions, const State& initial,
+FilterOutput StateSpaceModel::filter(const Tensor& embeddings, const ActionSource& actions, const State& initial,
                                      Generator& gen) const {
-  check_sequence(type_name() + "::filter", embeddings, e_size_, "embeddings");
-  check_sequence(type_name() + "::filter", pre_actions, a_size_, "pre_actions");
-  if (pre_actions.size(0) != embeddings.size(0) || pre_actions.size(1) != embeddings.size(1))
-    throw ShapeError(type_name() + "::filter: embeddings " + shape_str(embeddings.shape()) + " and pre_actions " +
-                     shape_str(pre_actions.shape()) + " must share [T, B]");
-  if (embeddings.size(0) < 1) throw ShapeError(type_name() + "::filter: no steps (T = 0)");
+  const std::string who = type_name() + "::filter";
+  check_sequence(who, embeddings, e_size_, "embeddings");
+  if (embeddings.size(0) < 1) throw ShapeError(who + ": no steps (T = 0)");
+  const std::int64_t T = embeddings.size(0), B = embeddings.size(1);
+  if (actions.is_recorded()) {
+    const Tensor& pre_actions = actions.recorded();
+    check_sequence(who, pre_actions, a_size_, "pre_actions");
+    if (pre_actions.size(0) != T || pre_actions.size(1) != B)
+      throw ShapeError(who + ": embeddings " + shape_str(embeddings.shape()) + " and pre_actions " +
+                       shape_str(pre_actions.shape()) + " must share [T, B]");
+  } else if (actions.steps() >= 0 && actions.steps() != T) {
+    throw ShapeError(who + ": the policy gives " + std::to_string(actions.steps()) + " actions for " + std::to_string(T) +
+                     " steps");
+  }
   const PosteriorContext context = prepare_posterior(embeddings);
-  State state = initial.h.defined() ? initial : initial_state(embeddings.size(1));
-  std::vector<Tensor> hs, zs;
+  State state = initial.h.defined() ? initial : initial_state(B);
+  std::vector<Tensor> hs, zs, taken;
   std::vector<std::shared_ptr<distributions::Normal>> posteriors;
-  for (std::int64_t t = 0; t < embeddings.size(0); ++t) {  // the sequential part
-    const Tensor h = transition(state, pre_actions.select(0, t));
+  for (std::int64_t t = 0; t < T; ++t) {  // the sequential part
+    const Tensor a = actions.action(state, t, gen);
+    if (!actions.is_recorded() && (a.dim() != 2 || a.size(0) != B || a.size(1) != a_size_))
+      throw ShapeError(who + ": the policy's action at step " + std::to_string(t) + " must be [" + std::to_string(B) +
+                       ", " + std::to_string(a_size_) + "], got " + shape_str(a.shape()));
+    const Tensor h = transition(state, a);
     posteriors.push_back(posterior_at(h, context, t));
     state = {h, posteriors.back()->rsample(gen)};
     hs.push_back(state.h);
     zs.push_back(state.z);
+    if (!actions.is_recorded()) taken.push_back(a);
   }
   FilterOutput out;
   out.h = stack(hs, 0);
   out.z = stack(zs, 0);
+  out.actions = actions.is_recorded() ? actions.recorded() : stack(taken, 0);
   out.posterior = stack_normals(posteriors);
   out.prior = prior(out.h);  // every p(z_t | h_t) in one pass over [T, B, H]
   return out;
@@ -113,16 +145,20 @@ std::shared_ptr<distributions::Normal> StateSpaceModel::posterior_at(const Tenso
   return posterior(h, context.embeddings.select(0, t));
 }
 
-FilterOutput StateSpaceModel::rollout(const State& start, const Tensor& actions, Generator& gen) const {
-  check_sequence(type_name() + "::rollout", actions, a_size_, "actions");
-  if (actions.size(0) < 1) throw ShapeError(type_name() + "::rollout: no actions");
+FilterOutput StateSpaceModel::rollout(const State& start, const ActionSource& actions, Generator& gen) const {
+  const std::string who = type_name() + "::rollout";
+  if (actions.is_recorded()) check_sequence(who, actions.recorded(), a_size_, "actions");
+  const std::int64_t K = actions.steps();
+  if (K < 1) throw ShapeError(who + (actions.is_recorded() ? ": no actions" : ": a policy rollout needs steps >= 1"));
   std::vector<StepOutput> steps;
+  std::vector<Tensor> taken;
   State state = start;
-  for (std::int64_t t = 0; t < actions.size(0); ++t) {
-    steps.push_back(prior_step(actions.select(0, t), state, gen));
+  for (std::int64_t t = 0; t < K; ++t) {
+    taken.push_back(actions.action(state, t, gen));
+    steps.push_back(prior_step(taken.back(), state, gen));
     state = steps.back().state;
   }
-  return FilterOutput::from_steps(steps);
+  return FilterOutput::from_steps(steps, taken);
 }
 
 }  // namespace aime::models

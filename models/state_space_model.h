@@ -1,5 +1,5 @@
 // StateSpaceModel: the recurrent state-space model at the heart of the world model (RSSM,
-// Hafner et al. 2019), as the original builds it (reference facts, section 2). The state
+// Hafner et al. 2019), as the original builds it (docs/original.md §2). The state
 // s_t = (h_t, z_t) has a deterministic part h (a GRU's memory) and a stochastic part z:
 //   h_t = f(h_{t-1}, z_{t-1}, a_{t-1})            transition (deterministic)
 //   p(z_t | h_t)                                  prior
@@ -10,6 +10,7 @@
 // Shapes: time-major [T, B, ...]; per step [B, ...]. `pre_action` a_{t-1} is the action that
 // led to o_t (zeros at t = 0), as the datasets store it.
 #pragma once
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -32,11 +33,42 @@ struct StepOutput {
   std::shared_ptr<distributions::Normal> posterior;  // q(z_t | h_t, e_t); null for prior_step
 };
 
+// Where the action of each step comes from, in filter and rollout:
+//   recorded: a_t read from a tensor [T, B, A] (the data's pre_action; a Tensor converts);
+//   a policy: a_t = policy(s_prev, t, gen), called once per step in step order, before that
+//     step's own noise is drawn: s_prev is s_{t-1} in filter (the original's
+//     SSM.filter_with_policy, aime/models/ssm.py: the action that leads to o_t is chosen
+//     before o_t is seen) and the current state in rollout (its rollout_with_policy, the
+//     imagination of Dreamer). The policy may record what it likes (its distributions, a KL).
+class ActionSource {
+ public:
+  using Policy = std::function<Tensor(const State& previous, std::int64_t t, Generator& gen)>;
+  ActionSource(const Tensor& recorded);  // NOLINT(google-explicit-constructor): a tensor is its own source
+  // `steps`: how many actions the policy gives (required by rollout; filter takes the
+  // embeddings' T when it is < 0).
+  static ActionSource from_policy(Policy policy, std::int64_t steps = -1);
+
+  bool is_recorded() const { return !policy_; }
+  const Tensor& recorded() const { return recorded_; }
+  // Steps this source gives: the recorded T, or the policy's `steps` (< 0: unbounded).
+  std::int64_t steps() const { return policy_ ? steps_ : recorded_.size(0); }
+  // a_t [B, A] given the state it acts on.
+  Tensor action(const State& previous, std::int64_t t, Generator& gen) const;
+
+ private:
+  ActionSource() = default;
+  Tensor recorded_;
+  Policy policy_;
+  std::int64_t steps_ = -1;
+};
+
 // A whole sequence, time-major. Distributions are over [T, B, Z] at once, so that the KL of
-// a sequence is one elementwise pass and priors are one [T*B, .] product (issue 11, lever 1).
+// a sequence is one elementwise pass and priors are one [T*B, .] product (benchmarks/README.md,
+// "The levers", 2).
 struct FilterOutput {
   Tensor h;  // [T, B, H]: h_1..h_T
   Tensor z;  // [T, B, Z]: z_1..z_T (sampled)
+  Tensor actions;  // [T, B, A]: the action each h_t was computed from (a_{t-1}, the pre_action)
   std::shared_ptr<distributions::Normal> prior;      // p(z_t | h_t), [T, B, Z]
   std::shared_ptr<distributions::Normal> posterior;  // q(z_t | h_t, e_t), [T, B, Z]; null for a rollout
 
@@ -44,8 +76,8 @@ struct FilterOutput {
   State state(std::int64_t t) const;  // s_t (0-based), views of h and z
   State last() const { return state(length() - 1); }
   Tensor features() const;            // [T, B, H + Z]
-  // Stacks per-step outputs (all with a posterior, or none).
-  static FilterOutput from_steps(const std::vector<StepOutput>& steps);
+  // Stacks per-step outputs (all with a posterior, or none) and the actions they took.
+  static FilterOutput from_steps(const std::vector<StepOutput>& steps, const std::vector<Tensor>& actions);
 };
 
 // What the posterior needs from a whole sequence of embeddings, computed before the
@@ -75,12 +107,14 @@ class StateSpaceModel : public nn::Module {
                             Generator& gen) const;
   // p step: h_t from (s_{t-1}, a_{t-1}), then z_t ~ p(. | h_t).
   StepOutput prior_step(const Tensor& pre_action, const State& previous, Generator& gen) const;
-  // Filtering: posterior steps over embeddings [T, B, E] and pre_actions [T, B, A] from
-  // `initial` (s_0 when undefined parts). Only the transition and the posterior run per
-  // step; the embedding's share of the posterior and every prior run over [T, B] at once.
-  FilterOutput filter(const Tensor& embeddings, const Tensor& pre_actions, const State& initial, Generator& gen) const;
-  // Imagination: prior steps from `start` under actions [K, B, A]; K states.
-  FilterOutput rollout(const State& start, const Tensor& actions, Generator& gen) const;
+  // Filtering: posterior steps over embeddings [T, B, E] from `initial` (s_0 when its parts
+  // are undefined), each under its action (recorded pre_actions [T, B, A], or a policy on
+  // the previous state). Only the action, the transition and the posterior run per step; the
+  // embedding's share of the posterior and every prior run over [T, B] at once.
+  FilterOutput filter(const Tensor& embeddings, const ActionSource& actions, const State& initial, Generator& gen) const;
+  // Imagination: prior steps from `start` under actions (recorded [K, B, A], or a policy on
+  // the current state for its `steps`); K states.
+  FilterOutput rollout(const State& start, const ActionSource& actions, Generator& gen) const;
 
  protected:
   // h_t = f(h_{t-1}, z_{t-1}, a_{t-1}).

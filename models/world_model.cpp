@@ -1,182 +1,11 @@
 #include "models/world_model.h"
 
-#include <cstdlib>
-#include <sstream>
-
-#include "autograd/aime.h"
+#include "autograd/api.h"
 #include "distributions/kl.h"
 
 namespace aime::models {
 
 using distributions::NllReweight;
-
-Setup parse_setup(const std::string& name) {
-  if (name == "visual") return Setup::Visual;
-  if (name == "lpomdp") return Setup::LPOMDP;
-  if (name == "mdp") return Setup::MDP;
-  throw ValueError("setup: expected visual, lpomdp or mdp, got '" + name + "'");
-}
-
-std::string setup_name(Setup setup) {
-  switch (setup) {
-    case Setup::Visual: return "visual";
-    case Setup::LPOMDP: return "lpomdp";
-    case Setup::MDP: return "mdp";
-  }
-  return "?";
-}
-
-WorldModelConfig WorldModelConfig::original(const std::string& model, Setup setup,
-                                            const std::vector<SensorSpec>& sensors, std::int64_t action_size) {
-  WorldModelConfig c;
-  if (model != "rssm" && model != "rssmo") throw ValueError("world model: expected rssm or rssmo, got '" + model + "'");
-  c.model = model;
-  c.action_size = action_size;
-  std::vector<SensorSpec> images, first, second;
-  for (const auto& s : sensors) {
-    if (s.is_image()) images.push_back(s);
-    else if (s.name == "velocity") second.push_back(s);
-    else first.push_back(s);
-  }
-  std::vector<SensorSpec> vectors = first;
-  vectors.insert(vectors.end(), second.begin(), second.end());
-  switch (setup) {
-    case Setup::Visual:
-      if (images.empty()) throw ValueError("world model: the visual setup needs an image sensor");
-      c.inputs = c.outputs = images;
-      c.probes = vectors;
-      break;
-    case Setup::LPOMDP:
-      if (first.empty()) throw ValueError("world model: the lpomdp setup needs a first-order vector sensor");
-      c.inputs = c.outputs = first;
-      c.probes = second;
-      break;
-    case Setup::MDP:
-      if (vectors.empty()) throw ValueError("world model: the mdp setup needs vector sensors");
-      c.inputs = c.outputs = vectors;
-      break;
-  }
-  if (model == "rssmo") {
-    c.nll_reweight = NllReweight::None;
-    c.free_nats = 1.0;
-    c.kl_rebalance = 0.8;
-    c.head_hidden_size = 512;
-    c.head_layer_norm = true;
-    c.head_activation = "silu";
-    c.stochastic_vector_decoder = false;
-  }
-  return c;
-}
-
-namespace {
-std::string number(double v) {
-  std::ostringstream os;
-  os.precision(17);
-  os << v;
-  return os.str();
-}
-
-}  // namespace
-
-// "image:3x64x64,velocity:1"
-std::string sensors_to_text(const std::vector<SensorSpec>& sensors) {
-  std::string out;
-  for (const auto& s : sensors) {
-    out += (out.empty() ? "" : ",") + s.name + ":";
-    for (std::size_t i = 0; i < s.shape.size(); ++i) out += (i ? "x" : "") + std::to_string(s.shape[i]);
-  }
-  return out;
-}
-
-std::vector<SensorSpec> sensors_from_text(const std::string& text, const std::string& key) {
-  std::vector<SensorSpec> out;
-  std::stringstream ss(text);
-  std::string item;
-  while (std::getline(ss, item, ',')) {
-    const auto colon = item.find(':');
-    if (colon == std::string::npos || colon == 0) throw ValueError(key + ": bad sensor '" + item + "'");
-    SensorSpec spec{item.substr(0, colon), {}};
-    std::stringstream dims(item.substr(colon + 1));
-    std::string d;
-    while (std::getline(dims, d, 'x')) {
-      if (d.empty() || d.find_first_not_of("0123456789") != std::string::npos)
-        throw ValueError(key + ": bad shape in sensor '" + item + "'");
-      spec.shape.push_back(std::stoll(d));
-    }
-    out.push_back(spec);
-  }
-  return out;
-}
-nn::Metadata WorldModelConfig::to_metadata() const {
-  return {{"world_model.model", model},
-          {"world_model.inputs", sensors_to_text(inputs)},
-          {"world_model.outputs", sensors_to_text(outputs)},
-          {"world_model.probes", sensors_to_text(probes)},
-          {"world_model.action_size", std::to_string(action_size)},
-          {"world_model.deterministic_size", std::to_string(model == "rssm" ? rssm.deterministic_size : rssmo.deterministic_size)},
-          {"world_model.stochastic_size", std::to_string(model == "rssm" ? rssm.stochastic_size : rssmo.stochastic_size)},
-          {"world_model.hidden_size", std::to_string(model == "rssm" ? rssm.hidden_size : rssmo.hidden_size)},
-          {"world_model.hidden_layers", std::to_string(rssm.hidden_layers)},
-          {"world_model.min_std", number(model == "rssm" ? rssm.min_std : rssmo.min_std)},
-          {"world_model.nll_reweight", nll_reweight == NllReweight::DimWise ? "dim_wise" : "none"},
-          {"world_model.kl_scale", number(kl_scale)},
-          {"world_model.free_nats", number(free_nats)},
-          {"world_model.kl_rebalance", number(kl_rebalance)},
-          {"world_model.idm", idm ? "detach" : "none"},
-          {"world_model.head_hidden_size", std::to_string(head_hidden_size)},
-          {"world_model.head_hidden_layers", std::to_string(head_hidden_layers)},
-          {"world_model.head_layer_norm", head_layer_norm ? "1" : "0"},
-          {"world_model.head_activation", head_activation},
-          {"world_model.stochastic_vector_decoder", stochastic_vector_decoder ? "1" : "0"},
-          {"world_model.cnn_width", std::to_string(cnn_width)}};
-}
-
-WorldModelConfig WorldModelConfig::from_metadata(const nn::Metadata& m) {
-  auto get = [&](const std::string& key) -> const std::string& {
-    auto it = m.find("world_model." + key);
-    if (it == m.end()) throw ValueError("world model config: missing key world_model." + key);
-    return it->second;
-  };
-  auto integer = [&](const std::string& key) {
-    const std::string& v = get(key);
-    if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos)
-      throw ValueError("world model config: world_model." + key + " must be a non-negative integer, got '" + v + "'");
-    return static_cast<std::int64_t>(std::stoll(v));
-  };
-  auto real = [&](const std::string& key) {
-    const std::string& v = get(key);
-    char* end = nullptr;
-    const double d = std::strtod(v.c_str(), &end);
-    if (v.empty() || *end != '\0') throw ValueError("world model config: world_model." + key + " must be a number, got '" + v + "'");
-    return d;
-  };
-  WorldModelConfig c;
-  c.model = get("model");
-  if (c.model != "rssm" && c.model != "rssmo") throw ValueError("world model config: model must be rssm or rssmo, got '" + c.model + "'");
-  c.inputs = sensors_from_text(get("inputs"), "world_model.inputs");
-  c.outputs = sensors_from_text(get("outputs"), "world_model.outputs");
-  c.probes = sensors_from_text(get("probes"), "world_model.probes");
-  c.action_size = integer("action_size");
-  c.rssm.deterministic_size = c.rssmo.deterministic_size = integer("deterministic_size");
-  c.rssm.stochastic_size = c.rssmo.stochastic_size = integer("stochastic_size");
-  c.rssm.hidden_size = c.rssmo.hidden_size = integer("hidden_size");
-  c.rssm.hidden_layers = integer("hidden_layers");
-  c.rssm.min_std = c.rssmo.min_std = real("min_std");
-  c.nll_reweight = distributions::parse_nll_reweight(get("nll_reweight"));
-  c.kl_scale = real("kl_scale");
-  c.free_nats = real("free_nats");
-  c.kl_rebalance = real("kl_rebalance");
-  c.idm = get("idm") == "detach";
-  c.head_hidden_size = integer("head_hidden_size");
-  c.head_hidden_layers = integer("head_hidden_layers");
-  c.head_layer_norm = get("head_layer_norm") == "1";
-  c.head_activation = get("head_activation");
-  c.stochastic_vector_decoder = get("stochastic_vector_decoder") == "1";
-  // Absent in checkpoints written before the key existed: the original's width.
-  if (m.count("world_model.cnn_width")) c.cnn_width = integer("cnn_width");
-  if (c.cnn_width < 1) throw ValueError("world model config: world_model.cnn_width must be >= 1");
-  return c;
-}
 
 std::shared_ptr<Decoder> WorldModel::make_decoder(const SensorSpec& s, bool probe, Generator& gen) {
   const std::int64_t f = ssm_->feature_size();
@@ -210,11 +39,10 @@ WorldModel::WorldModel(const WorldModelConfig& c, Generator& gen) : Module("Worl
     encoder->add_group("tabular", vector_inputs, std::make_shared<nn::MLP>(o, gen), 512);
   }
   if (c.model == "rssm")
-    ssm_module = std::make_shared<RSSM>(c.action_size, encoder->output_size(), c.rssm, gen);
+    ssm_ = std::make_shared<RSSM>(c.action_size, encoder->output_size(), c.rssm, gen);
   else
-    ssm_module = std::make_shared<RSSMO>(c.action_size, encoder->output_size(), c.rssmo, gen);
-  register_module("ssm", ssm_module);
-  ssm_ = ssm_module.get();
+    ssm_ = std::make_shared<RSSMO>(c.action_size, encoder->output_size(), c.rssmo, gen);
+  register_module("ssm", ssm_);
   auto heads = std::make_shared<nn::Module>("Decoders");
   for (const auto& s : c.outputs) decoders[s.name] = heads->register_module(s.name, make_decoder(s, false, gen));
   register_module("decoders", heads);
@@ -229,15 +57,15 @@ WorldModel::WorldModel(const WorldModelConfig& c, Generator& gen) : Module("Worl
                                                                       c.head_hidden_layers, gen));
 }
 
-const Tensor& WorldModel::require(const SensorBatch& batch, const std::string& key) const {
-  auto it = batch.find(key);
-  if (it == batch.end()) throw ValueError("WorldModel: the batch has no '" + key + "'");
-  return it->second;
+const Tensor& WorldModel::require(const Batch& batch, const std::string& key) const {
+  const Tensor* t = batch.find(key);
+  if (!t) throw ValueError("WorldModel: the batch has no '" + key + "'");
+  return *t;
 }
 
-Tensor WorldModel::embed(const SensorBatch& batch) const { return encoder->forward(batch); }
+Tensor WorldModel::embed(const Batch& batch) const { return encoder->forward(batch); }
 
-FilterOutput WorldModel::filter(const SensorBatch& batch, Generator& gen) const {
+FilterOutput WorldModel::filter(const Batch& batch, Generator& gen) const {
   return ssm_->filter(embed(batch), require(batch, "pre_action"), State{}, gen);
 }
 
@@ -251,13 +79,15 @@ Tensor sum_event(const Tensor& x) {
 }
 }  // namespace
 
-ElboTerms WorldModel::elbo(const SensorBatch& batch, Generator& gen) const {
+ElboTerms WorldModel::elbo(const Batch& batch, Generator& gen) const {
   const Tensor embeddings = embed(batch);
-  return elbo_of(ssm_->filter(embeddings, require(batch, "pre_action"), State{}, gen), embeddings, batch, true);
+  return elbo_of(ssm_->filter(embeddings, require(batch, "pre_action"), State{}, gen), embeddings, batch,
+                 ElboOptions::training());
 }
 
-ElboTerms WorldModel::elbo_of(const FilterOutput& filtered, const Tensor& embeddings, const SensorBatch& batch,
-                              bool training, bool reconstruct) const {
+ElboTerms WorldModel::elbo_of(const FilterOutput& filtered, const Tensor& embeddings, const Batch& batch,
+                              const ElboOptions& options) const {
+  const bool training = options.training_loss, reconstruct = options.reconstruct;
   ElboTerms out;
   out.filtered = filtered;
   const Tensor features = out.filtered.features();  // [T, B, F]
@@ -334,7 +164,7 @@ std::map<std::string, Tensor> WorldModel::generate(const State& start, const Ten
   return out;
 }
 
-std::map<std::string, Tensor> WorldModel::imagine(const SensorBatch& batch, std::int64_t context, Generator& gen) const {
+std::map<std::string, Tensor> WorldModel::imagine(const Batch& batch, std::int64_t context, Generator& gen) const {
   const Tensor embeddings = embed(batch);
   const Tensor& actions = require(batch, "pre_action");
   const std::int64_t T = embeddings.size(0);

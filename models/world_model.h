@@ -2,82 +2,43 @@
 //   filter:  states q(s_1:T | o_1:T, a_0:T-1) from observations and actions;
 //   imagine: p(s_t+1:t+k | s_t, a_t:t+k-1) and the decoded observations;
 //   elbo:    the evidence lower bound of log p(o_1:T | a_0:T-1), per sensor and per step,
-//            and the training loss built from it (reference facts, section 2 "Loss"):
+//            and the training loss built from it (docs/original.md §2 "Loss"):
 //     rec   = sum_outputs mean_b sum_t sum_dims log p(o_t | s_t)      (x sg(std) with dim_wise)
 //     KL_t  = KL(q_t || p_t) per dim (balanced with kl_rebalance), free nats on sum_d
 //     loss  = -rec + kl_scale * mean_b sum_t sum_d KL_t (x mean sg(std) with dim_wise)
 //             + probe NLLs (detached features, t >= 1) + IDM loss (detached, mean_t sum_b)
-// Batches are time-major maps sensor -> [T, B, ...] float32 plus `pre_action` [T, B, A];
-// images [T, B, 3, 64, 64] in [0, 1]. The model knows nothing of files (data/ builds
-// batches; algorithms/ trains).
+// Batches (models/sensors.h) are time-major: sensor -> [T, B, ...] float32 plus `pre_action`
+// [T, B, A]; images [T, B, 3, 64, 64] in [0, 1]. The architecture comes from a
+// WorldModelConfig (models/world_model_config.h). The model knows nothing of files (data/
+// builds batches; algorithms/ trains).
 #pragma once
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "distributions/gaussian_likelihood.h"
 #include "models/decoders.h"
 #include "models/encoders.h"
-#include "models/rssm.h"
+#include "models/sensors.h"
+#include "models/state_space_model.h"
 #include "models/tanh_gaussian_policy.h"
-#include "nn/state_dict.h"
+#include "models/world_model_config.h"
 
 namespace aime::models {
 
-using SensorBatch = std::map<std::string, Tensor>;
+// What the ELBO's loss holds. Say which with the named constructors, never with bare flags.
+struct ElboOptions {
+  // The training loss of phase 1: KL balancing and free nats as configured, plus the probe
+  // and IDM losses. Otherwise the plain negative ELBO (rec + kl_scale * KL; the original's
+  // SSM.filter_with_policy objective: no free nats, no balancing, no heads).
+  bool training_loss = true;
+  // Run the decoders. Without, only the KL terms are filled (elbo, reconstruction and mse
+  // stay empty): what AIME's kl_only needs, at a fraction of the cost from pixels.
+  bool reconstruct = true;
 
-struct SensorSpec {
-  std::string name;
-  Shape shape;  // per step after preprocessing: [3, 64, 64] for an image, [D] for a vector
-  bool is_image() const { return shape.size() == 3; }
-  std::int64_t size() const { return numel_of(shape); }
-};
-
-// Sensor lists as text, "image:3x64x64,velocity:1" (checkpoint metadata); `key` names the
-// field in errors.
-std::string sensors_to_text(const std::vector<SensorSpec>& sensors);
-std::vector<SensorSpec> sensors_from_text(const std::string& text, const std::string& key);
-
-// The original's environment setups (reference facts, section 6): which sensors go in,
-// which are reconstructed, which are only probed.
-enum class Setup { Visual, LPOMDP, MDP };
-Setup parse_setup(const std::string& name);  // "visual", "lpomdp", "mdp"
-std::string setup_name(Setup setup);
-
-struct WorldModelConfig {
-  std::string model = "rssm";  // or "rssmo"
-  std::vector<SensorSpec> inputs, outputs, probes;
-  std::int64_t action_size = 0;
-  RSSMOptions rssm;
-  RSSMOOptions rssmo;
-  distributions::NllReweight nll_reweight = distributions::NllReweight::DimWise;
-  double kl_scale = 1.0;
-  double free_nats = 0.0;
-  double kl_rebalance = -1.0;  // < 0: none (plain KL(q || p))
-  bool idm = true;             // idm_mode "detach"
-  // Heads: vector decoders, probes, IDM.
-  std::int64_t head_hidden_size = 128;
-  std::int64_t head_hidden_layers = 2;
-  bool head_layer_norm = false;
-  std::string head_activation = "elu";
-  bool stochastic_vector_decoder = true;  // smlp (RSSM) or dmlp (RSSMO)
-  // Base width of the cnn_ha encoder and decoder (channels 1x, 2x, 4x, 8x): the original's
-  // 32; smaller for laptop-sized runs (the README's demo uses 8).
-  std::int64_t cnn_width = 32;
-
-  // The original's effective defaults (mind the config-merge trap, facts section 3): RSSM
-  // inherits dim_wise / no free nats / no balancing / smlp 128x2 decoders from the main
-  // config; RSSMO brings none / free nats 1 / balance 0.8 / min_std 0.1 / dmlp 512x2 (LN,
-  // SiLU) and one shared vector encoder. `sensors` are the dataset's per-step sensors
-  // (an image [3, 64, 64] and vectors); "velocity" is the second-order sensor.
-  static WorldModelConfig original(const std::string& model, Setup setup, const std::vector<SensorSpec>& sensors,
-                                   std::int64_t action_size);
-
-  // As string pairs (keys "world_model.*"), stored next to the weights in a checkpoint so
-  // that a model folder rebuilds itself; from_metadata names a missing or bad key.
-  nn::Metadata to_metadata() const;
-  static WorldModelConfig from_metadata(const nn::Metadata& metadata);
+  static ElboOptions training() { return {true, true}; }
+  // AIME's phase-2 objective through the frozen model; kl_only runs no decoder.
+  static ElboOptions policy_objective(bool kl_only) { return {false, !kl_only}; }
 };
 
 struct ElboTerms {
@@ -99,40 +60,38 @@ class WorldModel : public nn::Module {
  public:
   explicit WorldModel(const WorldModelConfig& config, Generator& gen = default_generator());
   const WorldModelConfig& config() const { return config_; }
+  // The state-space model (RSSM or RSSMO), the one handle to it.
   const StateSpaceModel& ssm() const { return *ssm_; }
 
   // Embeddings [T, B, E] of a batch's input sensors.
-  Tensor embed(const SensorBatch& batch) const;
-  FilterOutput filter(const SensorBatch& batch, Generator& gen) const;
-  ElboTerms elbo(const SensorBatch& batch, Generator& gen) const;
-  // The ELBO terms of states already filtered (by filter, or by AIME's filter with a
-  // policy's actions). With `training` the loss carries KL balancing, free nats, probe and
-  // IDM losses as configured; without, it is the plain negative ELBO (the original's
-  // filter_with_policy objective: no free nats, no balancing, no heads). Without
-  // `reconstruct` no decoder runs: only the KL terms are filled (elbo, reconstruction and mse
-  // stay empty; AIME's kl_only).
-  ElboTerms elbo_of(const FilterOutput& filtered, const Tensor& embeddings, const SensorBatch& batch,
-                    bool training, bool reconstruct = true) const;
+  Tensor embed(const Batch& batch) const;
+  // States of the batch under its own pre_action.
+  FilterOutput filter(const Batch& batch, Generator& gen) const;
+  // The training loss and its terms: filter, then elbo_of(..., ElboOptions::training()).
+  ElboTerms elbo(const Batch& batch, Generator& gen) const;
+  // The ELBO terms of states already filtered (by filter, or under a policy's actions as
+  // AIME does) from `embeddings`, against the batch's output sensors.
+  ElboTerms elbo_of(const FilterOutput& filtered, const Tensor& embeddings, const Batch& batch,
+                    const ElboOptions& options) const;
   // Filters the first `context` steps, then imagines the rest of the batch's steps from the
   // last filtered state under the batch's own actions; returns the decoded means of each
   // output sensor over all T steps ([T, B, ...]: posterior reconstructions for t < context,
   // open-loop predictions after).
-  std::map<std::string, Tensor> imagine(const SensorBatch& batch, std::int64_t context, Generator& gen) const;
+  std::map<std::string, Tensor> imagine(const Batch& batch, std::int64_t context, Generator& gen) const;
   // The original's generate: prior steps from `start` under actions [K, B, A], decoded:
   // sensor -> [K, B, ...] means.
   std::map<std::string, Tensor> generate(const State& start, const Tensor& actions, Generator& gen) const;
 
   std::shared_ptr<MultimodalEncoder> encoder;
-  std::shared_ptr<StateSpaceModel> ssm_module;
   std::map<std::string, std::shared_ptr<Decoder>> decoders, probe_decoders;
   std::shared_ptr<TanhGaussianPolicy> idm;
 
  private:
   std::shared_ptr<Decoder> make_decoder(const SensorSpec& s, bool probe, Generator& gen);
-  const Tensor& require(const SensorBatch& batch, const std::string& key) const;
+  const Tensor& require(const Batch& batch, const std::string& key) const;
 
   WorldModelConfig config_;
-  StateSpaceModel* ssm_ = nullptr;
+  std::shared_ptr<StateSpaceModel> ssm_;
 };
 
 }  // namespace aime::models

@@ -1,5 +1,5 @@
 // MLP: the original's multilayer perceptron builder (aime/models/base.py, see
-// ../shared/reference/aime-facts.md section 2):
+// docs/original.md §2):
 //   hidden_layers x [Linear -> LayerNorm (if layer_norm) -> hidden activation],
 //   then (if have_head) Linear(hidden, out) -> output activation.
 // Without a head the output size is hidden_size. Inputs [..., in] are flattened to 2-D and
@@ -32,8 +32,8 @@ MLPOptions mlp_options(std::int64_t in_features, std::int64_t out_features, std:
 // The first layer's product split by input columns, for an input [x_head; x_tail]:
 //   W [x_head; x_tail] + b = W_head x_head + (W_tail x_tail + b).
 // When x_tail is known for a whole sequence ahead of a recurrence (an RSSM's embeddings),
-// the bracket is one [T*B, .] product and each step only multiplies x_head (issue 11,
-// lever 1). `head_weight` is W_head made contiguous once, so the steps do not copy it.
+// the bracket is one [T*B, .] product and each step only multiplies x_head (benchmarks/README.md,
+// "The levers", 2). `head_weight` is W_head made contiguous once, so the steps do not copy it.
 struct SplitFirstLayer {
   Tensor head_weight;  // [hidden or out, head]
   Tensor tail_term;    // [..., hidden or out] = W_tail x_tail + b

@@ -8,7 +8,7 @@
 // one stream (cuda_backend.h), so work that used a block before it was freed is ordered
 // before any work that uses it next.
 //
-// CUDA graphs (the plan, for issue 11): capture a step after a warm-up step, so that the
+// CUDA graphs (the plan; benchmarks/README.md, `cuda_bench`): capture a step after a warm-up step, so that the
 // cache already holds every size; while capturing, blocks freed by the step go to a private
 // pool owned by the graph instead of the shared cache (a replay rewrites them, so nothing
 // outside the graph may be handed them), and return to the cache when the graph is

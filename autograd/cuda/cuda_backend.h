@@ -3,7 +3,7 @@
 // backend_for(Device::cuda(i)), and no public header includes this one.
 //
 // Rules every kernel here keeps, so that a whole training step can later be captured in a
-// CUDA graph and replayed (issue 11):
+// CUDA graph and replayed (the plan in cuda_allocator.h):
 //   - all work of a device goes to its stream (Context::stream, never the legacy default
 //     stream, on which capture is not allowed), cuBLAS included;
 //   - no host synchronisation inside an op: only copy_to_host and synchronize() wait;

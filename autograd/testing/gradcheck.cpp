@@ -3,7 +3,7 @@
 #include <cmath>
 #include <sstream>
 
-#include "autograd/aime.h"
+#include "autograd/api.h"
 
 namespace aime {
 

@@ -1,7 +1,7 @@
 // The registry of the op-test harness: one block per op family. See op_cases.h.
 #include "autograd/testing/op_cases.h"
 
-#include "autograd/aime.h"
+#include "autograd/api.h"
 
 namespace aime {
 

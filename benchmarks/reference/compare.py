@@ -1,4 +1,4 @@
-"""aime against PyTorch on the world-model training step, in one go (issue 11).
+"""aime against PyTorch on the world-model training step, in one go.
 
     python3 benchmarks/reference/compare.py [--build build] [--device cpu|cuda] [--threads 2]
         [--steps 5] [--warmup 2] [--configs rssm:mdp,rssmo:mdp,rssm:visual,rssmo:visual]

@@ -1,4 +1,4 @@
-"""The numerical cross-check of issue 11: aime and PyTorch, same weights, same batch, same
+"""The numerical cross-check: aime and PyTorch, same weights, same batch, same
 noise, must give the same loss, ELBO, KL and gradients.
 
     train_step --model rssmo --setup visual --dtype float64 --batch 4 --horizon 6 --dump DIR

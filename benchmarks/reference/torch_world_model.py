@@ -1,6 +1,6 @@
 """Our world model (models/) written again in PyTorch, layer for layer and term for term.
 
-This is the speed reference and the numerical cross-check of issue 11. It mirrors
+This is the speed reference and the numerical cross-check. It mirrors
 models/world_model.cpp, models/rssm.cpp, models/encoders.cpp, models/decoders.cpp and the
 distributions they use; module names equal our state-dict keys, so one safetensors file
 written by aime (`train_step --dump`) loads here with `load_state_dict(strict=True)`.

@@ -6,7 +6,7 @@
 //
 // Sensors: position (8: qpos without the root's x), velocity (9: qvel).
 // Tasks: run (DMC: tolerance(speed >= 10, linear margin 10)) and the original's
-// runbackward, flip, flipbackward (reward after the repeat, aime-facts section 6).
+// runbackward, flip, flipbackward (reward after the repeat, docs/original.md §6).
 #pragma once
 #include "envs/mujoco/mujoco_environment.h"
 

@@ -8,7 +8,7 @@
 #include <cmath>
 #include <cstring>
 
-#include "autograd/aime.h"
+#include "autograd/api.h"
 #include "envs/canvas.h"
 
 namespace aime::envs {

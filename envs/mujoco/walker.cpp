@@ -123,7 +123,7 @@ double Walker::reward(const std::vector<double>&) const {
   if (task_ == "stand") return stand;
   if (task_ == "walk") return stand * (5.0 * move(horizontal_velocity(), kWalkSpeed) + 1.0) / 6.0;
   if (task_ == "run") return stand * (5.0 * move(horizontal_velocity(), kRunSpeed) + 1.0) / 6.0;
-  // The original's custom tasks (aime-facts section 6), on walker-stand's physics.
+  // The original's custom tasks (docs/original.md §6), on walker-stand's physics.
   const double v = horizontal_velocity();
   if (task_ == "walkbackward") return stand * (5.0 * std::clamp(-v / kWalkSpeed, 0.0, 1.0) + 1.0) / 6.0;
   if (task_ == "runbackward") return stand * (5.0 * std::clamp(-v / kRunSpeed, 0.0, 1.0) + 1.0) / 6.0;

@@ -6,7 +6,7 @@
 // Sensors (DMC's names and order): orientations (14: the xx and xz entries of each of the
 // 7 bodies' rotation), height (1: the torso's z), velocity (9: qvel).
 // Tasks: stand, walk, run (DMC) and the original's walkbackward, runbackward, flip,
-// flipbackward, jump (reward after the repeat, aime-facts section 6).
+// flipbackward, jump (reward after the repeat, docs/original.md §6).
 #pragma once
 #include "envs/mujoco/mujoco_environment.h"
 

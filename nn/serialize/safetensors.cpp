@@ -9,7 +9,7 @@
 
 #include "autograd/autograd.h"
 #include "autograd/ops/creation.h"
-#include "nn/serialize/atomic_file.h"
+#include "io/atomic_file.h"
 #include "nn/serialize/json.h"
 
 namespace aime::nn {
@@ -230,7 +230,7 @@ std::string serialize_safetensors(const StateDict& tensors, const Metadata& meta
 
 void save_safetensors(const std::string& path, const StateDict& tensors, const Metadata& metadata) {
   const std::string bytes = serialize_safetensors(tensors, metadata);
-  write_file_atomically(path, [&](std::ostream& out) { out.write(bytes.data(), static_cast<std::streamsize>(bytes.size())); });
+  io::write_file_atomically(path, [&](std::ostream& out) { out.write(bytes.data(), static_cast<std::streamsize>(bytes.size())); });
 }
 
 SafetensorsFile parse_safetensors(const std::string& bytes, const std::string& source, Device device) {

@@ -10,7 +10,7 @@
 #include "data/sequence_sampler.h"
 #include "envs/collect.h"
 
-#include "autograd/aime.h"
+#include "autograd/api.h"
 #include "nn/optim/adam.h"
 #include "nn/optim/clip_grad.h"
 
@@ -20,7 +20,7 @@ namespace {
 // A driven, damped oscillator: x' = v, v' = -0.3 x + 0.5 a; the expert pushes against the
 // position (a = tanh(-2 x)). The world model learns it from random actions; AIME then
 // sees only the expert's observations.
-models::SensorBatch rollouts(bool expert, std::int64_t T, std::int64_t B, Generator& gen) {
+Batch rollouts(bool expert, std::int64_t T, std::int64_t B, Generator& gen) {
   const auto noise = (rand({T, B}, gen) * 2.0 - 1.0).to_vector<float>();
   std::vector<double> pos(static_cast<std::size_t>(T * B)), vel(pos.size()), act(pos.size());
   for (std::int64_t b = 0; b < B; ++b) {
@@ -72,7 +72,7 @@ TEST(Aime, ImprovesTheDemonstrationsElboThroughAFrozenModel) {
   p_options.lr = 3e-3;
   nn::Adam adam(policy.parameters(), p_options);
   Generator data(2);
-  const models::SensorBatch demos = rollouts(true, 10, 32, data);
+  const Batch demos = rollouts(true, 10, 32, data);
   auto evaluate = [&] {
     Generator noise(3);
     NoGradGuard no_grad;
@@ -108,7 +108,7 @@ TEST(Aime, KlScaleWeighsTheKlTermOfThePolicysLoss) {
   models::WorldModel model(config, gen);
   models::TanhGaussianPolicy policy(model.ssm().feature_size(), 1, 8, 2, gen);
   Generator data(2);
-  const models::SensorBatch demos = rollouts(true, 6, 4, data);
+  const Batch demos = rollouts(true, 6, 4, data);
   auto loss_with = [&](AimeOptions o) {
     Generator noise(3);
     NoGradGuard no_grad;
@@ -140,7 +140,7 @@ TEST(Aime, ObjectiveOnDemonstrationsEmbeddedOnceEqualsEmbeddingEachBatch) {
   models::WorldModel model(oscillator_config(8, 3), gen);
   models::TanhGaussianPolicy policy(model.ssm().feature_size(), 1, 8, 2, gen);
   Generator data_gen(2);
-  const models::SensorBatch rolled = rollouts(true, 12, 3, data_gen);
+  const Batch rolled = rollouts(true, 12, 3, data_gen);
   std::vector<data::Episode> episodes;
   for (std::int64_t b = 0; b < 3; ++b) {
     data::Episode e;
@@ -151,15 +151,15 @@ TEST(Aime, ObjectiveOnDemonstrationsEmbeddedOnceEqualsEmbeddingEachBatch) {
   dso.horizon = 5;
   const data::SequenceDataset demos(episodes, {"a", "b", "c"}, dso);
   const std::vector<data::SequenceDataset::Window> windows{{0, 0}, {2, 7}, {1, 3}};
-  const models::SensorBatch raw = to_sensor_batch(demos.collate(windows));
+  const Batch raw = demos.collate(windows);
   for (const bool kl_only : {false, true}) {
     const data::SequenceDataset embedded = embed_demonstrations(model, demos, !kl_only);
     ASSERT_EQ(embedded.num_windows(), demos.num_windows());
     const std::vector<std::string> expected_keys =
         kl_only ? std::vector<std::string>{"pre_action", kEmbeddingKey}
-                : std::vector<std::string>{"position", "pre_action", "velocity", kEmbeddingKey};  // the batch map's order
+                : std::vector<std::string>{"position", "velocity", "pre_action", kEmbeddingKey};  // the batch's order
     EXPECT_EQ(embedded.keys(), expected_keys);
-    const models::SensorBatch cached = to_sensor_batch(embedded.collate(windows));
+    const Batch cached = embedded.collate(windows);
     AimeOptions o;
     o.kl_only = kl_only;
     NoGradGuard no_grad;
@@ -188,7 +188,7 @@ TEST(Aime, OracleActionsRegressTheRecordedActionsFromTheFilteredState) {
   models::WorldModel model(config, gen);
   models::TanhGaussianPolicy policy(model.ssm().feature_size(), 1, 8, 2, gen);
   Generator data(2);
-  const models::SensorBatch demos = rollouts(true, 6, 4, data);
+  const Batch demos = rollouts(true, 6, 4, data);
   AimeOptions o;
   o.oracle_actions = true;
   Generator noise(3);
@@ -209,7 +209,7 @@ TEST(Aime, OracleActionsRegressTheRecordedActionsFromTheFilteredState) {
   NoGradGuard no_grad;
   const AimeTerms again = aime_objective(model, other, demos, noise_again, o);
   EXPECT_NEAR(again.elbo.elbo.item(), terms.elbo.elbo.item(), 1e-4 * (1.0 + std::fabs(terms.elbo.elbo.item())));
-  models::SensorBatch unlabelled = demos;
+  Batch unlabelled = demos;
   unlabelled.erase("pre_action");
   EXPECT_THROW(aime_objective(model, policy, unlabelled, noise, o), ValueError);
   o.use_idm = true;
@@ -251,7 +251,7 @@ TEST(AimeTraining, ImprovesTheDemonstrationsElboAndTheReturnOverItsInitialisatio
 
   models::TanhGaussianPolicy policy(model.ssm().feature_size(), action_size, 128, 2, gen);
   data::SequenceSampler sampler(demos, 32, 9, Device::cpu(), false);
-  const models::SensorBatch batch = to_sensor_batch(sampler.next());
+  const Batch batch = sampler.next();
   auto elbo = [&] {
     NoGradGuard no_grad;
     Generator noise(4);

@@ -6,7 +6,7 @@
 #include <filesystem>
 
 #include "algorithms/policy_checkpoint.h"
-#include "autograd/aime.h"
+#include "autograd/api.h"
 
 namespace aime::algorithms {
 namespace {

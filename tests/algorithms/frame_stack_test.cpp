@@ -4,7 +4,7 @@
 
 #include <cmath>
 
-#include "autograd/aime.h"
+#include "autograd/api.h"
 
 namespace aime::algorithms {
 namespace {
@@ -74,9 +74,9 @@ TEST(FrameStack, ActorRepeatsTheFirstObservationUntilTheStackIsFull) {
       vel.push_back(2 * x);
     }
     const auto K = static_cast<std::int64_t>(xs.size());
-    return models::SensorBatch{{"position", tensor(pos, {K, 1, 2})}, {"velocity", tensor(vel, {K, 1, 1})}};
+    return Batch{{"position", tensor(pos, {K, 1, 2})}, {"velocity", tensor(vel, {K, 1, 1})}};
   };
-  auto expect_action = [&](const std::vector<double>& got, const models::SensorBatch& frames) {
+  auto expect_action = [&](const std::vector<double>& got, const Batch& frames) {
     const auto want = policy.forward(frames).to_vector<float>();
     ASSERT_EQ(got.size(), 2u);
     EXPECT_NEAR(got[0], want[0], 1e-6);
@@ -94,12 +94,12 @@ TEST(FrameStack, ActorRepeatsTheFirstObservationUntilTheStackIsFull) {
 TEST(FrameStack, ForwardModelPredictsEachOutputAndItsLossIsTheSummedMse) {
   Generator gen(3);
   ForwardModel model(vector_config(2), {{"position", {2}}, {"velocity", {1}}}, gen);
-  const models::SensorBatch frames{{"position", randn({2, 4, 2}, gen)}, {"velocity", randn({2, 4, 1}, gen)}};
+  const Batch frames{{"position", randn({2, 4, 2}, gen)}, {"velocity", randn({2, 4, 1}, gen)}};
   const Tensor action = rand({4, 2}, gen);
   const auto pred = model.forward(frames, action);
   ASSERT_EQ(pred.at("position").shape(), (Shape{4, 2}));
   ASSERT_EQ(pred.at("velocity").shape(), (Shape{4, 1}));
-  const models::SensorBatch next{{"position", zeros({4, 2})}, {"velocity", ones({4, 1})}};
+  const Batch next{{"position", zeros({4, 2})}, {"velocity", ones({4, 1})}};
   const double want = mean(square(pred.at("position"))).item() + mean(square(pred.at("velocity") - 1.0)).item();
   EXPECT_NEAR(model.loss(frames, action, next).item(), want, 1e-5);
   EXPECT_THROW(model.loss(frames, action, {{"position", zeros({4, 2})}}), ValueError);

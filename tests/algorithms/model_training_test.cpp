@@ -6,7 +6,7 @@
 #include <fstream>
 
 #include "algorithms/checkpoint.h"
-#include "autograd/aime.h"
+#include "autograd/api.h"
 #include "envs/collect.h"
 
 namespace aime::algorithms {

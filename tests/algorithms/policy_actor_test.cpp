@@ -5,7 +5,7 @@
 #include <cmath>
 
 #include "algorithms/evaluation.h"
-#include "autograd/aime.h"
+#include "autograd/api.h"
 
 namespace aime::algorithms {
 namespace {

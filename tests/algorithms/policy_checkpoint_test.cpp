@@ -7,7 +7,7 @@
 #include <filesystem>
 
 #include "algorithms/policy_actor.h"
-#include "autograd/aime.h"
+#include "autograd/api.h"
 #include "nn/serialize/safetensors.h"
 
 namespace aime::algorithms {

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "autograd/aime.h"
+#include "autograd/api.h"
 
 namespace aime::algorithms {
 namespace {
@@ -29,7 +29,7 @@ data::SequenceDataset linear_data(std::int64_t episodes, double noise_scale) {
 
 struct Linear {
   Tensor w = zeros({2, 1}).requires_grad_(), b = zeros({1}).requires_grad_();
-  Tensor loss(const models::SensorBatch& batch) const {
+  Tensor loss(const Batch& batch) const {
     const Tensor x = batch.at("x").select(0, 0), y = batch.at("y").select(0, 0);
     return mean(square(matmul(x, w) + b - y));
   }
@@ -44,7 +44,7 @@ TEST(FitRegression, FitsALinearMapAndEndsAtTheBestValidationEpoch) {
   o.batch_size = 16;
   o.lr = 0.05;
   std::vector<double> val;
-  const RegressionResult r = fit_regression(data, {m.w, m.b}, [&](const models::SensorBatch& b) { return m.loss(b); }, o,
+  const RegressionResult r = fit_regression(data, {m.w, m.b}, [&](const Batch& b) { return m.loss(b); }, o,
                                             nullptr, [&](std::int64_t, std::int64_t, double, double v) { val.push_back(v); });
   const auto w = m.w.to_vector<float>();
   EXPECT_NEAR(w[0], 0.5, 0.02);
@@ -66,7 +66,7 @@ TEST(FitRegression, RespectsMinimumEpochsAndStepsAndIsReproducible) {
     o.min_steps = min_steps;
     o.patience = 1;
     o.seed = 3;
-    const RegressionResult r = fit_regression(data, {m.w, m.b}, [&](const models::SensorBatch& b) { return m.loss(b); }, o);
+    const RegressionResult r = fit_regression(data, {m.w, m.b}, [&](const Batch& b) { return m.loss(b); }, o);
     return std::make_pair(r, m.w.to_vector<float>());
   };
   const auto [a, wa] = run(0);
@@ -79,7 +79,7 @@ TEST(FitRegression, RespectsMinimumEpochsAndStepsAndIsReproducible) {
 
 TEST(FitRegression, RejectsBadOptionsAndTooFewWindows) {
   Linear m;
-  auto loss = [&](const models::SensorBatch& b) { return m.loss(b); };
+  auto loss = [&](const Batch& b) { return m.loss(b); };
   RegressionOptions o;
   o.val_fraction = 1.0;
   EXPECT_THROW(fit_regression(linear_data(1, 0.0), {m.w}, loss, o), ValueError);

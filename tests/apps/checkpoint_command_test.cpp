@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <sys/wait.h>
 
-#include "autograd/aime.h"
+#include "autograd/api.h"
 #include "nn/serialize/safetensors.h"
 
 namespace {

@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <sys/wait.h>
 
-#include "autograd/aime.h"
+#include "autograd/api.h"
 #include "data/episode.h"
 
 namespace {

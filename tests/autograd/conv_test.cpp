@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "autograd/aime.h"
+#include "autograd/api.h"
 
 namespace aime {
 namespace {
@@ -81,7 +81,7 @@ TEST(ConvTranspose2d, MatchesDirectScatter) {
 
 TEST(Conv2d, CnnHaGeometryOfTheOriginal) {
   // Encoder: 64 -> 31 -> 14 -> 6 -> 2 with k4 s2; decoder: 1 -> 5 -> 13 -> 30 -> 64 with
-  // k5, k5, k6, k6 s2 (reference facts, section 2).
+  // k5, k5, k6, k6 s2 (docs/original.md §2).
   Tensor x = zeros({1, 3, 64, 64});
   for (auto [cin, cout, want] : std::vector<std::tuple<int, int, int>>{{3, 32, 31}, {32, 64, 14}, {64, 128, 6}, {128, 256, 2}}) {
     x = conv2d(x, zeros({cout, cin, 4, 4}), Tensor(), 2);

@@ -10,7 +10,7 @@
 
 #include <cmath>
 
-#include "autograd/aime.h"
+#include "autograd/api.h"
 #include "autograd/testing/op_cases.h"
 #include "nn/nn.h"
 

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "autograd/aime.h"
+#include "autograd/api.h"
 
 namespace aime {
 namespace {

@@ -9,7 +9,7 @@
 #include <set>
 #include <sstream>
 
-#include "autograd/aime.h"
+#include "autograd/api.h"
 #include "autograd/testing/gradcheck.h"
 #include "autograd/testing/op_cases.h"
 

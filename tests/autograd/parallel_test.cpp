@@ -6,7 +6,7 @@
 #include <mutex>
 #include <set>
 
-#include "autograd/aime.h"
+#include "autograd/api.h"
 
 namespace aime {
 namespace {

@@ -2,7 +2,7 @@
 
 #include <iostream>
 
-#include "autograd/aime.h"
+#include "autograd/api.h"
 
 namespace aime {
 namespace {

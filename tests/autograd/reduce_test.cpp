@@ -5,7 +5,7 @@
 #include <cmath>
 #include <limits>
 
-#include "autograd/aime.h"
+#include "autograd/api.h"
 
 namespace aime {
 namespace {

@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 
-#include "autograd/aime.h"
+#include "autograd/api.h"
 #include "tests/data/python_numpy.h"
 
 namespace aime::data {

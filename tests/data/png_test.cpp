@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "autograd/aime.h"
+#include "autograd/api.h"
 
 namespace aime::data {
 namespace {

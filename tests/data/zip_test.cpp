@@ -4,7 +4,7 @@
 
 #include <sstream>
 
-#include "autograd/aime.h"
+#include "autograd/api.h"
 
 namespace aime::data {
 namespace {

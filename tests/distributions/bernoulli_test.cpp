@@ -4,7 +4,7 @@
 
 #include <cmath>
 
-#include "autograd/aime.h"
+#include "autograd/api.h"
 #include "autograd/testing/gradcheck.h"
 
 namespace aime::distributions {

@@ -6,7 +6,7 @@
 
 #include <filesystem>
 
-#include "autograd/aime.h"
+#include "autograd/api.h"
 
 namespace aime::envs {
 namespace {

@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "autograd/aime.h"
+#include "autograd/api.h"
 #include "models/decoders.h"
 #include "models/encoders.h"
 
@@ -36,13 +36,12 @@ TEST(Models, MultimodalEncoderConcatenatesInOrder) {
   MultimodalEncoder enc;
   enc.add("velocity", std::make_shared<IdentityEncoder>(2), 2);
   enc.add("position", std::make_shared<IdentityEncoder>(3), 3);
-  std::map<std::string, Tensor> inputs{{"position", ones({4, 3})}, {"velocity", zeros({4, 2})}};
+  Batch inputs{{"position", ones({4, 3})}, {"velocity", zeros({4, 2})}};
   const Tensor e = enc.forward(inputs);
   EXPECT_EQ(e.shape(), (Shape{4, 5}));
   EXPECT_EQ(e.select(0, 0).to_vector<float>(), (std::vector<float>{0, 0, 1, 1, 1}));
   EXPECT_EQ(enc.output_size(), 5);
-  inputs.erase("position");
-  EXPECT_THROW(enc.forward(inputs), ValueError);
+  EXPECT_THROW(enc.forward(Batch{{"velocity", zeros({4, 2})}}), ValueError);  // no position
 }
 
 TEST(Models, StochasticDecoderStdIsSoftplusPlusMin) {

@@ -2,13 +2,13 @@
 
 #include <gtest/gtest.h>
 
-#include "autograd/aime.h"
+#include "autograd/api.h"
 #include "distributions/kl.h"
 
 namespace aime::models {
 namespace {
 
-// Parameter counts of the original's models (reference facts, section 2 and the scale
+// Parameter counts of the original's models (docs/original.md §2 and the scale
 // table): walker RSSM with A = 6 and a 1024-d image embedding; cheetah RSSMO likewise.
 TEST(RSSM, ParameterCountsMatchTheOriginal) {
   RSSM rssm(6, 1024);
@@ -24,6 +24,11 @@ TEST(RSSM, ParameterCountsMatchTheOriginal) {
   EXPECT_EQ(rssmo.prior_net->num_parameters(), 294460);
   EXPECT_EQ(rssmo.posterior_net->num_parameters(), 818748);
   EXPECT_EQ(rssmo.feature_size(), 542);
+}
+
+// A policy that acts as the recorded actions [T, B, A] do.
+ActionSource::Policy replay_policy_of(const Tensor& actions) {
+  return [actions](const State&, std::int64_t t, Generator&) { return actions.select(0, t); };
 }
 
 template <class Model, class Options>
@@ -56,18 +61,60 @@ void check_filter_and_rollout(const Options& options) {
   Generator g3(5), g4(5);
   const FilterOutput fast = model.filter(emb, act, State{}, g3);
   std::vector<StepOutput> steps;
+  std::vector<Tensor> taken;
   State s = model.initial_state(B);
   for (std::int64_t t = 0; t < T; ++t) {
-    steps.push_back(model.posterior_step(emb.select(0, t), act.select(0, t), s, g4));
+    taken.push_back(act.select(0, t));
+    steps.push_back(model.posterior_step(emb.select(0, t), taken.back(), s, g4));
     s = steps.back().state;
   }
-  const FilterOutput slow = FilterOutput::from_steps(steps);
+  const FilterOutput slow = FilterOutput::from_steps(steps, taken);
   auto close = [](const Tensor& a, const Tensor& b) { return max(abs(a - b)).item() < 1e-5; };
   EXPECT_TRUE(close(fast.features(), slow.features()));
   EXPECT_TRUE(close(fast.prior->mean(), slow.prior->mean()));
   EXPECT_TRUE(close(fast.prior->stddev(), slow.prior->stddev()));
   EXPECT_TRUE(close(fast.posterior->mean(), slow.posterior->mean()));
   EXPECT_TRUE(close(fast.posterior->stddev(), slow.posterior->stddev()));
+  EXPECT_EQ(fast.actions.to_vector<float>(), act.to_vector<float>());
+
+  // A policy as the action source: called once per step, in order, on the previous state
+  // (s_0 = 0 first); one that returns the recorded actions filters exactly as they do, and
+  // its draws come before the step's posterior sample.
+  std::vector<std::int64_t> calls;
+  Generator g5(5), g6(5);
+  const auto replay = ActionSource::from_policy([&](const State& previous, std::int64_t t, Generator&) {
+    if (t == 0) EXPECT_EQ(max(abs(previous.feature())).item(), 0.0);
+    else EXPECT_EQ(previous.h.to_vector<float>(), fast.h.select(0, t - 1).to_vector<float>());
+    calls.push_back(t);
+    return act.select(0, t);
+  });
+  const FilterOutput by_policy = model.filter(emb, replay, State{}, g5);
+  EXPECT_EQ(calls.size(), static_cast<std::size_t>(T));
+  const Tensor by_record = model.filter(emb, act, State{}, g6).features();
+  EXPECT_EQ(by_policy.features().to_vector<float>(), by_record.to_vector<float>());
+  EXPECT_EQ(by_policy.actions.to_vector<float>(), act.to_vector<float>());
+  // A policy that samples draws its noise first: the same stream, one [B, A] draw, then z.
+  Generator g7(11), g8(11);
+  const auto sampling = ActionSource::from_policy([&](const State&, std::int64_t, Generator& g) { return randn({B, 2}, g); });
+  const FilterOutput sampled = model.filter(emb, sampling, State{}, g7);
+  State manual = model.initial_state(B);
+  for (std::int64_t t = 0; t < T; ++t) {
+    const Tensor a = randn({B, 2}, g8);
+    EXPECT_EQ(a.to_vector<float>(), sampled.actions.select(0, t).to_vector<float>());
+    manual = model.posterior_step(emb.select(0, t), a, manual, g8).state;
+  }
+  EXPECT_TRUE(close(manual.z, sampled.last().z));
+  // Wrong shapes from a policy, or a length that disagrees, are errors.
+  EXPECT_THROW(model.filter(emb, ActionSource::from_policy([&](const State&, std::int64_t, Generator&) { return zeros({B, 3}); }),
+                            State{}, gen),
+               ShapeError);
+  EXPECT_THROW(model.filter(emb, ActionSource::from_policy(replay_policy_of(act), T + 1), State{}, gen), ShapeError);
+  // Rollout under a policy acts on the current state, for its `steps`.
+  Generator g9(3), g10(3);
+  const FilterOutput dreamt = model.rollout(fast.last(), ActionSource::from_policy(replay_policy_of(act), T), g9);
+  const Tensor recorded_rollout = model.rollout(fast.last(), act, g10).features();
+  EXPECT_EQ(dreamt.features().to_vector<float>(), recorded_rollout.to_vector<float>());
+  EXPECT_THROW(model.rollout(fast.last(), ActionSource::from_policy(replay_policy_of(act)), gen), ShapeError);
 }
 
 TEST(RSSM, FilterAndRolloutShapes) {

@@ -4,7 +4,7 @@
 
 #include <cmath>
 
-#include "autograd/aime.h"
+#include "autograd/api.h"
 #include "nn/optim/adam.h"
 
 namespace aime::models {
@@ -44,14 +44,14 @@ TEST(WorldModel, ConfigMergeTrapDefaults) {
 }
 
 // A small random batch with every sensor of `specs`.
-SensorBatch batch_for(const std::vector<SensorSpec>& specs, std::int64_t T, std::int64_t B, Generator& gen) {
-  SensorBatch b;
+Batch batch_for(const std::vector<SensorSpec>& specs, std::int64_t T, std::int64_t B, Generator& gen) {
+  Batch b;
   for (const auto& s : specs) {
     Shape shape{T, B};
     shape.insert(shape.end(), s.shape.begin(), s.shape.end());
-    b[s.name] = s.is_image() ? rand(shape, gen) : randn(shape, gen);
+    b.set(s.name, s.is_image() ? rand(shape, gen) : randn(shape, gen));
   }
-  b["pre_action"] = rand({T, B, 6}, gen) * 2.0 - 1.0;
+  b.set("pre_action", rand({T, B, 6}, gen) * 2.0 - 1.0);
   return b;
 }
 
@@ -82,7 +82,7 @@ TEST(WorldModel, ElboShapesForEverySetupAndModel) {
   for (const std::string model : {"rssm", "rssmo"})
     for (aime::models::Setup setup : {aime::models::Setup::Visual, aime::models::Setup::LPOMDP, aime::models::Setup::MDP}) {
       WorldModel wm(small(model, setup, kWalker), gen);
-      const SensorBatch b = batch_for(kWalker, 3, 2, gen);
+      const Batch b = batch_for(kWalker, 3, 2, gen);
       const ElboTerms e = wm.elbo(b, gen);
       const std::string what = model + "/" + setup_name(setup);
       EXPECT_EQ(e.loss.dim(), 0) << what;
@@ -160,7 +160,7 @@ TEST(WorldModel, TrainingRaisesTheElboOfItsOwnData) {
       vel[static_cast<std::size_t>(t * B + b)] = v;
     }
   }
-  SensorBatch batch{{"position", tensor(pos, {T, B, 2})}, {"velocity", tensor(vel, {T, B, 1})},
+  Batch batch{{"position", tensor(pos, {T, B, 2})}, {"velocity", tensor(vel, {T, B, 1})},
                     {"pre_action", from_vector(act, {T, B, 6})}};
   Generator eval_noise(7);
   const double before = wm.elbo(batch, eval_noise).elbo.item();

@@ -4,7 +4,7 @@
 
 #include <cmath>
 
-#include "autograd/aime.h"
+#include "autograd/api.h"
 #include "autograd/testing/gradcheck.h"
 #include "nn/activation.h"
 #include "nn/linear.h"
@@ -54,7 +54,7 @@ TEST(ConvTranspose2d, InitBoundUsesPyTorchsFanInOfTheTransposedWeight) {
   EXPECT_LE(max(abs(deconv.bias)).item(), bound);
 }
 
-// The original's cnn_ha encoder and decoder (reference facts, section 2): spatial sizes
+// The original's cnn_ha encoder and decoder (docs/original.md §2): spatial sizes
 // and parameter counts (encoder 690,144; decoder with a 542-d feature 4,115,043).
 TEST(Conv, CnnHaGeometryAndParameterCountsMatchTheOriginal) {
   Sequential encoder({std::make_shared<Conv2d>(3, 32, 4, 2), std::make_shared<ReLU>(),

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "autograd/aime.h"
+#include "autograd/api.h"
 #include "autograd/testing/gradcheck.h"
 #include "nn/linear.h"
 #include "tests/nn/module_gradcheck.h"

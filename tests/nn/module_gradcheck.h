@@ -8,7 +8,7 @@
 #include <sstream>
 #include <string>
 
-#include "autograd/aime.h"
+#include "autograd/api.h"
 #include "nn/module.h"
 
 namespace aime::nn::testing {

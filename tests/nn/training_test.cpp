@@ -1,7 +1,7 @@
 // End-to-end: small networks built from nn layers learn toy tasks with nn optimisers.
 #include <gtest/gtest.h>
 
-#include "autograd/aime.h"
+#include "autograd/api.h"
 #include "nn/nn.h"
 
 namespace aime::nn {

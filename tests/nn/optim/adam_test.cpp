@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 
-#include "autograd/aime.h"
+#include "autograd/api.h"
 #include "nn/flat_parameters.h"
 
 namespace aime::nn {

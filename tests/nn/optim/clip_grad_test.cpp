@@ -4,7 +4,7 @@
 
 #include <cmath>
 
-#include "autograd/aime.h"
+#include "autograd/api.h"
 #include "nn/flat_parameters.h"
 
 namespace aime::nn {

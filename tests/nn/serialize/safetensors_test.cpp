@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "autograd/aime.h"
+#include "autograd/api.h"
 #include "nn/linear.h"
 
 namespace aime::nn {

@@ -1,4 +1,4 @@
-// Everything a user of aime's tensor library needs: #include "autograd/aime.h".
+// Everything a user of aime's tensor library needs: #include "autograd/api.h".
 #pragma once
 #include "autograd/autograd.h"
 #include "autograd/backend.h"

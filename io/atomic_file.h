@@ -6,10 +6,10 @@
 #include <ostream>
 #include <string>
 
-namespace aime::nn {
+namespace aime::io {
 
 // Calls write(stream) on a temporary file in path's directory, then renames it to path.
 // Throws aime::Error naming the file on any I/O failure (and removes the temporary).
 void write_file_atomically(const std::string& path, const std::function<void(std::ostream&)>& write);
 
-}  // namespace aime::nn
+}  // namespace aime::io

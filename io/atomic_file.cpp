@@ -1,4 +1,4 @@
-#include "nn/serialize/atomic_file.h"
+#include "io/atomic_file.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -11,7 +11,7 @@
 
 #include "autograd/error.h"
 
-namespace aime::nn {
+namespace aime::io {
 
 void write_file_atomically(const std::string& path, const std::function<void(std::ostream&)>& write) {
   const std::string tmp = path + ".tmp." + std::to_string(::getpid());
@@ -38,4 +38,4 @@ void write_file_atomically(const std::string& path, const std::function<void(std
   }
 }
 
-}  // namespace aime::nn
+}  // namespace aime::io
