@@ -13,7 +13,7 @@ namespace {
 const std::vector<SensorSpec> kWalker = {{"image", {3, 64, 64}}, {"orientations", {14}}, {"height", {1}}, {"velocity", {9}}};
 const std::vector<SensorSpec> kCheetah = {{"image", {3, 64, 64}}, {"position", {8}}, {"velocity", {9}}};
 
-// Reference facts, scale table: walker visual RSSM 7,317,351 trainable parameters in phase
+// docs/original.md §9, scale table: walker visual RSSM 7,317,351 trainable parameters in phase
 // 1 (core 6,557,763 + probes 298,776 + IDM 460,812); cheetah visual RSSMO 10,744,536.
 TEST(WorldModel, ParameterCountsMatchTheOriginalModels) {
   WorldModel walker(WorldModelConfig::original("rssm", Setup::Visual, kWalker, 6));
