@@ -19,6 +19,7 @@ int collect(const std::vector<std::string>& args) {
   namespace po = boost::program_options;
   std::string env_list;
   for (const auto& n : envs::environment_names()) env_list += (env_list.empty() ? "" : ", ") + n;
+  const envs::EnvironmentOptions env_defaults;
   po::options_description options("aime collect: write a dataset of episodes (0.npz, 1.npz, ...) from a policy");
   options.add_options()("help,h", "show this help")
       ("env", po::value<std::string>()->default_value("pendulum-swingup"), ("environment: " + env_list).c_str())
@@ -26,8 +27,8 @@ int collect(const std::vector<std::string>& args) {
       ("episodes", po::value<std::int64_t>()->default_value(10), "number of episodes")
       ("out", po::value<std::string>(), "output folder (created)")
       ("seed", po::value<std::uint64_t>()->default_value(0), "fixes every initial state and all policy noise")
-      ("action-repeat", po::value<int>()->default_value(2), "control steps per agent step (rewards summed)")
-      ("episode-steps", po::value<std::int64_t>()->default_value(1000), "control steps per episode")
+      ("action-repeat", default_of(env_defaults.action_repeat), "control steps per agent step (rewards summed)")
+      ("episode-steps", default_of(env_defaults.episode_steps), "control steps per episode")
       ("config", po::value<std::string>(), "an INI file of these settings (configs/env-*.ini); flags win")
       ("compress", po::bool_switch(), "deflate the .npz entries (as np.savez_compressed)");
   po::variables_map vm = parse_options(args, options);

@@ -1,10 +1,8 @@
 // aime train-model: phase 1 (the world model alone on an embodiment dataset);
 // aime elbo: the evidence lower bound of a model on a dataset, per sensor.
 #include <boost/program_options.hpp>
-#include <cmath>
 #include <cstdio>
 #include <fstream>
-#include <functional>
 #include <iostream>
 
 #include "algorithms/checkpoint.h"
