@@ -5,7 +5,7 @@
 # of 32 windows x 32 steps, on one OpenMP thread, the binaries alternating ROUNDS times.
 # Prints the median step time (metrics.csv's `seconds`, the first 10 steps dropped) per
 # binary and objective.
-#   bash benchmarks/aime_step.sh OLD_AIME NEW_AIME [STEPS=200] [ROUNDS=3]
+#   bash benchmarks/compare_aime_step.sh OLD_AIME NEW_AIME [STEPS=200] [ROUNDS=3]
 # CASES="visual:" (setup:flags, space-separated) runs only those objectives.
 set -euo pipefail
 old=$1; new=$2; steps=${3:-200}; rounds=${4:-3}
