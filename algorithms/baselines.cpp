@@ -19,11 +19,7 @@ void check_windows(const data::SequenceDataset& d, const FrameStackConfig& c, co
 
 Batch frames(const Batch& batch, const FrameStackConfig& c, std::int64_t count) {
   Batch out;
-  for (const auto& s : c.inputs) {
-    const Tensor* x = batch.find(s.name);
-    if (!x) throw ValueError("baseline: the batch has no sensor '" + s.name + "'");
-    out.set(s.name, x->narrow(0, 0, count));
-  }
+  for (const auto& s : c.inputs) out.set(s.name, batch.require(s.name, "baseline").narrow(0, 0, count));
   return out;
 }
 
@@ -34,9 +30,7 @@ Batch step_of(const Batch& batch, const std::vector<models::SensorSpec>& sensors
 }
 
 const Tensor& pre_action(const Batch& batch) {
-  const Tensor* a = batch.find("pre_action");
-  if (!a) throw ValueError("baseline: the batch has no 'pre_action'");
-  return *a;
+  return batch.require("pre_action", "baseline");
 }
 
 // The policy phase shared by the three: fit, test every test_period epochs, final test, save.

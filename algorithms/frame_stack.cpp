@@ -96,9 +96,7 @@ std::map<std::string, Tensor> ForwardModel::forward(const Batch& frames, const T
 Tensor ForwardModel::loss(const Batch& frames, const Tensor& action, const Batch& next) {
   Tensor total;
   for (const auto& [name, prediction] : forward(frames, action)) {
-    const Tensor* target = next.find(name);
-    if (!target) throw ValueError("ForwardModel: the target batch has no '" + name + "'");
-    const Tensor l = mean(square(prediction - *target));
+    const Tensor l = mean(square(prediction - next.require(name, "ForwardModel (target)")));
     total = total.defined() ? total + l : l;
   }
   return total;

@@ -39,12 +39,6 @@ std::string fixed(double v, int digits = 1) {
   return buf;
 }
 
-std::string shortest(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", v);
-  return buf;
-}
-
 void check_env(const std::string& name) {
   const auto names = envs::environment_names();
   if (std::find(names.begin(), names.end(), name) == names.end()) {

@@ -27,6 +27,13 @@ inline boost::program_options::variables_map parse_options(
   return vm;
 }
 
+// A real as printf's %g ("0.0003").
+inline std::string shortest(double v) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", v);
+  return text;
+}
+
 // A flag whose default is a library option's own (pass the default-constructed struct's
 // field: the CLI never restates a default). Reals show in help as %g ("0.0003", not Boost's
 // 17 digits).
@@ -34,9 +41,7 @@ template <typename T>
 boost::program_options::typed_value<T>* default_of(const T& library_default) {
   auto* v = boost::program_options::value<T>();
   if constexpr (std::is_floating_point_v<T>) {
-    char text[32];
-    std::snprintf(text, sizeof text, "%g", static_cast<double>(library_default));
-    return v->default_value(library_default, text);
+    return v->default_value(library_default, shortest(static_cast<double>(library_default)));
   } else {
     return v->default_value(library_default);
   }

@@ -35,6 +35,12 @@ const Tensor& TensorDict::at(const std::string& name) const {
   return *t;
 }
 
+const Tensor& TensorDict::require(const std::string& name, const std::string& who) const {
+  const Tensor* t = find(name);
+  if (!t) throw ValueError(who + ": the batch has no '" + name + "'");
+  return *t;
+}
+
 const Tensor* TensorDict::find(const std::string& name) const {
   auto it = index_.find(name);
   return it == index_.end() ? nullptr : &items_[it->second].second;

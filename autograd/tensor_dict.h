@@ -30,6 +30,8 @@ class TensorDict {
   bool erase(const std::string& name);
   // Throws ValueError naming the missing key.
   const Tensor& at(const std::string& name) const;
+  // As at, the error saying "<who>: the batch has no '<name>'" (the caller's name for it).
+  const Tensor& require(const std::string& name, const std::string& who) const;
   // The tensor of `name`, or nullptr when there is none.
   const Tensor* find(const std::string& name) const;
   std::size_t size() const { return items_.size(); }

@@ -51,9 +51,7 @@ Tensor MultimodalEncoder::forward(const Batch& inputs) const {
   for (std::size_t i = 0; i < groups_.size(); ++i) {
     std::vector<Tensor> values;
     for (const auto& sensor : groups_[i]) {
-      const Tensor* value = inputs.find(sensor);
-      if (!value) throw ValueError("MultimodalEncoder: the batch has no sensor '" + sensor + "'");
-      values.push_back(*value);
+      values.push_back(inputs.require(sensor, "MultimodalEncoder"));
     }
     parts.push_back(encoders_[i].first->forward(values.size() == 1 ? values[0] : cat(values, -1)));
   }

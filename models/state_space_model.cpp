@@ -95,6 +95,17 @@ void check_sequence(const std::string& who, const Tensor& x, std::int64_t size, 
   if (x.dim() != 3 || x.size(2) != size)
     throw ShapeError(who + ": " + what + " must be [T, B, " + std::to_string(size) + "], got " + shape_str(x.shape()));
 }
+
+// a_t from the source; a policy's must be [B, A] (recorded ones were checked as a whole).
+Tensor checked_action(const ActionSource& actions, const State& previous, std::int64_t t, Generator& gen,
+                      std::int64_t a_size, const std::string& who) {
+  Tensor a = actions.action(previous, t, gen);
+  const std::int64_t B = previous.h.size(0);
+  if (!actions.is_recorded() && (a.dim() != 2 || a.size(0) != B || a.size(1) != a_size))
+    throw ShapeError(who + ": the policy's action at step " + std::to_string(t) + " must be [" + std::to_string(B) + ", " +
+                     std::to_string(a_size) + "], got " + shape_str(a.shape()));
+  return a;
+}
 }  // namespace
 
 FilterOutput StateSpaceModel::filter(const Tensor& embeddings, const ActionSource& actions, const State& initial,
@@ -118,10 +129,7 @@ FilterOutput StateSpaceModel::filter(const Tensor& embeddings, const ActionSourc
   std::vector<Tensor> hs, zs, taken;
   std::vector<std::shared_ptr<distributions::Normal>> posteriors;
   for (std::int64_t t = 0; t < T; ++t) {  // the sequential part
-    const Tensor a = actions.action(state, t, gen);
-    if (!actions.is_recorded() && (a.dim() != 2 || a.size(0) != B || a.size(1) != a_size_))
-      throw ShapeError(who + ": the policy's action at step " + std::to_string(t) + " must be [" + std::to_string(B) +
-                       ", " + std::to_string(a_size_) + "], got " + shape_str(a.shape()));
+    const Tensor a = checked_action(actions, state, t, gen, a_size_, who);
     const Tensor h = transition(state, a);
     posteriors.push_back(posterior_at(h, context, t));
     state = {h, posteriors.back()->rsample(gen)};
@@ -154,7 +162,7 @@ FilterOutput StateSpaceModel::rollout(const State& start, const ActionSource& ac
   std::vector<Tensor> taken;
   State state = start;
   for (std::int64_t t = 0; t < K; ++t) {
-    taken.push_back(actions.action(state, t, gen));
+    taken.push_back(checked_action(actions, state, t, gen, a_size_, who));
     steps.push_back(prior_step(taken.back(), state, gen));
     state = steps.back().state;
   }

@@ -58,9 +58,7 @@ WorldModel::WorldModel(const WorldModelConfig& c, Generator& gen) : Module("Worl
 }
 
 const Tensor& WorldModel::require(const Batch& batch, const std::string& key) const {
-  const Tensor* t = batch.find(key);
-  if (!t) throw ValueError("WorldModel: the batch has no '" + key + "'");
-  return *t;
+  return batch.require(key, "WorldModel");
 }
 
 Tensor WorldModel::embed(const Batch& batch) const { return encoder->forward(batch); }

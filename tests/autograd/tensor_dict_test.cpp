@@ -30,6 +30,13 @@ TEST(TensorDict, FindAndInitializerList) {
   ASSERT_NE(s.find("x"), nullptr);
   EXPECT_EQ(s.find("x")->numel(), 4);  // a repeated name replaces, in place
   EXPECT_EQ(s.find("z"), nullptr);
+  EXPECT_EQ(&s.require("y", "Encoder"), s.find("y"));
+  try {
+    s.require("z", "Encoder");
+    FAIL();
+  } catch (const ValueError& e) {
+    EXPECT_EQ(std::string(e.what()), "Encoder: the batch has no 'z'");
+  }
 }
 
 TEST(TensorDict, EraseKeepsTheOthersInOrder) {

@@ -115,6 +115,8 @@ void check_filter_and_rollout(const Options& options) {
   const Tensor recorded_rollout = model.rollout(fast.last(), act, g10).features();
   EXPECT_EQ(dreamt.features().to_vector<float>(), recorded_rollout.to_vector<float>());
   EXPECT_THROW(model.rollout(fast.last(), ActionSource::from_policy(replay_policy_of(act)), gen), ShapeError);
+  EXPECT_THROW(model.rollout(fast.last(), ActionSource::from_policy([&](const State&, std::int64_t, Generator&) { return zeros({B, 3}); }, 2), gen),
+               ShapeError);
 }
 
 TEST(RSSM, FilterAndRolloutShapes) {
