@@ -10,8 +10,8 @@
 #   4. the results table of every policy in the environment (runs/demo/results.md, .csv,
 #      and the return-over-training plot .png), from each run's final test.
 # Options: --quick (a tiny run for CI: checks the plumbing, not the numbers),
-#          --setup visual|mdp (mdp: the same story from the vector sensors; 9.3 minutes when
-#          measured on 2026-12-02, much longer on 2026-12-03: see the README),
+#          --setup visual|mdp (mdp: the same story from the vector sensors; 681 s when
+#          measured on 2026-12-04: see the README),
 #          --seeds "0 1 2", --out DIR (default runs/demo, or runs/demo-mdp),
 #          --jobs N (runs at once, the world model's training among them, each on cores/N
 #          OpenMP threads, its output in OUT/logs/; default: the number of cores, as AIME's
