@@ -6,9 +6,14 @@
 #include <vector>
 
 #include "data/npy.h"
-#include "data/zip.h"
+#include "io/zip.h"
 
 namespace aime::data {
+
+// The container is io/zip.h's; npz callers name its compression as data::Compression.
+using io::Compression;
+using io::ZipReader;
+using io::ZipWriter;
 
 using NpzArrays = std::vector<std::pair<std::string, NpyArray>>;  // key (no ".npy") -> array, in file order
 

@@ -10,6 +10,7 @@
 #include "autograd/autograd.h"
 #include "autograd/ops/creation.h"
 #include "io/atomic_file.h"
+#include "nn/serialize/half.h"
 #include "nn/serialize/json.h"
 
 namespace aime::nn {
@@ -135,26 +136,6 @@ SafetensorsHeader parse_header(const std::string& text, std::uint64_t data_size,
   return h;
 }
 
-float half_to_float(std::uint16_t h) {
-  const std::uint32_t sign = (h & 0x8000u) << 16, exp = (h >> 10) & 0x1F, mant = h & 0x3FF;
-  std::uint32_t bits;
-  if (exp == 0) {
-    if (mant == 0) {
-      bits = sign;
-    } else {  // subnormal: value = mant * 2^-24
-      float v = static_cast<float>(mant) * 5.9604644775390625e-8f;
-      return sign ? -v : v;
-    }
-  } else if (exp == 31) {
-    bits = sign | 0x7F800000u | (mant << 13);
-  } else {
-    bits = sign | ((exp + 112) << 23) | (mant << 13);
-  }
-  float f;
-  std::memcpy(&f, &bits, 4);
-  return f;
-}
-
 Tensor make_tensor(const SafetensorsEntry& e, const unsigned char* data, Device device, const std::string& source) {
   const unsigned char* src = data + e.begin;
   const std::int64_t n = numel_of(e.shape);
@@ -164,12 +145,7 @@ Tensor make_tensor(const SafetensorsEntry& e, const unsigned char* data, Device 
     float* out = t.data<float>();
     for (std::int64_t i = 0; i < n; ++i) {
       const std::uint16_t bits = static_cast<std::uint16_t>(src[2 * i] | (src[2 * i + 1] << 8));
-      if (e.dtype == "F16") {
-        out[i] = half_to_float(bits);
-      } else {
-        const std::uint32_t wide = static_cast<std::uint32_t>(bits) << 16;
-        std::memcpy(&out[i], &wide, 4);
-      }
+      out[i] = e.dtype == "F16" ? half_to_float(bits) : bfloat16_to_float(bits);
     }
   } else {
     DType dtype;

@@ -1,4 +1,4 @@
-// The ZIP container of .npz files (PKWARE APPNOTE 6.3): what NumPy's savez (stored entries)
+// The ZIP container of .npz files and PyTorch checkpoints (PKWARE APPNOTE 6.3): what NumPy's savez (stored entries)
 // and savez_compressed (deflate) write through Python's zipfile, including ZIP64 records
 // (NumPy forces ZIP64 local headers). Reading trusts nothing: every offset and size is
 // checked against the archive, deflate output grows only as data actually decompresses
@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-namespace aime::data {
+namespace aime::io {
 
 struct ZipEntry {
   std::string name;
@@ -42,7 +42,10 @@ enum class Compression { Stored, Deflate };
 class ZipWriter {
  public:
   explicit ZipWriter(std::ostream& out, bool force_zip64 = false) : out_(out), force_zip64_(force_zip64) {}
-  void add(const std::string& name, const std::string& data, Compression compression = Compression::Stored);
+  // align > 1 pads the local header's extra field so that the entry's data starts at a
+  // multiple of `align` bytes in the archive (PyTorch's checkpoints align to 64).
+  void add(const std::string& name, const std::string& data, Compression compression = Compression::Stored,
+           std::uint64_t align = 0);
   void finish();
 
  private:
@@ -53,4 +56,4 @@ class ZipWriter {
   bool finished_ = false;
 };
 
-}  // namespace aime::data
+}  // namespace aime::io

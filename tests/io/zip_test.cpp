@@ -1,4 +1,4 @@
-#include "data/zip.h"
+#include "io/zip.h"
 
 #include <gtest/gtest.h>
 
@@ -6,7 +6,7 @@
 
 #include "autograd/api.h"
 
-namespace aime::data {
+namespace aime::io {
 namespace {
 
 std::string archive(Compression c, bool force_zip64) {
@@ -95,4 +95,4 @@ TEST(Zip, CorruptedBytesNeverCrash) {
 }
 
 }  // namespace
-}  // namespace aime::data
+}  // namespace aime::io

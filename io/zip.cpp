@@ -1,4 +1,4 @@
-#include "data/zip.h"
+#include "io/zip.h"
 
 #include <zlib.h>
 
@@ -7,7 +7,7 @@
 
 #include "autograd/error.h"
 
-namespace aime::data {
+namespace aime::io {
 
 namespace {
 
@@ -199,7 +199,7 @@ void put(std::string& s, std::uint64_t v, int n) {
 }
 }  // namespace
 
-void ZipWriter::add(const std::string& name, const std::string& data, Compression compression) {
+void ZipWriter::add(const std::string& name, const std::string& data, Compression compression, std::uint64_t align) {
   if (finished_) throw Error("ZipWriter::add: the archive is finished");
   ZipEntry e;
   e.name = name;
@@ -237,15 +237,24 @@ void ZipWriter::add(const std::string& name, const std::string& data, Compressio
   put(h, e.crc32, 4);
   put(h, zip64 ? k32 : e.compressed_size, 4);
   put(h, zip64 ? k32 : e.uncompressed_size, 4);
-  put(h, name.size(), 2);
-  put(h, zip64 ? 20 : 0, 2);
-  h += name;
+  std::string extra;
   if (zip64) {
-    put(h, 0x0001, 2);
-    put(h, 16, 2);
-    put(h, e.uncompressed_size, 8);
-    put(h, e.compressed_size, 8);
+    put(extra, 0x0001, 2);
+    put(extra, 16, 2);
+    put(extra, e.uncompressed_size, 8);
+    put(extra, e.compressed_size, 8);
   }
+  if (align > 1) {  // a padding block ("FB", as PyTorch's writer uses) so the data starts aligned
+    const std::uint64_t base = offset_ + 30 + name.size() + extra.size() + 4;
+    const std::uint64_t pad = (align - base % align) % align;
+    put(extra, 0x4246, 2);
+    put(extra, pad, 2);
+    extra.append(static_cast<std::size_t>(pad), 'Z');
+  }
+  put(h, name.size(), 2);
+  put(h, extra.size(), 2);
+  h += name;
+  h += extra;
   out_.write(h.data(), static_cast<std::streamsize>(h.size()));
   out_.write(payload.data(), static_cast<std::streamsize>(payload.size()));
   offset_ += h.size() + payload.size();
@@ -321,4 +330,4 @@ void ZipWriter::finish() {
   offset_ += cd.size() + end.size();
 }
 
-}  // namespace aime::data
+}  // namespace aime::io
