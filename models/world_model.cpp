@@ -13,6 +13,11 @@ std::shared_ptr<Decoder> WorldModel::make_decoder(const SensorSpec& s, bool prob
   if (!probe && config_.stochastic_vector_decoder)
     return std::make_shared<MLPStochasticDecoder>(f, s.size(), config_.head_hidden_size, config_.head_hidden_layers,
                                                   config_.rssm.min_std, config_.head_layer_norm, config_.head_activation, gen);
+  if (probe && config_.probe_head) {
+    const auto& h = *config_.probe_head;
+    return std::make_shared<MLPDeterministicDecoder>(f, s.size(), h.hidden_size, h.hidden_layers, h.layer_norm,
+                                                     h.activation, gen);
+  }
   return std::make_shared<MLPDeterministicDecoder>(f, s.size(), config_.head_hidden_size, config_.head_hidden_layers,
                                                    config_.head_layer_norm, config_.head_activation, gen);
 }
@@ -27,16 +32,18 @@ WorldModel::WorldModel(const WorldModelConfig& c, Generator& gen) : Module("Worl
     if (s.is_image()) {
       auto cnn = std::make_shared<CNNEncoderHa>(s.shape[0], c.cnn_width, gen);
       encoder->add(s.name, cnn, cnn->output_size());
-    } else if (c.model == "rssm") {
+    } else if (c.model == "rssm" && !c.vector_encoder) {
       encoder->add(s.name, std::make_shared<IdentityEncoder>(s.size()), s.size());
     } else {
       vector_inputs.push_back(s.name);
       vector_size += s.size();
     }
   }
-  if (!vector_inputs.empty()) {  // RSSMO: one MLP over all vector sensors
-    const nn::MLPOptions o = nn::mlp_options(vector_size, 0, 512, 2, true, "silu", "identity", false);
-    encoder->add_group("tabular", vector_inputs, std::make_shared<nn::MLP>(o, gen), 512);
+  if (!vector_inputs.empty()) {  // one MLP over all vector sensors (RSSMO's default)
+    const WorldModelConfig::Head h = c.vector_encoder ? *c.vector_encoder : WorldModelConfig::Head{512, 2, true, "silu"};
+    const nn::MLPOptions o = nn::mlp_options(vector_size, 0, h.hidden_size, h.hidden_layers, h.layer_norm, h.activation,
+                                             "identity", false);
+    encoder->add_group("tabular", vector_inputs, std::make_shared<nn::MLP>(o, gen), h.hidden_size);
   }
   if (c.model == "rssm")
     ssm_ = std::make_shared<RSSM>(c.action_size, encoder->output_size(), c.rssm, gen);
@@ -53,8 +60,10 @@ WorldModel::WorldModel(const WorldModelConfig& c, Generator& gen) : Module("Worl
   }
   if (c.idm)
     idm = register_module("idm", std::make_shared<TanhGaussianPolicy>(ssm_->feature_size() + encoder->output_size(),
-                                                                      c.action_size, c.head_hidden_size,
-                                                                      c.head_hidden_layers, gen));
+                                                                      c.action_size,
+                                                                      c.idm_hidden_size >= 0 ? c.idm_hidden_size : c.head_hidden_size,
+                                                                      c.idm_hidden_layers >= 0 ? c.idm_hidden_layers : c.head_hidden_layers,
+                                                                      gen));
 }
 
 const Tensor& WorldModel::require(const Batch& batch, const std::string& key) const {

@@ -42,7 +42,7 @@ std::string number(double v) {
 }  // namespace
 
 nn::Metadata WorldModelConfig::to_metadata() const {
-  return {{"world_model.model", model},
+  nn::Metadata m = {{"world_model.model", model},
           {"world_model.inputs", sensors_to_text(inputs)},
           {"world_model.outputs", sensors_to_text(outputs)},
           {"world_model.probes", sensors_to_text(probes)},
@@ -63,6 +63,18 @@ nn::Metadata WorldModelConfig::to_metadata() const {
           {"world_model.head_activation", head_activation},
           {"world_model.stochastic_vector_decoder", stochastic_vector_decoder ? "1" : "0"},
           {"world_model.cnn_width", std::to_string(cnn_width)}};
+  // Written only when set, so that older readers see the same keys as before.
+  auto head = [&](const std::string& prefix, const Head& h) {
+    m["world_model." + prefix + "hidden_size"] = std::to_string(h.hidden_size);
+    m["world_model." + prefix + "hidden_layers"] = std::to_string(h.hidden_layers);
+    m["world_model." + prefix + "layer_norm"] = h.layer_norm ? "1" : "0";
+    m["world_model." + prefix + "activation"] = h.activation;
+  };
+  if (probe_head) head("probe_head_", *probe_head);
+  if (vector_encoder) head("vector_encoder_", *vector_encoder);
+  if (idm_hidden_size >= 0) m["world_model.idm_hidden_size"] = std::to_string(idm_hidden_size);
+  if (idm_hidden_layers >= 0) m["world_model.idm_hidden_layers"] = std::to_string(idm_hidden_layers);
+  return m;
 }
 
 WorldModelConfig WorldModelConfig::from_metadata(const nn::Metadata& m) {
@@ -109,6 +121,19 @@ WorldModelConfig WorldModelConfig::from_metadata(const nn::Metadata& m) {
   // Absent in checkpoints written before the key existed: the original's width.
   if (m.count("world_model.cnn_width")) c.cnn_width = integer("cnn_width");
   if (c.cnn_width < 1) throw ValueError("world model config: world_model.cnn_width must be >= 1");
+  auto head = [&](const std::string& prefix) -> std::optional<Head> {
+    if (!m.count("world_model." + prefix + "hidden_size")) return std::nullopt;
+    Head h;
+    h.hidden_size = integer(prefix + "hidden_size");
+    h.hidden_layers = integer(prefix + "hidden_layers");
+    h.layer_norm = get(prefix + "layer_norm") == "1";
+    h.activation = get(prefix + "activation");
+    return h;
+  };
+  c.probe_head = head("probe_head_");
+  c.vector_encoder = head("vector_encoder_");
+  if (m.count("world_model.idm_hidden_size")) c.idm_hidden_size = integer("idm_hidden_size");
+  if (m.count("world_model.idm_hidden_layers")) c.idm_hidden_layers = integer("idm_hidden_layers");
   return c;
 }
 

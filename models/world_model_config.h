@@ -6,6 +6,7 @@
 // folder rebuilds itself (`to_metadata` / `from_metadata`).
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,12 +28,25 @@ struct WorldModelConfig {
   double free_nats = 0.0;
   double kl_rebalance = -1.0;  // < 0: none (plain KL(q || p))
   bool idm = true;             // idm_mode "detach"
-  // Heads: vector decoders, probes, IDM.
+  // Heads: vector decoders (and, unless set apart below, the probes and the IDM).
   std::int64_t head_hidden_size = 128;
   std::int64_t head_hidden_layers = 2;
   bool head_layer_norm = false;
   std::string head_activation = "elu";
   bool stochastic_vector_decoder = true;  // smlp (RSSM) or dmlp (RSSMO)
+  // Where the original configures them apart (its world_model.probes.tabular, and the IDM on
+  // world_model.hidden_size/hidden_layers with ELU and no norm): unset = as the decoders.
+  struct Head {
+    std::int64_t hidden_size = 128;
+    std::int64_t hidden_layers = 2;
+    bool layer_norm = false;
+    std::string activation = "elu";
+  };
+  std::optional<Head> probe_head;
+  std::int64_t idm_hidden_size = -1, idm_hidden_layers = -1;  // < 0: as the decoders
+  // The MLP over the vector inputs (the original's encoders.tabular "mlp", have_head false):
+  // unset = the model's default (RSSM: identity; RSSMO: 512 x 2, LayerNorm, SiLU).
+  std::optional<Head> vector_encoder;
   // Base width of the cnn_ha encoder and decoder (channels 1x, 2x, 4x, 8x): the original's
   // 32; smaller for laptop-sized runs (the README's demo uses 8).
   std::int64_t cnn_width = 32;
