@@ -5,10 +5,19 @@
 //   optimizer.safetensors  the optimiser's state (Adam moments, step), for --resume.
 // Both written atomically, the optimiser first, so a folder never pairs new weights with
 // an old optimiser.
+//
+// The original's released folders load as they are (docs/pytorch-format.md):
+//   model.pt       torch.save(model.state_dict()) of its SSM (nn/serialize/torch_checkpoint.h);
+//   config.yaml    the run's Hydra config (models/original_config.h);
+//   policy.pt      after phase 2, the TanhGaussianPolicy (algorithms/policy_checkpoint.h).
+// save_original_model writes the same layout, which the original's load_pretrained_model
+// reads with strict key matching.
 #pragma once
 #include <memory>
 #include <string>
 
+#include "models/original_config.h"
+#include "models/tanh_gaussian_policy.h"
 #include "models/world_model.h"
 #include "nn/optim/optimizer.h"
 
@@ -22,7 +31,23 @@ struct LoadedModel {
   nn::Metadata metadata;  // everything stored with the weights (config and training state)
 };
 
-// Builds the world model from the folder's config and loads its weights (strict).
+// Builds the world model from the folder's config and loads its weights (strict): an aime
+// folder (model.safetensors) or an original one (model.pt + config.yaml). For an original
+// folder the metadata holds the config's world_model.* keys, format "original", and
+// original.env / original.setup / original.action_repeat / original.seed from config.yaml.
 LoadedModel load_pretrained_model(const std::string& dir, Device device = Device::cpu());
+
+// Whether `dir` is an original folder (model.pt, and no model.safetensors beside it).
+bool is_original_folder(const std::string& dir);
+
+// The original's run description of a model (its folder's metadata and config): from
+// config.yaml (original.*) or from what aime's training recorded (train.env "walker-walk",
+// train.setup); `action_repeat` where neither says.
+models::OriginalRun original_run_of(const nn::Metadata& metadata, const models::WorldModelConfig& config,
+                                    std::int64_t action_repeat = 2);
+
+// Writes model.pt and config.yaml (and policy.pt when given), each atomically.
+void save_original_model(const std::string& dir, const models::WorldModel& model, const models::OriginalRun& run,
+                         const models::TanhGaussianPolicy* policy = nullptr);
 
 }  // namespace aime::algorithms

@@ -69,11 +69,12 @@ StepMetrics train_world_model(models::WorldModel& model, const data::SequenceDat
 
   data::SequenceSampler sampler(dataset, o.batch_size, o.seed, o.device, true, start);
   auto save = [&](std::int64_t step) {
-    save_model_checkpoint(o.out_dir, model, &adam,
-                          {{"train.step", std::to_string(step)},
-                           {"train.seed", std::to_string(o.seed)},
-                           {"train.noise_offset", std::to_string(noise.offset())},
-                           {"train.total_steps", std::to_string(total)}});
+    nn::Metadata state = o.metadata;
+    state["train.step"] = std::to_string(step);
+    state["train.seed"] = std::to_string(o.seed);
+    state["train.noise_offset"] = std::to_string(noise.offset());
+    state["train.total_steps"] = std::to_string(total);
+    save_model_checkpoint(o.out_dir, model, &adam, state);
   };
   StepMetrics last;
   for (std::int64_t step = start; step < total; ++step) {

@@ -29,6 +29,9 @@ struct ModelTrainingOptions {
   std::string out_dir;                  // model folder: weights, optimiser, metrics
   std::string metrics_format = "csv";   // or "jsonl"
   bool resume = false;
+  // Stored with every checkpoint besides the training state, e.g. train.env, train.setup,
+  // train.dataset (what `aime convert` writes into the original's config.yaml).
+  nn::Metadata metadata;
 };
 
 struct StepMetrics {

@@ -2,8 +2,11 @@
 
 #include <filesystem>
 
+#include "algorithms/checkpoint.h"
 #include "algorithms/policy_actor.h"
+#include "models/original_names.h"
 #include "nn/serialize/safetensors.h"
+#include "nn/serialize/torch_checkpoint.h"
 
 namespace aime::algorithms {
 
@@ -59,9 +62,46 @@ void save_frame_stack_policy(const std::string& dir, const FrameStackPolicy& pol
   nn::save_safetensors(policy_path(dir), tensors, m);
 }
 
+std::unique_ptr<models::TanhGaussianPolicy> load_original_policy(const std::string& path, const models::WorldModel& model) {
+  const nn::StateDict sd = nn::load_torch_checkpoint(path);
+  // Sizes from the shapes: mean_net.net.{0,2,...,2L}.weight, the first [hidden, feature].
+  const Tensor* first = sd.find("mean_net.net.0.weight");
+  if (!first || first->dim() != 2)
+    throw ValueError(path + ": not the original's TanhGaussianPolicy (no 2-D mean_net.net.0.weight)");
+  std::int64_t linears = 0;
+  while (sd.find("mean_net.net." + std::to_string(2 * linears) + ".weight")) ++linears;
+  if (linears < 2) throw ValueError(path + ": the policy's mean_net has " + std::to_string(linears) + " linear layer(s), expected 2 or more");
+  Generator gen(0);
+  auto policy = std::make_unique<models::TanhGaussianPolicy>(model.ssm().feature_size(), model.config().action_size,
+                                                             first->shape()[0], linears - 1, gen);
+  models::load_original_state_dict(*policy, sd, path);
+  return policy;
+}
+
+namespace {
+// An original folder: model.pt + config.yaml + policy.pt (phase 2's policy).
+LoadedPolicy load_original_folder_policy(const std::string& dir) {
+  const std::string path = (fs::path(dir) / "policy.pt").string();
+  if (!fs::exists(path)) throw Error(dir + ": an original model folder without policy.pt (phase 2's policy)");
+  LoadedModel loaded = load_pretrained_model(dir);
+  std::shared_ptr<models::WorldModel> model(std::move(loaded.model));
+  std::shared_ptr<models::TanhGaussianPolicy> policy(load_original_policy(path, *model));
+  LoadedPolicy out;
+  out.algo = "aime";
+  out.metadata = loaded.metadata;
+  out.metadata["policy.algo"] = "aime";
+  out.metadata["policy.hidden_size"] = std::to_string(policy->mean_net->options.hidden_size);
+  out.metadata["policy.hidden_layers"] = std::to_string(policy->mean_net->options.hidden_layers);
+  out.actor = std::make_unique<PolicyActor>(*model, *policy, "aime");
+  out.modules = {model, policy};
+  return out;
+}
+}  // namespace
+
 LoadedPolicy load_policy(const std::string& dir) {
   const std::string path = policy_path(dir);
-  if (!fs::exists(path)) throw Error(dir + ": not a policy folder (no policy.safetensors)");
+  if (!fs::exists(path) && is_original_folder(dir)) return load_original_folder_policy(dir);
+  if (!fs::exists(path)) throw Error(dir + ": not a policy folder (no policy.safetensors, nor the original's policy.pt)");
   nn::SafetensorsFile file = nn::load_safetensors(path);
   LoadedPolicy out;
   out.metadata = file.metadata;

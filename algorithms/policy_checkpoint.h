@@ -1,4 +1,5 @@
-// Policy folders: what `aime imitate` writes and `aime evaluate` reads. One file,
+// Policy folders: what `aime imitate` writes and `aime evaluate` reads (also the
+// original's folders with a policy.pt, see algorithms/checkpoint.h). One file,
 // <dir>/policy.safetensors, holds everything needed to act, so a folder can be copied
 // alone:
 //   aime                the TanhGaussianPolicy ("policy.*") and the frozen world model it
@@ -30,7 +31,12 @@ struct LoadedPolicy {
 };
 
 // Rebuilds the networks from the folder's metadata and loads their weights (strict); errors
-// name the folder and what is missing.
+// name the folder and what is missing. An original folder (model.pt, config.yaml,
+// policy.pt) loads as an aime policy acting through its world model.
 LoadedPolicy load_policy(const std::string& dir);
+
+// The original's policy.pt (its TanhGaussianPolicy's state dict) for `model`, sizes from
+// the shapes.
+std::unique_ptr<models::TanhGaussianPolicy> load_original_policy(const std::string& path, const models::WorldModel& model);
 
 }  // namespace aime::algorithms

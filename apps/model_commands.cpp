@@ -36,7 +36,7 @@ int train_model(const std::vector<std::string>& args) {
   po::options_description options("aime train-model: train a world model (phase 1) on an episode folder");
   options.add_options()("help,h", "show this help")
       ("config", po::value<std::vector<std::string>>()->composing(), "INI files of defaults (configs/*.ini); flags win")
-      ("env", po::value<std::string>()->default_value(""), "the environment the data came from (recorded only)")
+      ("env", po::value<std::string>()->default_value(""), "the environment the data came from (recorded; aime convert writes it into config.yaml)")
       ("dataset", po::value<std::string>(), "episode folder (0.npz, 1.npz, ...)")
       ("keep", po::value<std::int64_t>()->default_value(0), "use only the first N episodes (0: all)")
       ("world-model", po::value<std::string>()->default_value("rssm"), "rssm or rssmo")
@@ -103,6 +103,8 @@ int train_model(const std::vector<std::string>& args) {
   o.out_dir = vm["out"].as<std::string>();
   o.resume = vm["resume"].as<bool>();
   o.device = Device::parse(vm["device"].as<std::string>());
+  o.metadata = {{"train.setup", vm["setup"].as<std::string>()}, {"train.dataset", vm["dataset"].as<std::string>()}};
+  if (!vm["env"].as<std::string>().empty()) o.metadata["train.env"] = vm["env"].as<std::string>();
   Generator gen(o.seed);
   models::WorldModel model(config, gen);
   std::cerr << "training " << config.model << " (" << vm["setup"].as<std::string>() << ", "
