@@ -18,6 +18,8 @@ PACKAGES=(
   python3-numpy                   # tests cross-check .npz files with NumPy (skipped without it)
   python3-torch libopenblas0-openmp  # the PyTorch reference of benchmarks/reference (cross-check test, speed reference)
   libmujoco-dev                   # the walker and cheetah environments (MuJoCo 2.2.2)
+  libyaml-cpp-dev                 # the original's config.yaml (released model folders)
+  python3-yaml                    # tests read the config.yaml aime writes with an independent parser
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

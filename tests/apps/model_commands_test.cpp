@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <sys/wait.h>
 
 namespace {
@@ -74,6 +75,33 @@ TEST(TrainModel, TrainsResumesAndEvaluates) {
   std::tie(status, out) = run("train-model --dataset " + data.string() + " --setup pixels --out " + model.string());
   EXPECT_EQ(status, 1);
   EXPECT_NE(out.find("expected visual, lpomdp or mdp"), std::string::npos) << out;
+
+  // The original's folder layout: convert, then every --model command reads it as it is and
+  // gives the same numbers; converting back gives the same weights.
+  const fs::path original = model / "original", back = model / "back";
+  std::tie(status, out) = run("convert --model " + model.string() + " --out " + original.string() + " --env cartpole-balance");
+  ASSERT_EQ(status, 0) << out;
+  EXPECT_NE(out.find("model.pt and config.yaml (cartpole-balance, lpomdp)"), std::string::npos) << out;
+  const std::string elbo = "elbo --dataset " + data.string() + " --batches 2 --batch-size 4 --horizon 8 --model ";
+  std::string from_aime, from_original;
+  std::tie(status, from_aime) = run(elbo + model.string());
+  ASSERT_EQ(status, 0) << from_aime;
+  std::tie(status, from_original) = run(elbo + original.string());
+  ASSERT_EQ(status, 0) << from_original;
+  EXPECT_EQ(from_aime, from_original);
+  std::tie(status, out) = run("convert --model " + original.string() + " --out " + back.string());
+  ASSERT_EQ(status, 0) << out;
+  std::tie(status, out) = run(elbo + back.string());
+  EXPECT_EQ(out, from_aime);
+  std::tie(status, out) = run("checkpoint info " + (original / "model.pt").string());
+  ASSERT_EQ(status, 0) << out;
+  EXPECT_NE(out.find("initial_memory"), std::string::npos) << out;
+  EXPECT_NE(out.find("encoders.tabular.net.0.weight"), std::string::npos) << out;
+  // A broken model.pt names the file.
+  { std::ofstream(original / "model.pt", std::ios::binary | std::ios::trunc) << "PK\x03\x04 truncated"; }
+  std::tie(status, out) = run(elbo + original.string());
+  EXPECT_EQ(status, 1);
+  EXPECT_NE(out.find((original / "model.pt").string()), std::string::npos) << out;
   fs::remove_all(data);
   fs::remove_all(model);
 }
