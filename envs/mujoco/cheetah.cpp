@@ -1,6 +1,9 @@
 // The planar cheetah: see cheetah.h. The MJCF below is ours, written from the published
 // description of DeepMind Control's cheetah (segment placements and sizes, joint ranges,
-// stiffness and damping, gears, timestep, total mass, the tracking side camera).
+// stiffness and damping, gears, timestep, total mass, the tracking side camera), with
+// every figure checked against dm_control 1.0.10's cheetah.xml after compiling both
+// (docs/dmc.md): note fthigh's range ends at 0.40 degrees (DMC writes ".40") and bfoot's
+// starts at -230, as DMC's do; tests/envs/mujoco_test.cpp asserts the compiled values.
 #include "envs/mujoco/cheetah.h"
 
 #include <mujoco/mujoco.h>
@@ -45,20 +48,20 @@ const char* kCheetahXml = R"(
           <joint name="bshin" range="-50 50" stiffness="180" damping="4.5"/>
           <geom name="bshin" type="capsule" pos="-0.14 0 -0.07" euler="0 -116 0" size="0.046 0.15"/>
           <body name="bfoot" pos="-0.28 0 -0.14">
-            <joint name="bfoot" range="-23 50" stiffness="120" damping="3"/>
-            <geom name="bfoot" type="capsule" pos="0.03 0 -0.097" euler="0 -27 0" size="0.046 0.094"/>
+            <joint name="bfoot" range="-230 50" stiffness="120" damping="3"/>
+            <geom name="bfoot" type="capsule" pos="0.03 0 -0.097" euler="0 -15 0" size="0.046 0.094"/>
           </body>
         </body>
       </body>
       <body name="fthigh" pos="0.5 0 0">
-        <joint name="fthigh" range="-57 40" stiffness="180" damping="4.5"/>
-        <geom name="fthigh" type="capsule" pos="-0.07 0 -0.12" euler="0 520 0" size="0.046 0.133"/>
+        <joint name="fthigh" range="-57 .40" stiffness="180" damping="4.5"/>
+        <geom name="fthigh" type="capsule" pos="-0.07 0 -0.12" euler="0 30 0" size="0.046 0.133"/>
         <body name="fshin" pos="-0.14 0 -0.24">
           <joint name="fshin" range="-70 50" stiffness="120" damping="3"/>
-          <geom name="fshin" type="capsule" pos="0.065 0 -0.09" euler="0 -600 0" size="0.046 0.106"/>
+          <geom name="fshin" type="capsule" pos="0.065 0 -0.09" euler="0 -34 0" size="0.046 0.106"/>
           <body name="ffoot" pos="0.13 0 -0.18">
             <joint name="ffoot" range="-28 28" stiffness="60" damping="1.5"/>
-            <geom name="ffoot" type="capsule" pos="0.045 0 -0.07" euler="0 -600 0" size="0.046 0.07"/>
+            <geom name="ffoot" type="capsule" pos="0.045 0 -0.07" euler="0 -34 0" size="0.046 0.07"/>
           </body>
         </body>
       </body>
@@ -71,7 +74,7 @@ const char* kCheetahXml = R"(
     <motor name="bthigh" joint="bthigh" gear="120"/>
     <motor name="bshin" joint="bshin" gear="90"/>
     <motor name="bfoot" joint="bfoot" gear="60"/>
-    <motor name="fthigh" joint="fthigh" gear="120"/>
+    <motor name="fthigh" joint="fthigh" gear="90"/>
     <motor name="fshin" joint="fshin" gear="60"/>
     <motor name="ffoot" joint="ffoot" gear="30"/>
   </actuator>
@@ -99,10 +102,18 @@ double Cheetah::speed() const { return sensor_data(subtreelinvel_)[0]; }
 double Cheetah::angular_velocity() const { return joint_qvel(rooty_); }
 
 void Cheetah::reset_state(Generator& gen) {
-  randomize_joints(gen);
-  // Settle: DMC steps the physics 200 times with zero control before the episode begins.
+  // DMC's Cheetah.initialize_episode: random joints, then 200 physics steps with zero
+  // control, each as dm_control's Physics.step does it (mj_step2, then mj_step1, so that
+  // positions are up to date after it). The joint angles are written without a forward
+  // pass, so the first step's mj_step2 runs on the kinematics of the reset pose: the
+  // settled state depends on it (up to 0.13 rad in a joint against stepping after
+  // mj_forward, docs/dmc.md).
+  randomize_joints(gen, false);
   for (int i = 0; i < model_->nu; ++i) data_->ctrl[i] = 0.0;
-  for (int i = 0; i < 200; ++i) mj_step(model_, data_);
+  for (int i = 0; i < 200; ++i) {
+    mj_step2(model_, data_);
+    mj_step1(model_, data_);
+  }
   data_->time = 0.0;
   forward();
 }

@@ -87,10 +87,12 @@ void MujocoEnvironment::control_step(const std::vector<double>& action) {
 
 void MujocoEnvironment::forward() { mj_forward(model_, data_); }
 
-void MujocoEnvironment::randomize_joints(Generator& gen) {
+void MujocoEnvironment::randomize_joints(Generator& gen, bool update_kinematics) {
   // One uniform draw per joint from the env's seed (reproducible).
   const std::vector<double> u = rand({std::max(model_->njnt, 1)}, gen, kFloat64).to_vector<double>();
+  // dm_control's Physics.reset: mj_resetData, then a forward pass (the reset pose's kinematics).
   mj_resetData(model_, data_);
+  mj_forward(model_, data_);
   for (int j = 0; j < model_->njnt; ++j) {
     const int type = model_->jnt_type[j];
     const int adr = model_->jnt_qposadr[j];
@@ -104,7 +106,24 @@ void MujocoEnvironment::randomize_joints(Generator& gen) {
       }
     }
   }
-  forward();
+  if (update_kinematics) forward();
+}
+
+std::vector<double> MujocoEnvironment::joint_range(const std::string& name) const {
+  const int j = joint(name);
+  return {model_->jnt_range[2 * j], model_->jnt_range[2 * j + 1]};
+}
+
+double MujocoEnvironment::actuator_gear(const std::string& name) const {
+  const int id = mj_name2id(model_, mjOBJ_ACTUATOR, name.c_str());
+  if (id < 0) throw ValueError(name_ + ": the model has no actuator '" + name + "'");
+  return model_->actuator_gear[6 * id];
+}
+
+std::vector<double> MujocoEnvironment::geom_quat(const std::string& name) const {
+  const int id = mj_name2id(model_, mjOBJ_GEOM, name.c_str());
+  if (id < 0) throw ValueError(name_ + ": the model has no geom '" + name + "'");
+  return std::vector<double>(model_->geom_quat + 4 * id, model_->geom_quat + 4 * id + 4);
 }
 
 int MujocoEnvironment::body(const std::string& name) const {

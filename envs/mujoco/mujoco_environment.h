@@ -37,14 +37,22 @@ class MujocoEnvironment : public Environment {
   double energy() const override;
   void control_step(const std::vector<double>& action) override;
 
+  // Compiled figures, to check against DMC's model files: a joint's range (radians or
+  // metres), an actuator's gear, a geom's orientation in its body (w, x, y, z).
+  std::vector<double> joint_range(const std::string& joint) const;
+  double actuator_gear(const std::string& actuator) const;
+  std::vector<double> geom_quat(const std::string& geom) const;
+
   double physics_timestep() const;
   double control_timestep() const override { return physics_timestep() * substeps_; }
   int substeps() const { return substeps_; }
 
  protected:
-  // DMC's randomize_limited_and_rotational_joints: every limited hinge or slide uniform in
-  // its range, every unlimited hinge uniform in [-pi, pi]; velocities zero.
-  void randomize_joints(Generator& gen);
+  // DMC's randomize_limited_and_rotational_joints after its Physics.reset: every limited
+  // hinge or slide uniform in its range, every unlimited hinge uniform in [-pi, pi];
+  // velocities zero. Without `update_kinematics` the positions are written and nothing
+  // else (the derived quantities stay those of the reset pose), as DMC leaves them.
+  void randomize_joints(Generator& gen, bool update_kinematics = true);
   void forward();  // recomputes positions, sensors and energies from qpos/qvel
   void render(Canvas& canvas) const override;
 

@@ -2,6 +2,8 @@
 // libmujoco-dev (-DAIME_MUJOCO=OFF or the library missing).
 #include <gtest/gtest.h>
 
+#include <tuple>
+
 #include <cmath>
 #include <set>
 
@@ -70,6 +72,46 @@ TEST(Mujoco, TimestepsMatchDeepMindControl) {
   EXPECT_DOUBLE_EQ(walker.control_timestep(), 0.025);
   Cheetah cheetah("run", no_render());
   EXPECT_DOUBLE_EQ(cheetah.control_timestep(), 0.01);
+}
+
+TEST(Mujoco, TheCheetahsCompiledFiguresAreDeepMindControls) {
+  // dm_control 1.0.10's cheetah.xml compiled by MuJoCo (docs/dmc.md): the five figures this
+  // project once had wrong, and the rest of the joints and gears.
+  Cheetah cheetah("run", no_render());
+  const double deg = M_PI / 180.0;
+  const std::vector<std::tuple<const char*, double, double>> ranges = {
+      {"bthigh", -30, 60}, {"bshin", -50, 50}, {"bfoot", -230, 50},
+      {"fthigh", -57, 0.40}, {"fshin", -70, 50}, {"ffoot", -28, 28}};
+  for (const auto& [joint, lo, hi] : ranges) {
+    const std::vector<double> r = cheetah.joint_range(joint);
+    EXPECT_NEAR(r[0], lo * deg, 1e-12) << joint;
+    EXPECT_NEAR(r[1], hi * deg, 1e-12) << joint;
+  }
+  const std::vector<std::pair<const char*, double>> gears = {{"bthigh", 120}, {"bshin", 90}, {"bfoot", 60},
+                                                             {"fthigh", 90},  {"fshin", 60}, {"ffoot", 30}};
+  for (const auto& [motor, gear] : gears) EXPECT_EQ(cheetah.actuator_gear(motor), gear) << motor;
+  const std::vector<std::pair<const char*, std::vector<double>>> quats = {
+      {"bfoot", {0.99144, 0, -0.13053, 0}}, {"fthigh", {0.96593, 0, 0.25882, 0}},
+      {"fshin", {0.9563, 0, -0.29237, 0}},  {"ffoot", {0.9563, 0, -0.29237, 0}}};
+  for (const auto& [geom, q] : quats) {
+    const std::vector<double> got = cheetah.geom_quat(geom);
+    for (int i = 0; i < 4; ++i) EXPECT_NEAR(got[i], q[i], 1e-4) << geom << "[" << i << "]";
+  }
+}
+
+TEST(Mujoco, TheCheetahSettlesAsDeepMindControlResetsIt) {
+  // 200 zero-control steps after the random joints: reproducible per seed (bit for bit),
+  // different seeds different poses, and the joints inside DMC's ranges.
+  Cheetah a("run", no_render()), b("run", no_render());
+  a.reset(3);
+  b.reset(3);
+  EXPECT_EQ(a.state(), b.state());
+  const std::vector<double> s = a.state();
+  const std::vector<double> bfoot = a.joint_range("bfoot");
+  EXPECT_GE(s[5], bfoot[0] - 0.05);  // qpos: rootx, rootz, rooty, bthigh, bshin, bfoot, ...
+  EXPECT_LE(s[5], bfoot[1] + 0.05);
+  b.reset(4);
+  EXPECT_NE(a.state(), b.state());
 }
 
 TEST(Mujoco, AZeroActionWalkerFallsAndItsStandRewardDrops) {
