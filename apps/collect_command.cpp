@@ -30,7 +30,10 @@ int collect(const std::vector<std::string>& args) {
       ("action-repeat", default_of(env_defaults.action_repeat), "control steps per agent step (rewards summed)")
       ("episode-steps", default_of(env_defaults.episode_steps), "control steps per episode")
       ("config", po::value<std::string>(), "an INI file of these settings (configs/env-*.ini); flags win")
-      ("compress", po::bool_switch(), "deflate the .npz entries (as np.savez_compressed)");
+      ("compress", po::bool_switch(), "deflate the .npz entries (as np.savez_compressed)")
+      ("renderer", po::value<std::string>()->default_value(env_defaults.renderer),
+       "canvas (aime's rasteriser, any env) or mujoco (MuJoCo's renderer with DMC's scene: walker, cheetah); "
+       "recorded in OUT/renderer.txt");
   po::variables_map vm = parse_options(args, options);
   if (vm.count("config")) {
     std::ifstream in(vm["config"].as<std::string>());
@@ -57,6 +60,7 @@ int collect(const std::vector<std::string>& args) {
   envs::EnvironmentOptions env_options;
   env_options.action_repeat = vm["action-repeat"].as<int>();
   env_options.episode_steps = vm["episode-steps"].as<std::int64_t>();
+  env_options.renderer = vm["renderer"].as<std::string>();
   const envs::CollectSummary s =
       envs::collect_dataset(env, policy, episodes, out, vm["seed"].as<std::uint64_t>(),
                             [&](std::int64_t i) { bar.update(i + 1); },

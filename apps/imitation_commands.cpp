@@ -62,6 +62,18 @@ struct PhaseProgress {
   }
 };
 
+// The renderer evaluation draws frames with: --renderer when given, else what the model's
+// or the policy's training recorded (train.renderer; the original's DMC models were trained
+// on MuJoCo's frames), else the canvas. Only walker and cheetah have the mujoco renderer.
+std::string evaluation_renderer(const po::variables_map& vm, const nn::Metadata& recorded, const std::string& env) {
+  if (vm.count("renderer")) return vm["renderer"].as<std::string>();
+  const bool mujoco_env = env.rfind("walker-", 0) == 0 || env.rfind("cheetah-", 0) == 0;
+  if (auto it = recorded.find("train.renderer"); it != recorded.end()) return mujoco_env ? it->second : "canvas";
+  if (auto it = recorded.find("original.env_class"); it != recorded.end() && it->second == "dmc" && mujoco_env)
+    return "mujoco";
+  return "canvas";
+}
+
 int imitate(const std::vector<std::string>& args) {
   // Every default is a library option's own: AIME's (train_aime), the baselines' (their
   // regression fits), the evaluation's and the environment's.
@@ -83,6 +95,8 @@ int imitate(const std::vector<std::string>& args) {
       ("env", po::value<std::string>()->default_value(""), ("environment for the tests during training: " + env_list).c_str())
       ("action-repeat", default_of(env_defaults.action_repeat), "the environment's action repeat (as collected)")
       ("episode-steps", default_of(env_defaults.episode_steps), "the environment's control steps per episode")
+      ("renderer", po::value<std::string>(), "canvas or mujoco: how the test episodes' frames are drawn (default: as "
+                                             "the model's or the demonstrations' frames were)")
       ("num-expert-trajectories", po::value<std::int64_t>()->default_value(100), "demonstration episodes used (the first N)")
       ("expert-return", po::value<double>(), "100 on the normalised scale (default: the demonstrations' mean return)")
       ("seed", default_of(aime_defaults.seed), "fixes the policy's weights, the batches and the noise")
@@ -160,6 +174,8 @@ int imitate(const std::vector<std::string>& args) {
     if (!vm.count("model")) throw UsageError("--algo aime needs --model DIR (a world model folder)");
     algorithms::LoadedModel loaded = algorithms::load_pretrained_model(vm["model"].as<std::string>());
     models::WorldModel& model = *loaded.model;
+    evaluation.env_options.renderer = evaluation_renderer(vm, loaded.metadata, env);
+    metadata["train.renderer"] = evaluation.env_options.renderer;
     data::SequenceDatasetOptions dso;
     dso.horizon = vm["horizon"].as<std::int64_t>();
     data::SequenceDataset demos(vm["demos"].as<std::string>(), dso);
@@ -205,6 +221,10 @@ int imitate(const std::vector<std::string>& args) {
     data::SequenceDataset demos(vm["demos"].as<std::string>(), dso);
     demos.keep(num_demos);
     set_expert_return(demos);
+    const std::string demo_renderer = envs::dataset_renderer(vm["demos"].as<std::string>());
+    evaluation.env_options.renderer = evaluation_renderer(
+        vm, demo_renderer.empty() ? nn::Metadata{} : nn::Metadata{{"train.renderer", demo_renderer}}, env);
+    metadata["train.renderer"] = evaluation.env_options.renderer;
     std::int64_t action_size = 0;
     const auto sensors = algorithms::dataset_sensors(demos, &action_size);
     algorithms::BaselineOptions o;
@@ -306,6 +326,7 @@ int evaluate(const std::vector<std::string>& args) {
       ("seed", default_of(algorithms::EvaluationOptions{}.seed), "seed of the episodes (the original's test seed)")
       ("action-repeat", default_of(envs::EnvironmentOptions{}.action_repeat), "the environment's action repeat")
       ("episode-steps", default_of(envs::EnvironmentOptions{}.episode_steps), "control steps per episode")
+      ("renderer", po::value<std::string>(), "canvas or mujoco (default: per policy, as its training recorded)")
       ("expert-return", po::value<double>(), "100 on the normalised scale")
       ("demos", po::value<std::string>(), "or: measure the expert return as these demonstrations' mean return")
       ("rerun", po::bool_switch(), "roll every policy out, even one whose run folder recorded its final test "
@@ -343,6 +364,7 @@ int evaluate(const std::vector<std::string>& args) {
     Run run;
     run.source = p;
     if (p == "random" || p == "expert") {
+      o.env_options.renderer = evaluation_renderer(vm, {}, o.env);
       auto env = envs::make_environment(o.env, o.env_options);
       auto policy = envs::make_policy(p, *env);
       run.label = p;
@@ -350,6 +372,7 @@ int evaluate(const std::vector<std::string>& args) {
     } else {
       algorithms::LoadedPolicy loaded = algorithms::load_policy(p);
       run.label = loaded.algo;
+      o.env_options.renderer = evaluation_renderer(vm, loaded.metadata, o.env);
       const auto recorded = vm["rerun"].as<bool>()
                                 ? std::nullopt
                                 : algorithms::read_evaluation_record((fs::path(p) / algorithms::kFinalTestFile).string(), o);

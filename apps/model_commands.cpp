@@ -15,6 +15,7 @@
 #include "data/npz.h"
 #include "data/png.h"
 #include "data/sequence_sampler.h"
+#include "envs/collect.h"
 
 namespace aime::app {
 
@@ -105,6 +106,8 @@ int train_model(const std::vector<std::string>& args) {
   o.device = Device::parse(vm["device"].as<std::string>());
   o.metadata = {{"train.setup", vm["setup"].as<std::string>()}, {"train.dataset", vm["dataset"].as<std::string>()}};
   if (!vm["env"].as<std::string>().empty()) o.metadata["train.env"] = vm["env"].as<std::string>();
+  const std::string renderer = envs::dataset_renderer(vm["dataset"].as<std::string>());
+  if (!renderer.empty()) o.metadata["train.renderer"] = renderer;  // evaluation draws frames the same way
   Generator gen(o.seed);
   models::WorldModel model(config, gen);
   std::cerr << "training " << config.model << " (" << vm["setup"].as<std::string>() << ", "

@@ -1,7 +1,9 @@
 // Simulator and renderer speed of the built-in environments on one thread: control steps
 // per second without rendering (for MuJoCo also physics steps: a walker control step is 10
 // of them), frames per second of the 64x64 renderer alone, and agent steps per second with
-// rendering (what collection runs at). Each measure runs for about a second.
+// rendering (what collection runs at). Each measure runs for about a second. Then, for
+// walker and cheetah, the same two rendering measures with MuJoCo's renderer (DMC's scene,
+// --renderer mujoco), where the build has it.
 // Usage: env_bench
 #include <chrono>
 #include <cmath>
@@ -11,6 +13,7 @@
 #include "envs/environment.h"
 #if defined(AIME_WITH_MUJOCO)
 #include "envs/mujoco/mujoco_environment.h"
+#include "envs/mujoco/mujoco_renderer.h"
 #endif
 
 using namespace aime::envs;
@@ -60,5 +63,33 @@ int main() {
     const double agent = steps / std::chrono::duration<double>(Clock::now() - t0).count();
     std::printf("| %s | %.0f | %.0f | %.0f | %.0f |\n", name.c_str(), control, control * substeps, render, agent);
   }
+#if defined(AIME_WITH_MUJOCO)
+  if (!MujocoRenderer::available()) {
+    std::printf("\n(no MuJoCo renderer in this build: apt-get install libosmesa6-dev)\n");
+    return 0;
+  }
+  std::printf("\n| environment, --renderer mujoco | rendered frames/s | agent steps/s with images |\n|---|---|---|\n");
+  for (const char* name : {"walker-walk", "cheetah-run"}) {
+    EnvironmentOptions o;
+    o.renderer = "mujoco";
+    auto env = make_environment(name, o);
+    env->reset(0);
+    auto seconds_since = [](Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); };
+    int frames = 0;
+    auto t0 = Clock::now();
+    while (frames % 10 != 0 || seconds_since(t0) < 1.0) {
+      env->observe();
+      ++frames;
+    }
+    const double render = frames / seconds_since(t0);
+    int steps = 0;
+    t0 = Clock::now();
+    const std::vector<double> push(static_cast<std::size_t>(env->action_dim()), 0.3);
+    env->reset(1);
+    while (!env->step(push).done && seconds_since(t0) < 2.0) ++steps;
+    const double agent = steps / seconds_since(t0);
+    std::printf("| %s | %.0f | %.0f |\n", name, render, agent);
+  }
+#endif
   return 0;
 }

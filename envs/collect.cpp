@@ -1,5 +1,9 @@
 #include "envs/collect.h"
 
+#include <fstream>
+
+#include "io/atomic_file.h"
+
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -89,6 +93,9 @@ CollectSummary collect_dataset(const std::string& env_name, const std::string& p
   auto env = make_environment(env_name, env_options);
   auto policy = make_policy(policy_kind, *env);
   std::filesystem::create_directories(out_dir);
+  if (env_options.render)
+    io::write_file_atomically((std::filesystem::path(out_dir) / "renderer.txt").string(),
+                              [&](std::ostream& o) { o << env_options.renderer << "\n"; });
   CollectSummary summary;
   for (std::int64_t i = 0; i < episodes; ++i) {
     double ret = 0;
@@ -98,6 +105,17 @@ CollectSummary collect_dataset(const std::string& env_name, const std::string& p
     if (progress) progress(i);
   }
   return summary;
+}
+
+std::string dataset_renderer(const std::string& dir) {
+  const std::filesystem::path path = std::filesystem::path(dir) / "renderer.txt";
+  std::ifstream in(path);
+  if (!in) return "";
+  std::string name;
+  in >> name;
+  if (name != "canvas" && name != "mujoco")
+    throw ValueError(path.string() + ": expected canvas or mujoco, found '" + name + "'");
+  return name;
 }
 
 }  // namespace aime::envs

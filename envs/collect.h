@@ -31,6 +31,11 @@ CollectSummary collect_dataset(const std::string& env_name, const std::string& p
                                data::Compression compression = data::Compression::Stored,
                                const EnvironmentOptions& env_options = {});
 
+// Which renderer drew a dataset's frames: collect_dataset writes <dir>/renderer.txt
+// ("canvas" or "mujoco") when it renders; "" for a folder without one (e.g. the original's).
+// ValueError naming the file for any other content.
+std::string dataset_renderer(const std::string& dir);
+
 // SplitMix64: well-mixed 64-bit seeds from (seed, index).
 std::uint64_t derive_seed(std::uint64_t seed, std::uint64_t index);
 

@@ -24,6 +24,8 @@ Environment::Environment(const EnvironmentOptions& options) : options_(options) 
     throw ValueError("Environment: need action_repeat >= 1, episode_steps >= 1 and image_size >= 8, got " +
                      std::to_string(options.action_repeat) + ", " + std::to_string(options.episode_steps) + ", " +
                      std::to_string(options.image_size));
+  if (options.renderer != "canvas" && options.renderer != "mujoco")
+    throw ValueError("Environment: renderer must be canvas or mujoco, got '" + options.renderer + "'");
 }
 
 std::int64_t Environment::agent_steps() const {
@@ -65,12 +67,16 @@ Observation Environment::observe() const {
   Observation obs;
   add_sensors(obs);
   if (options_.render) {
-    Canvas canvas(options_.image_size, options_.image_size);
-    render(canvas);
     obs.image.resize(static_cast<std::size_t>(options_.image_size * options_.image_size * 3));
-    canvas.to_rgb(obs.image.data());
+    render_image(obs.image.data());
   }
   return obs;
+}
+
+void Environment::render_image(std::uint8_t* rgb) const {
+  Canvas canvas(options_.image_size, options_.image_size);
+  render(canvas);
+  canvas.to_rgb(rgb);
 }
 
 std::vector<std::string> environment_names() {
@@ -83,6 +89,9 @@ std::vector<std::string> environment_names() {
 }
 
 std::unique_ptr<Environment> make_environment(const std::string& name, const EnvironmentOptions& options) {
+  if (options.renderer == "mujoco" && name.rfind("walker-", 0) != 0 && name.rfind("cheetah-", 0) != 0)
+    throw ValueError("make_environment: the mujoco renderer draws MuJoCo models (walker, cheetah), not '" + name +
+                     "'; use --renderer canvas");
   if (name == "pendulum-swingup") return std::make_unique<Pendulum>(options);
   if (name == "cartpole-swingup") return std::make_unique<Cartpole>(true, options);
   if (name == "cartpole-balance") return std::make_unique<Cartpole>(false, options);

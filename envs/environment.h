@@ -34,6 +34,10 @@ struct EnvironmentOptions {
   std::int64_t episode_steps = 1000;  // control steps
   bool render = true;
   int image_size = 64;
+  // Who draws the frames: "canvas", aime's own rasteriser (every env, no GL, fast), or
+  // "mujoco", MuJoCo's renderer with DMC's scene (walker and cheetah; the original's
+  // pixels; needs OSMesa, see envs/mujoco/mujoco_renderer.h).
+  std::string renderer = "canvas";
 };
 
 class Environment {
@@ -74,6 +78,9 @@ class Environment {
   virtual bool reward_once_per_agent_step() const { return false; }
   virtual void add_sensors(Observation& obs) const = 0;
   virtual void render(Canvas& canvas) const = 0;
+  // The observation's frame, HWC RGB (image_size^2 * 3 bytes): the canvas by default;
+  // environments with other renderers override it.
+  virtual void render_image(std::uint8_t* rgb) const;
 
  private:
   EnvironmentOptions options_;

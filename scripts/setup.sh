@@ -19,6 +19,7 @@ PACKAGES=(
   python3-torch libopenblas0-openmp  # the PyTorch reference of benchmarks/reference (cross-check test, speed reference)
   libmujoco-dev                   # the walker and cheetah environments (MuJoCo 2.2.2)
   libyaml-cpp-dev                 # the original's config.yaml (released model folders)
+  libosmesa6-dev                  # MuJoCo's renderer headless (--renderer mujoco: DMC's pixels)
   python3-yaml                    # tests read the config.yaml aime writes with an independent parser
 )
 missing=()

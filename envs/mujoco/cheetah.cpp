@@ -22,10 +22,22 @@ const char* kCheetahXml = R"(
 <mujoco model="aime planar cheetah">
   <compiler angle="degree" settotalmass="14"/>
   <option timestep="0.01"/>
+  <visual>
+    <headlight ambient=".4 .4 .4" diffuse=".8 .8 .8" specular="0.1 0.1 0.1"/>
+    <map znear=".01"/>
+    <quality shadowsize="2048"/>
+  </visual>
+  <statistic extent="2" center="0 0 .7"/>
+  <asset>
+    <texture name="skybox" type="skybox" builtin="gradient" rgb1=".4 .6 .8" rgb2="0 0 0" width="800" height="800" mark="random" markrgb="1 1 1"/>
+    <texture name="grid" type="2d" builtin="checker" rgb1=".1 .2 .3" rgb2=".2 .3 .4" width="300" height="300" mark="edge" markrgb=".2 .3 .4"/>
+    <material name="grid" texture="grid" texrepeat="1 1" texuniform="true" reflectance=".2"/>
+    <material name="self" rgba=".7 .5 .3 1"/>
+  </asset>
   <default>
     <default class="segment">
       <joint type="hinge" axis="0 1 0" limited="true" damping="0.01" armature="0.1" stiffness="8"/>
-      <geom contype="1" conaffinity="1" condim="3" friction="0.4 0.1 0.1" rgba="0.70 0.50 0.30 1"/>
+      <geom contype="1" conaffinity="1" condim="3" friction="0.4 0.1 0.1" rgba="0.70 0.50 0.30 1" material="self"/>
     </default>
     <default class="root">
       <joint limited="false" damping="0" armature="0" stiffness="0"/>
@@ -33,8 +45,9 @@ const char* kCheetahXml = R"(
     <motor ctrllimited="true" ctrlrange="-1 1"/>
   </default>
   <worldbody>
-    <geom name="ground" type="plane" conaffinity="1" pos="98 0 0" size="100 0.8 0.5"/>
+    <geom name="ground" type="plane" conaffinity="1" pos="98 0 0" size="100 0.8 0.5" material="grid"/>
     <body name="torso" pos="0 0 0.7" childclass="segment">
+      <light name="light" pos="0 0 2" mode="trackcom"/>
       <camera name="side" pos="0 -3 0" quat="0.707 0.707 0 0" mode="trackcom"/>
       <joint name="rootx" type="slide" axis="1 0 0" class="root"/>
       <joint name="rootz" type="slide" axis="0 0 1" class="root"/>

@@ -43,9 +43,20 @@ MujocoEnvironment::MujocoEnvironment(const std::string& name, const std::string&
     throw Error(name + ": mj_makeData failed");
   }
   mj_forward(model_, data_);
+  // Refused at once where the build has no GL (the message says what to install).
+  if (options.render && options.renderer == "mujoco") {
+    try {
+      renderer_ = std::make_unique<MujocoRenderer>(model_, options.image_size, options.image_size, 0);
+    } catch (...) {
+      mj_deleteData(data_);
+      mj_deleteModel(model_);
+      throw;
+    }
+  }
 }
 
 MujocoEnvironment::~MujocoEnvironment() {
+  renderer_.reset();  // its scene and GL context refer to the model
   if (data_) mj_deleteData(data_);
   if (model_) mj_deleteModel(model_);
 }
@@ -147,6 +158,11 @@ const double* MujocoEnvironment::sensor_data(int s) const { return data_->sensor
 double MujocoEnvironment::joint_qvel(int j) const { return data_->qvel[model_->jnt_dofadr[j]]; }
 
 // ---- rendering ----
+
+void MujocoEnvironment::render_image(std::uint8_t* rgb) const {
+  if (options().renderer != "mujoco") return Environment::render_image(rgb);
+  renderer_->render(data_, rgb);
+}
 //
 // Camera 0's frame (MuJoCo: x right, y up, looking along -z; cam_xmat maps camera to world,
 // row-major). A world point p is at c = R^T (p - eye) in camera coordinates and lands on
@@ -202,7 +218,12 @@ void MujocoEnvironment::render(Canvas& canvas) const {
     const double* m = data_->geom_xmat + 9 * g;
     const double radius = model_->geom_size[3 * g];
     const double half = model_->geom_type[g] == mjGEOM_CAPSULE ? model_->geom_size[3 * g + 1] : 0.0;
-    const float* rgba = model_->geom_rgba + 4 * g;
+    float rgba[3] = {model_->geom_rgba[4 * g], model_->geom_rgba[4 * g + 1], model_->geom_rgba[4 * g + 2]};
+    // The canvas draws the far (left) limbs darker so that they read apart from the near
+    // ones; MuJoCo's renderer shows every body geom in DMC's `self` colour and lets the
+    // light do that.
+    const char* geom_name = model_->names + model_->name_geomadr[g];
+    if (std::strncmp(geom_name, "left_", 5) == 0) rgba[0] = 0.50f, rgba[1] = 0.36f, rgba[2] = 0.22f;
     // Nearer geoms (the right-hand limbs) a little lighter, as a light in front would.
     const double shade = std::clamp(1.25 - 0.12 * it.depth, 0.6, 1.2);
     const Color color{std::min(1.0, rgba[0] * shade), std::min(1.0, rgba[1] * shade), std::min(1.0, rgba[2] * shade)};

@@ -7,14 +7,15 @@
 // the model's camera 0 (DMC's "side" camera, which tracks the centre of mass): the floor is
 // a per-pixel perspective checkerboard, each capsule and sphere is projected and drawn by
 // the Canvas (antialiased), far to near. No GL context, no GPU, ~microseconds per frame.
-// MuJoCo's own renderer would need an offscreen GL context (EGL or OSMesa, llvmpipe on a
-// headless machine); this keeps the build to one library.
+// With options().renderer "mujoco", MuJoCo's own renderer draws DMC's scene instead
+// (envs/mujoco/mujoco_renderer.h: an OSMesa context, ~ms per frame on llvmpipe).
 #pragma once
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "envs/environment.h"
+#include "envs/mujoco/mujoco_renderer.h"
 
 struct mjModel_;
 struct mjData_;
@@ -55,6 +56,8 @@ class MujocoEnvironment : public Environment {
   void randomize_joints(Generator& gen, bool update_kinematics = true);
   void forward();  // recomputes positions, sensors and energies from qpos/qvel
   void render(Canvas& canvas) const override;
+  // options().renderer "mujoco": MuJoCo's renderer (created at the first frame); else the canvas.
+  void render_image(std::uint8_t* rgb) const override;
 
   int body(const std::string& name) const;    // id, ValueError if absent
   int joint(const std::string& name) const;   // id
@@ -72,6 +75,7 @@ class MujocoEnvironment : public Environment {
  private:
   std::string name_;
   int substeps_;
+  mutable std::unique_ptr<MujocoRenderer> renderer_;
 };
 
 }  // namespace aime::envs

@@ -21,18 +21,31 @@ const char* kWalkerXml = R"(
 <mujoco model="aime planar walker">
   <compiler angle="degree"/>
   <option timestep="0.0025"/>
+  <visual>
+    <headlight ambient=".4 .4 .4" diffuse=".8 .8 .8" specular="0.1 0.1 0.1"/>
+    <map znear=".01"/>
+    <quality shadowsize="2048"/>
+  </visual>
+  <statistic extent="2" center="0 0 1"/>
+  <asset>
+    <texture name="skybox" type="skybox" builtin="gradient" rgb1=".4 .6 .8" rgb2="0 0 0" width="800" height="800" mark="random" markrgb="1 1 1"/>
+    <texture name="grid" type="2d" builtin="checker" rgb1=".1 .2 .3" rgb2=".2 .3 .4" width="300" height="300" mark="edge" markrgb=".2 .3 .4"/>
+    <material name="grid" texture="grid" texrepeat="1 1" texuniform="true" reflectance=".2"/>
+    <material name="self" rgba=".7 .5 .3 1"/>
+  </asset>
   <default>
     <joint damping="0.1" armature="0.01" limited="true" solimplimit="0 0.99 0.01"/>
     <geom contype="1" conaffinity="0" friction="0.7 0.1 0.1"/>
     <motor ctrlrange="-1 1" ctrllimited="true"/>
     <default class="segment">
-      <geom type="capsule" rgba="0.70 0.50 0.30 1"/>
+      <geom type="capsule" rgba="0.70 0.50 0.30 1" material="self"/>
       <joint axis="0 -1 0"/>
     </default>
   </default>
   <worldbody>
-    <geom name="floor" type="plane" conaffinity="1" pos="248 0 0" size="250 0.8 0.2"/>
+    <geom name="floor" type="plane" conaffinity="1" pos="248 0 0" size="250 0.8 0.2" material="grid"/>
     <body name="torso" pos="0 0 1.3" childclass="segment">
+      <light name="light" pos="0 0 2" mode="trackcom"/>
       <camera name="side" pos="0 -2 0.7" euler="60 0 0" mode="trackcom"/>
       <joint name="rootz" type="slide" axis="0 0 1" limited="false" damping="0" armature="0"/>
       <joint name="rootx" type="slide" axis="1 0 0" limited="false" damping="0" armature="0"/>
@@ -52,13 +65,13 @@ const char* kWalkerXml = R"(
       </body>
       <body name="left_thigh" pos="0 0.05 -0.3">
         <joint name="left_hip" range="-20 100"/>
-        <geom name="left_thigh" pos="0 0 -0.225" size="0.05 0.225" rgba="0.50 0.36 0.22 1"/>
+        <geom name="left_thigh" pos="0 0 -0.225" size="0.05 0.225"/>
         <body name="left_leg" pos="0 0 -0.7">
           <joint name="left_knee" pos="0 0 0.25" range="-150 0"/>
-          <geom name="left_leg" size="0.04 0.25" rgba="0.50 0.36 0.22 1"/>
+          <geom name="left_leg" size="0.04 0.25"/>
           <body name="left_foot" pos="0.06 0 -0.25">
             <joint name="left_ankle" pos="-0.06 0 0" range="-45 45"/>
-            <geom name="left_foot" zaxis="1 0 0" size="0.05 0.1" rgba="0.50 0.36 0.22 1"/>
+            <geom name="left_foot" zaxis="1 0 0" size="0.05 0.1"/>
           </body>
         </body>
       </body>
