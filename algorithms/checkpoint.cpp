@@ -90,9 +90,7 @@ models::OriginalRun original_run_of(const nn::Metadata& metadata, const models::
                                             : (image ? models::Setup::Visual
                                                      : (c.probes.empty() ? models::Setup::MDP : models::Setup::LPOMDP));
   }
-  const std::size_t dash = env.find('-');
-  run.embodiment = dash == std::string::npos ? (env.empty() ? "unknown" : env) : env.substr(0, dash);
-  run.task = dash == std::string::npos ? "unknown" : env.substr(dash + 1);
+  run.set_env(env);
   return run;
 }
 

@@ -105,11 +105,7 @@ int convert(const std::vector<std::string>& args) {
     auto policy = std::dynamic_pointer_cast<models::TanhGaussianPolicy>(loaded.modules.at(1));
     models::OriginalRun run =
         algorithms::original_run_of(loaded.metadata, model->config(), vm["action-repeat"].as<std::int64_t>());
-    if (vm.count("env")) {
-      const std::string env = vm["env"].as<std::string>();
-      run.embodiment = env.substr(0, env.find('-'));
-      run.task = env.find('-') == std::string::npos ? "unknown" : env.substr(env.find('-') + 1);
-    }
+    if (vm.count("env")) run.set_env(vm["env"].as<std::string>());
     algorithms::save_original_model(out, *model, run, policy.get());
     std::cout << "wrote " << out << "/model.pt, policy.pt and config.yaml (" << run.env() << ", "
               << models::setup_name(run.setup) << ")\n";
@@ -123,11 +119,7 @@ int convert(const std::vector<std::string>& args) {
   if (to == "original") {
     models::OriginalRun run = algorithms::original_run_of(loaded.metadata, loaded.model->config(),
                                                              vm["action-repeat"].as<std::int64_t>());
-    if (vm.count("env")) {
-      const std::string env = vm["env"].as<std::string>();
-      run.embodiment = env.substr(0, env.find('-'));
-      run.task = env.find('-') == std::string::npos ? "unknown" : env.substr(env.find('-') + 1);
-    }
+    if (vm.count("env")) run.set_env(vm["env"].as<std::string>());
     std::unique_ptr<models::TanhGaussianPolicy> policy;
     if (from_original && std::filesystem::exists(std::filesystem::path(in) / "policy.pt"))
       policy = algorithms::load_original_policy((std::filesystem::path(in) / "policy.pt").string(), *loaded.model);

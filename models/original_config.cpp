@@ -403,6 +403,12 @@ std::string original_config_yaml(const WorldModelConfig& c, const OriginalRun& r
 
 #endif
 
+void OriginalRun::set_env(const std::string& name) {
+  const std::size_t dash = name.find('-');
+  embodiment = dash == std::string::npos ? (name.empty() ? "unknown" : name) : name.substr(0, dash);
+  task = dash == std::string::npos ? "unknown" : name.substr(dash + 1);
+}
+
 OriginalConfig read_original_config(const std::string& path, const nn::StateDict& original) {
   std::ifstream in(path);
   if (!in) throw Error(path + ": cannot open");

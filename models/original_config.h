@@ -34,6 +34,8 @@ struct OriginalRun {
   std::string dataset;  // embodiment_dataset_name, if any
   Setup setup = Setup::Visual;
   std::string env() const { return embodiment + "-" + task; }  // aime's --env name
+  // From aime's --env name ("walker-walk"; "unknown" for a missing part).
+  void set_env(const std::string& name);
 };
 
 struct OriginalConfig {

@@ -22,18 +22,8 @@ const char* kCheetahXml = R"(
 <mujoco model="aime planar cheetah">
   <compiler angle="degree" settotalmass="14"/>
   <option timestep="0.01"/>
-  <visual>
-    <headlight ambient=".4 .4 .4" diffuse=".8 .8 .8" specular="0.1 0.1 0.1"/>
-    <map znear=".01"/>
-    <quality shadowsize="2048"/>
-  </visual>
+  <include file="dmc_scene.xml"/>
   <statistic extent="2" center="0 0 .7"/>
-  <asset>
-    <texture name="skybox" type="skybox" builtin="gradient" rgb1=".4 .6 .8" rgb2="0 0 0" width="800" height="800" mark="random" markrgb="1 1 1"/>
-    <texture name="grid" type="2d" builtin="checker" rgb1=".1 .2 .3" rgb2=".2 .3 .4" width="300" height="300" mark="edge" markrgb=".2 .3 .4"/>
-    <material name="grid" texture="grid" texrepeat="1 1" texuniform="true" reflectance=".2"/>
-    <material name="self" rgba=".7 .5 .3 1"/>
-  </asset>
   <default>
     <default class="segment">
       <joint type="hinge" axis="0 1 0" limited="true" damping="0.01" armature="0.1" stiffness="8"/>

@@ -21,6 +21,30 @@ struct VfsDeleter {
     delete v;
   }
 };
+
+// DeepMind Control's common/skybox.xml, visual.xml and materials.xml as the walker and
+// cheetah use them (docs/dmc.md), offered to every model as <include file="dmc_scene.xml"/>.
+const char* kDmcSceneXml = R"(<mujoco>
+  <visual>
+    <headlight ambient=".4 .4 .4" diffuse=".8 .8 .8" specular="0.1 0.1 0.1"/>
+    <map znear=".01"/>
+    <quality shadowsize="2048"/>
+  </visual>
+  <asset>
+    <texture name="skybox" type="skybox" builtin="gradient" rgb1=".4 .6 .8" rgb2="0 0 0" width="800" height="800" mark="random" markrgb="1 1 1"/>
+    <texture name="grid" type="2d" builtin="checker" rgb1=".1 .2 .3" rgb2=".2 .3 .4" width="300" height="300" mark="edge" markrgb=".2 .3 .4"/>
+    <material name="grid" texture="grid" texrepeat="1 1" texuniform="true" reflectance=".2"/>
+    <material name="self" rgba=".7 .5 .3 1"/>
+  </asset>
+</mujoco>
+)";
+
+void add_vfs_file(mjVFS* vfs, const std::string& file, const std::string& text, const std::string& name) {
+  if (mj_makeEmptyFileVFS(vfs, file.c_str(), static_cast<int>(text.size())) != 0)
+    throw ValueError(name + ": cannot create " + file + " in MuJoCo's virtual file system");
+  const int index = mj_findFileVFS(vfs, file.c_str());
+  std::memcpy(vfs->filedata[index], text.data(), text.size());
+}
 }  // namespace
 
 MujocoEnvironment::MujocoEnvironment(const std::string& name, const std::string& mjcf, int substeps,
@@ -29,10 +53,8 @@ MujocoEnvironment::MujocoEnvironment(const std::string& name, const std::string&
   std::unique_ptr<mjVFS, VfsDeleter> vfs(new mjVFS);
   mj_defaultVFS(vfs.get());
   const std::string file = name + ".xml";
-  if (mj_makeEmptyFileVFS(vfs.get(), file.c_str(), static_cast<int>(mjcf.size())) != 0)
-    throw ValueError(name + ": cannot create the model file in MuJoCo's virtual file system");
-  const int index = mj_findFileVFS(vfs.get(), file.c_str());
-  std::memcpy(vfs->filedata[index], mjcf.data(), mjcf.size());
+  add_vfs_file(vfs.get(), file, mjcf, name);
+  add_vfs_file(vfs.get(), "dmc_scene.xml", kDmcSceneXml, name);
   char error[1000] = "";
   model_ = mj_loadXML(file.c_str(), vfs.get(), error, sizeof(error));
   if (!model_) throw ValueError(name + ": MuJoCo rejected the model: " + error);

@@ -1,7 +1,8 @@
 // MujocoEnvironment: an Environment whose physics is a MuJoCo model (the C API of
 // Debian's libmujoco-dev 2.2.2), built only with -DAIME_MUJOCO=AUTO/ON when the library is
 // found. The planar walker and cheetah (walker.h, cheetah.h) derive from it; the model is
-// our own MJCF text, loaded through MuJoCo's virtual file system (no file on disk).
+// our own MJCF text, loaded through MuJoCo's virtual file system (no file on disk), where
+// DMC's scene (skybox, materials, visual settings) is offered as dmc_scene.xml to include.
 //
 // Rendering: our own rasteriser of the model's geoms from the simulation's poses, through
 // the model's camera 0 (DMC's "side" camera, which tracks the centre of mass): the floor is

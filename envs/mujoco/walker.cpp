@@ -21,18 +21,8 @@ const char* kWalkerXml = R"(
 <mujoco model="aime planar walker">
   <compiler angle="degree"/>
   <option timestep="0.0025"/>
-  <visual>
-    <headlight ambient=".4 .4 .4" diffuse=".8 .8 .8" specular="0.1 0.1 0.1"/>
-    <map znear=".01"/>
-    <quality shadowsize="2048"/>
-  </visual>
+  <include file="dmc_scene.xml"/>
   <statistic extent="2" center="0 0 1"/>
-  <asset>
-    <texture name="skybox" type="skybox" builtin="gradient" rgb1=".4 .6 .8" rgb2="0 0 0" width="800" height="800" mark="random" markrgb="1 1 1"/>
-    <texture name="grid" type="2d" builtin="checker" rgb1=".1 .2 .3" rgb2=".2 .3 .4" width="300" height="300" mark="edge" markrgb=".2 .3 .4"/>
-    <material name="grid" texture="grid" texrepeat="1 1" texuniform="true" reflectance=".2"/>
-    <material name="self" rgba=".7 .5 .3 1"/>
-  </asset>
   <default>
     <joint damping="0.1" armature="0.01" limited="true" solimplimit="0 0.99 0.01"/>
     <geom contype="1" conaffinity="0" friction="0.7 0.1 0.1"/>
