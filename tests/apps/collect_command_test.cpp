@@ -6,9 +6,13 @@
 #include <array>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <sys/wait.h>
 
 #include "data/episode.h"
+#if defined(AIME_WITH_MUJOCO)
+#include "envs/mujoco/mujoco_renderer.h"
+#endif
 
 namespace {
 
@@ -54,5 +58,44 @@ TEST(Collect, WritesEpisodesAndPrintsTheReturns) {
   EXPECT_NE(out.find("missing --out"), std::string::npos) << out;
   fs::remove_all(dir);
 }
+
+#if defined(AIME_WITH_MUJOCO)
+// --renderer mujoco: DMC's pixels, recorded with the data, the model and the policy, so
+// that evaluation draws its frames the same way; refused where it cannot draw.
+TEST(Collect, TheRendererTravelsFromTheDataToTheModelAndThePolicy) {
+  namespace fs = std::filesystem;
+  const fs::path root = fs::temp_directory_path() / "aime_cli_renderer";
+  fs::remove_all(root);
+  const std::string data = (root / "data").string(), model = (root / "model").string(), bc = (root / "bc").string();
+  auto [status, out] = run("collect --env pendulum-swingup --renderer mujoco --episodes 1 --out " + data);
+  EXPECT_EQ(status, 1);
+  EXPECT_NE(out.find("--renderer canvas"), std::string::npos) << out;
+  if (!aime::envs::MujocoRenderer::available()) {
+    std::tie(status, out) = run("collect --env walker-walk --renderer mujoco --episodes 1 --out " + data);
+    EXPECT_EQ(status, 1);
+    EXPECT_NE(out.find("libosmesa6-dev"), std::string::npos) << out;
+    GTEST_SKIP() << "built without OSMesa";
+  }
+  std::tie(status, out) = run("collect --env walker-walk --policy mix --renderer mujoco --episodes 2 --episode-steps 40 "
+                              "--out " + data);
+  ASSERT_EQ(status, 0) << out;
+  std::ifstream recorded(fs::path(data) / "renderer.txt");
+  std::string renderer;
+  recorded >> renderer;
+  EXPECT_EQ(renderer, "mujoco");
+  std::tie(status, out) = run("train-model --env walker-walk --dataset " + data + " --setup lpomdp --epochs 1 "
+                              "--batches-per-epoch 1 --batch-size 2 --horizon 8 --out " + model);
+  ASSERT_EQ(status, 0) << out;
+  std::tie(status, out) = run("checkpoint info " + model + "/model.safetensors");
+  EXPECT_NE(out.find("train.renderer: mujoco"), std::string::npos) << out;
+  std::tie(status, out) = run("imitate --algo bc --demos " + data + " --env walker-walk --setup lpomdp --max-epochs 1 "
+                              "--min-epochs 1 --batch-size 4 --test-episodes 1 --final-test-episodes 1 --episode-steps 20 "
+                              "--out " + bc);
+  ASSERT_EQ(status, 0) << out;
+  std::tie(status, out) = run("checkpoint info " + bc + "/policy.safetensors");
+  EXPECT_NE(out.find("train.renderer: mujoco"), std::string::npos) << out;
+  fs::remove_all(root);
+}
+#endif
 
 }  // namespace
