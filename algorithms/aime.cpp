@@ -44,8 +44,13 @@ AimeTerms aime_objective(const models::WorldModel& model, models::TanhGaussianPo
   AimeTerms out;
   out.actions = options.oracle_actions ? stack(policy_modes, 0) : filtered.actions;
   const double kl_scale = options.kl_scale >= 0 ? options.kl_scale : model.config().kl_scale;
-  out.elbo = model.elbo_of(filtered, embeddings, demos, models::ElboOptions::policy_objective(options.kl_only));
-  out.loss = options.kl_only ? kl_scale * out.elbo.kl : out.elbo.reconstruction_loss + kl_scale * out.elbo.kl_loss;
+  out.elbo = model.elbo_of(filtered, embeddings, demos,
+                           models::ElboOptions::policy_objective(options.kl_only, options.kl_rebalance));
+  out.loss = options.kl_only ? kl_scale * out.elbo.kl_loss : out.elbo.reconstruction_loss + kl_scale * out.elbo.kl_loss;
+  if (!options.kl_only) {
+    out.probe_loss = model.probe_losses(filtered.features(), demos, false);
+    for (const auto& [name, nll] : out.probe_loss) out.loss = out.loss + nll;
+  }
   if (options.use_idm) {
     out.idm_kl = sum(stack(idm_kls, 0));
     out.loss = out.loss + kl_scale * out.idm_kl;
@@ -126,6 +131,7 @@ ImitationResult train_aime(models::WorldModel& model, models::TanhGaussianPolicy
                                       {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()}};
     if (terms.elbo.elbo.defined()) row["elbo"] = terms.elbo.elbo.item();  // not with kl_only
     for (const auto& [k, v] : terms.elbo.reconstruction) row["rec/" + k] = v.item();
+    for (const auto& [k, v] : terms.probe_loss) row["probe/" + k] = v.item();
     if (terms.action_mse.defined()) row["action_mse"] = terms.action_mse.item();
     if (terms.idm_kl.defined()) row["idm_kl"] = terms.idm_kl.item();
     metrics.write(step + 1, row);

@@ -5,10 +5,18 @@
 // policy on the filtered state instead of read from the data:
 //   e_t = enc(o_t);  s_0 = 0;  for t: a_t ~ pi(. | feature(s_{t-1}))  (rsample),
 //                                  s_t ~ q(. | h_t(s_{t-1}, a_t), e_t)
-//   loss = -sum_outputs log p(o_t | s_t) + kl_scale * KL(q || p)   (no free nats, no balancing)
+//   loss = -sum_outputs log p(o_t | s_t) + kl_scale * KL(q || p) + probe NLLs
+// as the original computes it: the reconstruction and the KL reweighted as in phase 1 under
+// nll_reweight dim_wise (the decoders' detached std), the KL balanced with the model's
+// kl_rebalance unless told otherwise (kl_rebalance below; the original README's phase-2
+// command sets world_model.kl_rebalance=null, `aime imitate`'s default), never free nats
+// (filter_with_policy has none), and the probes' NLL on detached features (t >= 1) in the
+// loss's value, which gives the policy no gradient.
 // The recurrence is the state-space model's own filter with the policy as its action source
 // (models/state_space_model.h). The gradient flows through the frozen decoder, posterior and
-// GRU into the actions and so into the policy. kl_only keeps only the KL term (and runs no decoder). The first action
+// GRU into the actions and so into the policy. kl_only keeps only kl_scale times the KL
+// term as weighted above, no reconstruction and no probes (and runs no decoder but the
+// learned-std ones' std networks under dim_wise, for the weight). The first action
 // comes from the zero state, and a_t is the `pre_action` of o_t (the action that led to it).
 // use_idm (the original's "Appendix C" variant): the actions come from the model's frozen
 // inverse-dynamics head q(a_t | feature(s_{t-1}), e_t) instead, and the policy is fitted to
@@ -23,6 +31,7 @@
 // of 50 steps, epochs x batches_per_epoch steps, a test in the environment every
 // test_period epochs (10 episodes) and at the end (100), the policy saved with its model.
 #pragma once
+#include <map>
 #include <string>
 #include "algorithms/imitation.h"
 #include "data/sequence_dataset.h"
@@ -39,6 +48,10 @@ struct AimeOptions {
   // asked for its true ELBO (1.0) or reconstruction alone (0.0, the original's kl_scale=0 option).
   double kl_scale = -1.0;
   bool oracle_actions = false;  // needs pre_action in the demonstrations
+  // KL balancing in the objective: models::ElboOptions::kModel, the model's own kl_rebalance
+  // (what the original's code does); < 0 none (the original README's phase-2 setting); or
+  // an alpha in [0, 1]. The value of the KL is the same; its gradient is not.
+  double kl_rebalance = models::ElboOptions::kModel;
 };
 
 struct AimeTerms {
@@ -47,6 +60,9 @@ struct AimeTerms {
   Tensor actions;          // [T, B, A] the policy's (reparameterised) actions
   Tensor action_mse;       // against the demonstrations' pre_action when present (a metric only)
   Tensor idm_kl;           // with use_idm: sum_t mean_b KL(q_idm || pi)
+  // Not kl_only: each probe's NLL (in `loss`, no gradient), for the probes whose sensor the
+  // demonstrations hold.
+  std::map<std::string, Tensor> probe_loss;
 };
 
 // If `demonstrations` holds kEmbeddingKey ([T, B, E], from embed_demonstrations) the encoder

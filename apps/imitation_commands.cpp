@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -116,6 +117,10 @@ int imitate(const std::vector<std::string>& args) {
        "aime, as a check: filter with the demonstrations' true actions and regress them from the filtered state "
        "(BC in the model's state space: AIME's ceiling with this model)")
       ("kl-scale", po::value<double>(), "aime: weight of the KL term (default: the world model's own; 1 = the true ELBO, 0 = reconstruction only)")
+      ("kl-rebalance", po::value<std::string>()->default_value("none"),
+       "aime: KL balancing in the objective: none (the original README's phase-2 setting, "
+       "world_model.kl_rebalance=null), model (the world model's own, as the original's code does without that "
+       "override) or an alpha in [0, 1]")
       ("policy-hidden-size", default_of(baseline_defaults.network.hidden_size), "policy MLP width")
       ("policy-hidden-layers", default_of(baseline_defaults.network.hidden_layers), "policy MLP hidden layers")
       ("setup", po::value<std::string>(), "baselines: visual, lpomdp or mdp (default: lpomdp; iidm: mdp)")
@@ -187,6 +192,17 @@ int imitate(const std::vector<std::string>& args) {
                                       vm["policy-hidden-layers"].as<std::int64_t>(), gen);
     algorithms::AimeTrainingOptions o;
     o.objective.kl_only = vm["kl-only"].as<bool>();
+    const std::string rebalance = vm["kl-rebalance"].as<std::string>();
+    if (rebalance == "none") {
+      o.objective.kl_rebalance = -1.0;
+    } else if (rebalance == "model") {
+      o.objective.kl_rebalance = models::ElboOptions::kModel;
+    } else {
+      char* end = nullptr;
+      o.objective.kl_rebalance = std::strtod(rebalance.c_str(), &end);
+      if (rebalance.empty() || *end != '\0' || !(o.objective.kl_rebalance >= 0 && o.objective.kl_rebalance <= 1))
+        throw UsageError("--kl-rebalance must be none, model or a number in [0, 1], got '" + rebalance + "'");
+    }
     o.objective.use_idm = vm["use-idm"].as<bool>();
     o.objective.oracle_actions = vm["oracle-actions"].as<bool>();
     if (vm.count("kl-scale")) {

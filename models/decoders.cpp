@@ -52,8 +52,11 @@ MLPStochasticDecoder::MLPStochasticDecoder(std::int64_t f, std::int64_t out, std
 }
 
 std::shared_ptr<distributions::Normal> MLPStochasticDecoder::forward(const Tensor& feature) {
-  return std::make_shared<distributions::Normal>(mean_net->forward(feature),
-                                                 distributions::softplus_std(std_net->forward(feature), min_std));
+  return std::make_shared<distributions::Normal>(mean_net->forward(feature), stddev(feature));
+}
+
+Tensor MLPStochasticDecoder::stddev(const Tensor& feature) {
+  return distributions::softplus_std(std_net->forward(feature), min_std);
 }
 
 }  // namespace aime::models

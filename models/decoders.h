@@ -20,6 +20,10 @@ class Decoder : public nn::Module {
  public:
   using Module::Module;
   virtual std::shared_ptr<distributions::Normal> forward(const Tensor& feature) = 0;
+  // The std alone, without the mean: what dim_wise reweighting needs when nothing is
+  // reconstructed (AIME's kl_only). Undefined for decoders whose std is the constant 1
+  // (cnn_ha, dmlp), which need no network run at all.
+  virtual Tensor stddev(const Tensor& /*feature*/) { return Tensor(); }
 };
 
 class CNNDecoderHa : public Decoder {
@@ -49,6 +53,7 @@ class MLPStochasticDecoder : public Decoder {
                        std::int64_t hidden_layers, double min_std = 1e-6, bool layer_norm = false,
                        const std::string& activation = "elu", Generator& gen = default_generator());
   std::shared_ptr<distributions::Normal> forward(const Tensor& feature) override;
+  Tensor stddev(const Tensor& feature) override;  // softplus(std_net(f)) + min_std
   std::shared_ptr<nn::MLP> mean_net, std_net;
   const double min_std;
 };

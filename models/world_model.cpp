@@ -94,7 +94,7 @@ ElboTerms WorldModel::elbo(const Batch& batch, Generator& gen) const {
 
 ElboTerms WorldModel::elbo_of(const FilterOutput& filtered, const Tensor& embeddings, const Batch& batch,
                               const ElboOptions& options) const {
-  const bool training = options.training_loss, reconstruct = options.reconstruct;
+  const bool reconstruct = options.reconstruct;
   ElboTerms out;
   out.filtered = filtered;
   const Tensor features = out.filtered.features();  // [T, B, F]
@@ -130,12 +130,30 @@ ElboTerms WorldModel::elbo_of(const FilterOutput& filtered, const Tensor& embedd
   const auto& q = *out.filtered.posterior;
   const auto& p = *out.filtered.prior;
   const Tensor kl = distributions::kl_divergence(q, p);  // [T, B, Z]
-  Tensor train = training && config_.kl_rebalance >= 0 ? distributions::kl_balance(q, p, config_.kl_rebalance) : kl;
-  if (training && config_.free_nats > 0) train = distributions::free_nats(train, config_.free_nats);
+  const double alpha = options.kl_rebalance < -1.5 ? config_.kl_rebalance : options.kl_rebalance;
+  Tensor train = alpha >= 0 ? distributions::kl_balance(q, p, alpha) : kl;
+  if (options.free_nats && config_.free_nats > 0) train = distributions::free_nats(train, config_.free_nats);
   const Tensor kl_steps = sum(kl, -1), kl_train_steps = sum(train, -1);  // [T, B]
   out.kl_per_step = mean(kl_steps, 1).detach();
   out.kl = mean(sum(kl_steps, 0));
   out.elbo = reconstruct ? (out.elbo - out.kl).detach() : Tensor();
+  // dim_wise: the KL of each (t, b) weighted by the decoders' detached std averaged over
+  // every output dim (the original's kl_loss, in phase 1 and in phase 2 alike). Without
+  // reconstruction only the learned stds are computed; constant-std outputs add their dims.
+  if (!reconstruct && config_.nll_reweight == NllReweight::DimWise) {
+    std::int64_t constant_dims = 0;
+    for (const auto& s : config_.outputs) {
+      output_dims += s.size();
+      const Tensor stddev = decoders.at(s.name)->stddev(features);
+      if (!stddev.defined()) {
+        constant_dims += s.size();
+        continue;
+      }
+      const Tensor s_sum = sum_event(stddev.detach());
+      std_sum = std_sum.defined() ? std_sum + s_sum : s_sum;
+    }
+    if (std_sum.defined() && constant_dims > 0) std_sum = std_sum + static_cast<double>(constant_dims);
+  }
   Tensor weighted_kl = kl_train_steps;
   if (config_.nll_reweight == NllReweight::DimWise && std_sum.defined())
     weighted_kl = weighted_kl * (std_sum / static_cast<double>(output_dims));
@@ -143,14 +161,9 @@ ElboTerms WorldModel::elbo_of(const FilterOutput& filtered, const Tensor& embedd
   out.kl_loss = mean(sum(weighted_kl, 0));
   out.loss = rec_loss + config_.kl_scale * out.kl_loss;
   // Probes: detached features from t = 1.
-  if (training && T > 1) {
-    const Tensor detached = features.narrow(0, 1, T - 1).detach();
-    for (const auto& s : config_.probes) {
-      const Tensor target = require(batch, s.name).narrow(0, 1, T - 1);
-      const Tensor nll = -mean(sum(sum_event(probe_decoders.at(s.name)->forward(detached)->log_prob(target)), 0));
-      out.probe_loss[s.name] = nll;
-      out.loss = out.loss + nll;
-    }
+  if (options.heads && T > 1) {
+    out.probe_loss = probe_losses(features, batch, true);
+    for (const auto& [name, nll] : out.probe_loss) out.loss = out.loss + nll;
     // IDM: [feature_t, e_{t+1}] (detached) -> pre_action_{t+1}; -log p summed over action
     // dims, mean over time, sum over batch (as the original codes it).
     if (idm) {
@@ -160,6 +173,21 @@ ElboTerms WorldModel::elbo_of(const FilterOutput& filtered, const Tensor& embedd
       out.idm_loss = -sum(mean(log_p, 0));
       out.loss = out.loss + out.idm_loss;
     }
+  }
+  return out;
+}
+
+std::map<std::string, Tensor> WorldModel::probe_losses(const Tensor& features, const Batch& batch,
+                                                       bool require_all) const {
+  std::map<std::string, Tensor> out;
+  const std::int64_t T = features.size(0);
+  if (T < 2) return out;
+  // Detached features from t = 1: the first state has no estimator of its own (the original).
+  const Tensor detached = features.narrow(0, 1, T - 1).detach();
+  for (const auto& s : config_.probes) {
+    if (!require_all && !batch.find(s.name)) continue;
+    const Tensor target = require(batch, s.name).narrow(0, 1, T - 1);
+    out[s.name] = -mean(sum(sum_event(probe_decoders.at(s.name)->forward(detached)->log_prob(target)), 0));
   }
   return out;
 }

@@ -28,17 +28,24 @@ namespace aime::models {
 
 // What the ELBO's loss holds. Say which with the named constructors, never with bare flags.
 struct ElboOptions {
-  // The training loss of phase 1: KL balancing and free nats as configured, plus the probe
-  // and IDM losses. Otherwise the plain negative ELBO (rec + kl_scale * KL; the original's
-  // SSM.filter_with_policy objective: no free nats, no balancing, no heads).
-  bool training_loss = true;
   // Run the decoders. Without, only the KL terms are filled (elbo, reconstruction and mse
-  // stay empty): what AIME's kl_only needs, at a fraction of the cost from pixels.
+  // stay empty): what AIME's kl_only needs, at a fraction of the cost from pixels (under
+  // dim_wise only the learned-std decoders' std networks run, for the KL's weight).
   bool reconstruct = true;
-
-  static ElboOptions training() { return {true, true}; }
-  // AIME's phase-2 objective through the frozen model; kl_only runs no decoder.
-  static ElboOptions policy_objective(bool kl_only) { return {false, !kl_only}; }
+  // Free nats as configured (phase 1 only: the original's filter_with_policy has none).
+  bool free_nats = true;
+  // KL balancing alpha: < -1.5 (kModel) the model's own kl_rebalance; < 0 none; else alpha.
+  double kl_rebalance = kModel;
+  // The probe and IDM losses in `loss` (phase 1).
+  bool heads = true;
+  static constexpr double kModel = -2.0;
+  static ElboOptions training() { return {true, true, kModel, true}; }
+  // AIME's phase-2 objective through the frozen model, as the original's
+  // SSM.filter_with_policy computes it: the KL balanced as the model is (or as
+  // `kl_rebalance` says), no free nats, no heads; kl_only runs no decoder mean.
+  static ElboOptions policy_objective(bool kl_only, double kl_rebalance = kModel) {
+    return {!kl_only, false, kl_rebalance, false};
+  }
 };
 
 struct ElboTerms {
@@ -81,6 +88,9 @@ class WorldModel : public nn::Module {
   // The original's generate: prior steps from `start` under actions [K, B, A], decoded:
   // sensor -> [K, B, ...] means.
   std::map<std::string, Tensor> generate(const State& start, const Tensor& actions, Generator& gen) const;
+  // Each probe's NLL from the detached features [T, B, F] of steps 1..T-1 (mean_b sum_t
+  // sum_dims); require_all false skips probes whose sensor the batch lacks.
+  std::map<std::string, Tensor> probe_losses(const Tensor& features, const Batch& batch, bool require_all) const;
 
   std::shared_ptr<MultimodalEncoder> encoder;
   std::map<std::string, std::shared_ptr<Decoder>> decoders, probe_decoders;

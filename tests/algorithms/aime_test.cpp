@@ -14,6 +14,7 @@
 #include "distributions/kl.h"
 #include "nn/optim/adam.h"
 #include "nn/optim/clip_grad.h"
+#include "nn/serialize/safetensors.h"
 
 namespace aime::algorithms {
 namespace {
@@ -84,8 +85,8 @@ AimeTerms step_by_step_objective(const models::WorldModel& model, models::TanhGa
   out.actions = stack(actions, 0);
   const double kl_scale = options.kl_scale >= 0 ? options.kl_scale : model.config().kl_scale;
   out.elbo = model.elbo_of(models::FilterOutput::from_steps(steps, taken), embeddings, demos,
-                           models::ElboOptions::policy_objective(options.kl_only));
-  out.loss = options.kl_only ? kl_scale * out.elbo.kl : out.elbo.reconstruction_loss + kl_scale * out.elbo.kl_loss;
+                           models::ElboOptions::policy_objective(options.kl_only, options.kl_rebalance));
+  out.loss = options.kl_only ? kl_scale * out.elbo.kl_loss : out.elbo.reconstruction_loss + kl_scale * out.elbo.kl_loss;
   if (options.use_idm) out.loss = out.loss + kl_scale * sum(stack(idm_kls, 0));
   if (options.oracle_actions) out.loss = sum(mean(sum(square(out.actions - *recorded), {-1}), {1}));
   return out;
@@ -216,10 +217,187 @@ TEST(Aime, KlScaleWeighsTheKlTermOfThePolicysLoss) {
   EXPECT_NEAR(loss_with(o).loss.item(), rec + kl, 1e-4 * std::fabs(rec + kl));
   o.kl_only = true;
   const AimeTerms kl_only = loss_with(o);
-  EXPECT_NEAR(kl_only.loss.item(), base.elbo.kl.item(), 1e-4 * std::fabs(kl));
+  // kl_only weighs the KL as the full objective does (the original's kl_loss: under
+  // dim_wise, times the decoders' mean detached std), from the std networks alone.
+  EXPECT_NEAR(kl_only.loss.item(), kl, 1e-4 * std::fabs(kl));
+  EXPECT_GT(std::fabs(kl - base.elbo.kl.item()), 1e-3 * std::fabs(kl));  // not the raw KL here (smlp decoders)
   EXPECT_NEAR(kl_only.elbo.kl.item(), base.elbo.kl.item(), 1e-4 * std::fabs(kl));
   EXPECT_FALSE(kl_only.elbo.elbo.defined());  // no decoder ran
   EXPECT_TRUE(kl_only.elbo.reconstruction.empty());
+}
+
+// The policy's gradient of the objective, flattened, and the loss, from a fresh noise stream.
+std::pair<double, std::vector<double>> loss_and_gradient(const models::WorldModel& model, models::TanhGaussianPolicy& policy,
+                                                         const Batch& demos, const AimeOptions& o) {
+  policy.zero_grad(true);
+  Generator noise(6);
+  const AimeTerms t = aime_objective(model, policy, demos, noise, o);
+  t.loss.backward();
+  std::vector<double> grad;
+  for (const Tensor& p : policy.parameters()) {
+    const auto g = p.grad().defined() ? p.grad().to_vector<double>() : std::vector<double>(static_cast<std::size_t>(p.numel()));
+    grad.insert(grad.end(), g.begin(), g.end());
+  }
+  return {t.loss.item(), grad};
+}
+
+// A float64 RSSMO (or RSSM) for the oscillator with an IDM head, without the reweighting
+// (whose detached std is a stop-gradient by design, so finite differences do not see it).
+std::unique_ptr<models::WorldModel> float64_model(const std::string& kind, Generator& gen) {
+  auto config = models::WorldModelConfig::original(kind, models::Setup::MDP, {{"position", {1}}, {"velocity", {1}}}, 1);
+  config.rssm.deterministic_size = config.rssmo.deterministic_size = 8;
+  config.rssm.stochastic_size = config.rssmo.stochastic_size = 3;
+  config.rssm.hidden_size = config.rssmo.hidden_size = config.head_hidden_size = 8;
+  config.nll_reweight = distributions::NllReweight::None;
+  auto model = std::make_unique<models::WorldModel>(config, gen);
+  model->to(kFloat64);
+  model->freeze();
+  return model;
+}
+
+// The policy gradient of every variant matches central differences of the loss in float64,
+// without KL balancing; with it (the model's own alpha, RSSMO's 0.8) the gradient is the
+// balance of the two one-sided gradients, alpha g(1) + (1 - alpha) g(0), whose sum g(1) +
+// g(0) is the plain KL's, checked against finite differences in turn.
+TEST(Aime, PolicyGradientsMatchFiniteDifferencesInFloat64) {
+  for (const std::string kind : {"rssm", "rssmo"}) {
+    Generator gen(8);
+    const auto owned = float64_model(kind, gen);
+    const models::WorldModel& model = *owned;
+    models::TanhGaussianPolicy policy(model.ssm().feature_size(), 1, 8, 2, gen);
+    policy.to(kFloat64);
+    Generator data(9);
+    Batch demos = rollouts(true, 5, 3, data);
+    for (const auto& key : demos.keys()) demos.set(key, demos.at(key).to(kFloat64));
+    for (int variant = 0; variant < 4; ++variant) {
+      AimeOptions o;
+      o.kl_only = variant % 2 == 1;
+      o.use_idm = variant >= 2;
+      o.kl_rebalance = -1.0;
+      const std::string what = kind + " variant " + std::to_string(variant);
+      const auto [loss, grad] = loss_and_gradient(model, policy, demos, o);
+      // Central differences on 12 parameters spread over the policy (both heads).
+      std::vector<Tensor> params = policy.parameters();
+      std::size_t offset = 0, checked = 0;
+      for (Tensor& p : params) {
+        for (std::int64_t i : {std::int64_t{0}, p.numel() / 2, p.numel() - 1}) {
+          double* x = p.data<double>() + i;
+          const double x0 = *x, eps = 1e-6;
+          *x = x0 + eps;
+          const double up = loss_and_gradient(model, policy, demos, o).first;
+          *x = x0 - eps;
+          const double down = loss_and_gradient(model, policy, demos, o).first;
+          *x = x0;
+          const double numeric = (up - down) / (2 * eps), analytic = grad[offset + static_cast<std::size_t>(i)];
+          EXPECT_NEAR(analytic, numeric, 1e-6 + 1e-5 * std::fabs(numeric)) << what << " parameter element " << offset + i;
+          ++checked;
+        }
+        offset += static_cast<std::size_t>(p.numel());
+      }
+      EXPECT_EQ(checked, 3 * params.size());
+      if (kind != "rssmo") continue;
+      // Balancing: same value, the balanced gradient.
+      o.kl_rebalance = models::ElboOptions::kModel;  // RSSMO's 0.8
+      const auto [balanced_loss, balanced] = loss_and_gradient(model, policy, demos, o);
+      o.kl_rebalance = 1.0;
+      const auto g1 = loss_and_gradient(model, policy, demos, o).second;
+      o.kl_rebalance = 0.0;
+      const auto g0 = loss_and_gradient(model, policy, demos, o).second;
+      EXPECT_NEAR(balanced_loss, loss, 1e-9 * std::fabs(loss)) << what;
+      double differs = 0;
+      for (std::size_t k = 0; k < grad.size(); ++k) {
+        // The loss is rec + alpha KL(sg q || p) + (1 - alpha) KL(q || sg p): linear in alpha.
+        EXPECT_NEAR(balanced[k], 0.8 * g1[k] + 0.2 * g0[k], 1e-9 + 1e-7 * std::fabs(balanced[k])) << what << " " << k;
+        // With the KL alone, the two one-sided gradients add up to the plain one.
+        if (variant == 1) {
+          EXPECT_NEAR(g1[k] + g0[k], grad[k], 1e-9 + 1e-7 * std::fabs(grad[k])) << what << " " << k;
+        }
+        differs = std::max(differs, std::fabs(balanced[k] - grad[k]));
+      }
+      if (o.use_idm) {  // the actions are the IDM's: the model's KL gives the policy no gradient
+        EXPECT_EQ(differs, 0.0) << what;
+      } else {
+        EXPECT_GT(differs, 1e-6) << what << ": balancing should change the gradient";
+      }
+    }
+  }
+}
+
+// The probes' NLL is part of the loss's value, as the original logs it (no gradient: the
+// features are detached and the model frozen), and reported apart; kl_only has none.
+TEST(Aime, TheLossHoldsTheProbesTerm) {
+  Generator gen(1);
+  auto config = models::WorldModelConfig::original("rssm", models::Setup::LPOMDP, {{"position", {1}}, {"velocity", {1}}}, 1);
+  config.rssm.deterministic_size = config.rssm.hidden_size = config.head_hidden_size = 8;
+  config.rssm.stochastic_size = 3;
+  models::WorldModel model(config, gen);
+  model.freeze();
+  ASSERT_EQ(config.probes.size(), 1u);
+  models::TanhGaussianPolicy policy(model.ssm().feature_size(), 1, 8, 2, gen);
+  Generator data(2);
+  const Batch demos = rollouts(true, 6, 4, data);
+  Generator noise(3);
+  const AimeTerms t = aime_objective(model, policy, demos, noise, {});
+  ASSERT_TRUE(t.probe_loss.count("velocity"));
+  const double probe = t.probe_loss.at("velocity").item();
+  EXPECT_NEAR(t.loss.item(), t.elbo.reconstruction_loss.item() + t.elbo.kl_loss.item() + probe, 1e-4 * std::fabs(t.loss.item()));
+  t.loss.backward();  // the probe adds nothing to the policy's gradient, and runs backward cleanly
+  AimeOptions kl_only;
+  kl_only.kl_only = true;
+  Generator noise2(3);
+  EXPECT_TRUE(aime_objective(model, policy, demos, noise2, kl_only).probe_loss.empty());
+  // Demonstrations without the probe's sensor: no probe term, no error.
+  Batch without = demos;
+  without.erase("velocity");
+  Generator noise3(3);
+  EXPECT_TRUE(aime_objective(model, policy, without, noise3, {}).probe_loss.empty());
+}
+
+// benchmarks/aime_step --dump writes what aime's phase-2 code computes: reread one dump and
+// recompute every variant from its weights, policy, batch and noise seed.
+TEST(Aime, TheStepDumpIsWhatTheObjectiveComputes) {
+#ifndef AIME_STEP_BINARY
+  GTEST_SKIP() << "benchmarks not built (AIME_BUILD_BENCHMARKS=OFF)";
+#else
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("aime_step_dump_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string cmd = std::string(AIME_STEP_BINARY) + " --model rssmo --setup mdp --batch 3 --horizon 5 --dtype float64 " +
+                          "--config " + AIME_SOURCE_DIR + "/configs/small.ini --dump " + dir.string() + " 2> /dev/null";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  const nn::SafetensorsFile weights = nn::load_safetensors((dir / "weights.safetensors").string());
+  const nn::SafetensorsFile policy_file = nn::load_safetensors((dir / "policy.safetensors").string());
+  const nn::SafetensorsFile batch = nn::load_safetensors((dir / "batch.safetensors").string());
+  EXPECT_EQ(weights.metadata.at("check.dtype"), "float64");
+  Generator gen(0);
+  models::WorldModel model(models::WorldModelConfig::from_metadata(weights.metadata), gen);
+  model.to(kFloat64);
+  model.load_state_dict(weights.tensors);
+  model.freeze();
+  models::TanhGaussianPolicy policy(model.ssm().feature_size(), model.config().action_size,
+                                    std::stoll(policy_file.metadata.at("policy.hidden_size")),
+                                    std::stoll(policy_file.metadata.at("policy.hidden_layers")), gen);
+  policy.to(kFloat64);
+  policy.load_state_dict(policy_file.tensors);
+  for (const std::string variant : {"plain", "klonly", "idm", "idm_klonly"}) {
+    const nn::SafetensorsFile expected = nn::load_safetensors((dir / ("expected_" + variant + ".safetensors")).string());
+    AimeOptions o;
+    o.kl_only = variant.find("klonly") != std::string::npos;
+    o.use_idm = variant.rfind("idm", 0) == 0;
+    policy.zero_grad(true);
+    Generator noise(std::stoull(weights.metadata.at("check.noise_seed")));
+    const AimeTerms t = aime_objective(model, policy, batch.tensors, noise, o);
+    t.loss.backward();
+    EXPECT_EQ(t.loss.item(), expected.tensors.at("loss").item()) << variant;
+    EXPECT_EQ(t.elbo.kl.item(), expected.tensors.at("kl").item()) << variant;
+    EXPECT_EQ(t.actions.to_vector<double>(), expected.tensors.at("actions").to_vector<double>()) << variant;
+    EXPECT_TRUE(expected.tensors.find("reconstruction_loss")) << variant;
+    for (const auto& [name, p] : policy.named_parameters())
+      EXPECT_EQ(p.grad().to_vector<double>(), expected.tensors.at("grad." + name).to_vector<double>()) << variant << " " << name;
+  }
+  fs::remove_all(dir);
+#endif
 }
 
 // train_aime embeds the demonstrations once (embed_demonstrations): the same windows, and

@@ -80,6 +80,11 @@ TEST(TrainModel, TrainsResumesAndEvaluates) {
   // gives the same numbers; converting back gives the same weights.
   const fs::path original = model / "original", back = model / "back";
   std::tie(status, out) = run("convert --model " + model.string() + " --out " + original.string() + " --env cartpole-balance");
+  if (status != 0 && out.find("built without yaml-cpp") != std::string::npos) {  // AIME_YAML=OFF: said so, nothing more to run
+    fs::remove_all(data);
+    fs::remove_all(model);
+    GTEST_SKIP() << out;
+  }
   ASSERT_EQ(status, 0) << out;
   EXPECT_NE(out.find("model.pt and config.yaml (cartpole-balance, lpomdp)"), std::string::npos) << out;
   const std::string elbo = "elbo --dataset " + data.string() + " --batches 2 --batch-size 4 --horizon 8 --model ";
