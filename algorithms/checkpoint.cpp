@@ -11,14 +11,61 @@ namespace aime::algorithms {
 
 namespace fs = std::filesystem;
 
+namespace {
+const char* kOptimizerFile = "optimizer.safetensors";
+const char* kOptimizerNext = "optimizer.next.safetensors";
+
+std::string value_or(const nn::Metadata& m, const std::string& key, const std::string& fallback) {
+  auto it = m.find(key);
+  return it == m.end() ? fallback : it->second;
+}
+}  // namespace
+
+std::int64_t metadata_integer(const nn::Metadata& metadata, const std::string& key, const std::string& file) {
+  auto it = metadata.find(key);
+  if (it == metadata.end()) throw ValueError(file + ": metadata has no '" + key + "'");
+  const std::string& v = it->second;
+  if (v.empty() || v.size() > 18 || v.find_first_not_of("0123456789") != std::string::npos)
+    throw ValueError(file + ": metadata '" + key + "' must be a non-negative integer, got '" + v + "'");
+  return std::stoll(v);
+}
+
 void save_model_checkpoint(const std::string& dir, const models::WorldModel& model, const nn::Optimizer* optimizer,
                            const nn::Metadata& training_state) {
   fs::create_directories(dir);
-  if (optimizer) optimizer->save((fs::path(dir) / "optimizer.safetensors").string());
+  nn::Metadata pair;  // what both files of one checkpoint carry
+  for (const char* key : {"train.step", "train.run_id"})
+    if (training_state.count(key)) pair[key] = training_state.at(key);
+  if (optimizer) optimizer->save((fs::path(dir) / kOptimizerNext).string(), pair);
   nn::Metadata metadata = model.config().to_metadata();
   for (const auto& [k, v] : training_state) metadata[k] = v;
   metadata["format"] = "aime world model";
   nn::save_safetensors((fs::path(dir) / "model.safetensors").string(), model.state_dict(), metadata);
+  if (optimizer) fs::rename(fs::path(dir) / kOptimizerNext, fs::path(dir) / kOptimizerFile);
+}
+
+std::string resume_checkpoint(const std::string& dir, const nn::Metadata& metadata) {
+  const fs::path model = fs::path(dir) / "model.safetensors", current = fs::path(dir) / kOptimizerFile,
+                 next = fs::path(dir) / kOptimizerNext;
+  const std::string step = value_or(metadata, "train.step", "?"), run = value_or(metadata, "train.run_id", "");
+  // A write that stopped after the optimiser: the new model made it (finish the rename) or
+  // not (the old pair stands; drop the newer optimiser).
+  if (fs::exists(next)) {
+    const nn::Metadata pending = nn::read_safetensors_header(next.string()).metadata;
+    if (value_or(pending, "train.step", "") == step && value_or(pending, "train.run_id", "") == run)
+      fs::rename(next, current);
+    else
+      fs::remove(next);
+  }
+  if (!fs::exists(current)) throw ValueError(dir + ": no " + kOptimizerFile + " beside model.safetensors to resume from");
+  const nn::Metadata saved = nn::read_safetensors_header(current.string()).metadata;
+  // Files written before the pair carried a step have none: nothing to compare.
+  if (saved.count("train.step") &&
+      (saved.at("train.step") != step || value_or(saved, "train.run_id", "") != run))
+    throw ValueError(dir + ": " + kOptimizerFile + " (step " + saved.at("train.step") + ", run " +
+                     value_or(saved, "train.run_id", "?") + ") and model.safetensors (step " + step + ", run " +
+                     (run.empty() ? "?" : run) + ") are not one checkpoint; resume from a folder whose files agree");
+  return current.string();
 }
 
 bool is_original_folder(const std::string& dir) {
@@ -60,7 +107,13 @@ LoadedModel load_pretrained_model(const std::string& dir, Device device) {
   LoadedModel out;
   out.metadata = file.metadata;
   Generator gen(0);  // the initial weights are overwritten
-  out.model = std::make_unique<models::WorldModel>(models::WorldModelConfig::from_metadata(file.metadata), gen);
+  models::WorldModelConfig config;
+  try {
+    config = models::WorldModelConfig::from_metadata(file.metadata);
+  } catch (const ValueError& e) {
+    throw ValueError(path + ": " + e.what());
+  }
+  out.model = std::make_unique<models::WorldModel>(config, gen);
   out.model->load_state_dict(file.tensors, true);
   out.model->to(device);
   return out;

@@ -3,8 +3,12 @@
 //   model.safetensors      weights, with the world model's config and the training state
 //                          (step, generator offsets) in its metadata;
 //   optimizer.safetensors  the optimiser's state (Adam moments, step), for --resume.
-// Both written atomically, the optimiser first, so a folder never pairs new weights with
-// an old optimiser.
+// One checkpoint is one consistent pair: both files carry the same train.step and
+// train.run_id, and a crash at any moment leaves the old pair or the new one. Each file is
+// written atomically; the optimiser goes first to optimizer.next.safetensors, then the
+// model, then the optimiser is renamed into place. resume_checkpoint finishes or discards
+// an interrupted write (by the steps recorded in the files) and refuses a pair that
+// disagrees.
 //
 // The original's released folders load as they are (docs/pytorch-format.md):
 //   model.pt       torch.save(model.state_dict()) of its SSM (nn/serialize/torch_checkpoint.h);
@@ -25,6 +29,14 @@ namespace aime::algorithms {
 
 void save_model_checkpoint(const std::string& dir, const models::WorldModel& model, const nn::Optimizer* optimizer,
                            const nn::Metadata& training_state);
+
+// The optimiser file of a folder's checkpoint, after completing or discarding an interrupted
+// write: model.safetensors's train.step (and train.run_id) must equal the optimiser's, else a
+// ValueError names both files and their steps. `metadata` is model.safetensors's.
+std::string resume_checkpoint(const std::string& dir, const nn::Metadata& metadata);
+
+// A non-negative integer from checkpoint metadata; ValueError naming `file` and `key`.
+std::int64_t metadata_integer(const nn::Metadata& metadata, const std::string& key, const std::string& file);
 
 struct LoadedModel {
   std::unique_ptr<models::WorldModel> model;

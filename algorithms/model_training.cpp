@@ -1,6 +1,7 @@
 #include "algorithms/model_training.h"
 
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 
 #include "algorithms/checkpoint.h"
@@ -55,15 +56,37 @@ StepMetrics train_world_model(models::WorldModel& model, const data::SequenceDat
   Generator noise = training_noise(o.seed);  // the model's sampling noise (rsample)
   std::int64_t start = 0;
   const std::string weights = (fs::path(o.out_dir) / "model.safetensors").string();
+  // One id per run, shared by the two files of each of its checkpoints: a hash (FNV-1a) of
+  // what makes the run, so that the same run writes the same bytes and another run (another
+  // seed, model or setting) another id.
+  std::string run_id;
+  {
+    std::string what = std::to_string(o.seed) + "|" + std::to_string(o.batch_size) + "|" + std::to_string(o.lr) + "|" +
+                       std::to_string(o.grad_clip) + "|" + std::to_string(total) + "|" + std::to_string(dataset.horizon());
+    for (const auto& [k, v] : model.config().to_metadata()) what += "|" + k + "=" + v;
+    std::uint64_t h = 1469598103934665603ull;
+    for (unsigned char c : what) h = (h ^ c) * 1099511628211ull;
+    char hex[17];
+    std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+    run_id = hex;
+  }
   if (o.resume && fs::exists(weights)) {
     const nn::SafetensorsFile file = nn::load_safetensors(weights);
-    model.load_state_dict(file.tensors, true);
-    adam.load((fs::path(o.out_dir) / "optimizer.safetensors").string());
-    start = std::stoll(file.metadata.at("train.step"));
-    noise.set_offset(std::stoull(file.metadata.at("train.noise_offset")));
-    if (std::stoull(file.metadata.at("train.seed")) != o.seed)
+    start = metadata_integer(file.metadata, "train.step", weights);
+    const auto offset = metadata_integer(file.metadata, "train.noise_offset", weights);
+    if (metadata_integer(file.metadata, "train.seed", weights) != static_cast<std::int64_t>(o.seed))
       throw ValueError(o.out_dir + ": the checkpoint was trained with seed " + file.metadata.at("train.seed") +
                        ", resuming needs the same --seed");
+    if (file.metadata.count("train.run_id")) run_id = file.metadata.at("train.run_id");
+    const std::string optimizer_file = resume_checkpoint(o.out_dir, file.metadata);
+    model.load_state_dict(file.tensors, true);
+    adam.load(optimizer_file);
+    noise.set_offset(static_cast<std::uint64_t>(offset));
+    if (start >= total) {  // finished: say so, touch nothing
+      StepMetrics finished;
+      finished.step = start;
+      return finished;
+    }
   }
   MetricsLog metrics(metrics_path, o.metrics_format, start);
 
@@ -74,6 +97,7 @@ StepMetrics train_world_model(models::WorldModel& model, const data::SequenceDat
     state["train.seed"] = std::to_string(o.seed);
     state["train.noise_offset"] = std::to_string(noise.offset());
     state["train.total_steps"] = std::to_string(total);
+    state["train.run_id"] = run_id;
     save_model_checkpoint(o.out_dir, model, &adam, state);
   };
   StepMetrics last;

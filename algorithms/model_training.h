@@ -45,7 +45,8 @@ struct StepMetrics {
 std::vector<models::SensorSpec> dataset_sensors(const data::SequenceDataset& dataset, std::int64_t* action_size);
 
 // Trains `model` (weights as built, or as found in out_dir with resume) on the dataset;
-// calls on_step after each step. Returns the last step's metrics.
+// calls on_step after each step. Returns the last step's metrics; resuming a run that has
+// already reached epochs x batches_per_epoch returns that step with no values (finished).
 StepMetrics train_world_model(models::WorldModel& model, const data::SequenceDataset& dataset,
                               const ModelTrainingOptions& options,
                               const std::function<void(const StepMetrics&, std::int64_t total)>& on_step = {});

@@ -117,6 +117,11 @@ int train_model(const std::vector<std::string>& args) {
   const auto last = algorithms::train_world_model(model, dataset, o, [&](const algorithms::StepMetrics& m, std::int64_t) {
     bar.update(m.step);
   });
+  if (last.values.empty()) {
+    std::cout << o.out_dir << ": the run is finished (step " << last.step << " of " << o.epochs * o.batches_per_epoch
+              << "); nothing to resume (raise --epochs to train further)\n";
+    return 0;
+  }
   char line[256];
   std::snprintf(line, sizeof line, "step %lld: loss %.2f, elbo %.2f, kl %.2f, grad norm %.2f; model in %s\n",
                 static_cast<long long>(last.step), last.values.at("loss"), last.values.at("elbo"), last.values.at("kl"),

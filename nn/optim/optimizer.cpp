@@ -150,6 +150,12 @@ void Optimizer::load_state_dict(const StateDict& state, const Metadata& metadata
 
 void Optimizer::save(const std::string& path) const { save_safetensors(path, state_dict(), metadata()); }
 
+void Optimizer::save(const std::string& path, const Metadata& extra) const {
+  Metadata m = metadata();
+  for (const auto& [k, v] : extra) m[k] = v;
+  save_safetensors(path, state_dict(), m);
+}
+
 void Optimizer::load(const std::string& path) {
   const SafetensorsFile file = load_safetensors(path);
   load_state_dict(file.tensors, file.metadata);

@@ -51,6 +51,8 @@ class Optimizer {
   // Both, through a safetensors file (atomic write).
   void save(const std::string& path) const;
   void load(const std::string& path);
+  // save() with `extra` keys added to the file's metadata (e.g. the training step it belongs to).
+  void save(const std::string& path, const Metadata& extra) const;
 
  protected:
   // The update of one run of parameters: `param`, `grad` and every state buffer (views of

@@ -9,6 +9,8 @@
 #include "autograd/api.h"
 #include "envs/collect.h"
 
+#include "nn/serialize/safetensors.h"
+
 namespace aime::algorithms {
 namespace {
 
@@ -87,6 +89,72 @@ TEST(ModelTraining, ResumeAfterAStopGivesTheSameParametersAsAnUninterruptedRun) 
   EXPECT_EQ(loaded.metadata.at("train.step"), "6");
   fs::remove_all(a);
   fs::remove_all(b);
+}
+
+// One checkpoint is one pair. A kill after the optimiser's file but before the model's
+// leaves the old pair (the newer optimiser is dropped); a kill after the model's but before
+// the optimiser's rename leaves the new pair (the rename is finished); either way the resumed
+// run ends where the uninterrupted one does. A pair that disagrees is refused, a finished run
+// says so, and metadata that is not a step names the file and the key.
+TEST(ModelTraining, AKillBetweenTheTwoCheckpointFilesLeavesOnePair) {
+  const data::SequenceDataset ds = pendulum_dataset();
+  const fs::path root = fs::temp_directory_path() / ("aime_train_pairs_" + std::to_string(::getpid()));
+  fs::remove_all(root);
+  auto train = [&](const fs::path& dir, std::int64_t epochs, bool resume) {
+    Generator g(resume ? 99 : 1);
+    auto model = std::make_unique<models::WorldModel>(tiny_config(), g);
+    ModelTrainingOptions o = options(dir, epochs);
+    o.resume = resume;
+    const StepMetrics last = train_world_model(*model, ds, o);
+    return std::make_pair(last, flat_parameters(*model));
+  };
+  const auto reference = train(root / "straight", 3, false).second;  // 9 steps
+  train(root / "at3", 1, false);                                     // checkpoint of step 3
+  train(root / "at6", 2, false);                                     // checkpoint of step 6
+  const auto copy = [&](const fs::path& from, const fs::path& to) {
+    fs::create_directories(to);
+    for (const auto& e : fs::directory_iterator(from)) fs::copy_file(e.path(), to / e.path().filename());
+  };
+  EXPECT_FALSE(fs::exists(root / "at6" / "optimizer.next.safetensors"));
+  // (a) killed after writing step 6's optimiser, before its model.
+  copy(root / "at3", root / "a");
+  fs::copy_file(root / "at6" / "optimizer.safetensors", root / "a" / "optimizer.next.safetensors");
+  EXPECT_EQ(train(root / "a", 3, true).second, reference);
+  EXPECT_FALSE(fs::exists(root / "a" / "optimizer.next.safetensors"));
+  // (b) killed after writing step 6's model, before the optimiser's rename.
+  copy(root / "at6", root / "b");
+  fs::copy_file(root / "at3" / "optimizer.safetensors", root / "b" / "optimizer.safetensors", fs::copy_options::overwrite_existing);
+  fs::copy_file(root / "at6" / "optimizer.safetensors", root / "b" / "optimizer.next.safetensors");
+  EXPECT_EQ(train(root / "b", 3, true).second, reference);
+  // (c) a pair that disagrees, with nothing pending: refused, naming both files' steps.
+  copy(root / "at6", root / "c");
+  fs::copy_file(root / "at3" / "optimizer.safetensors", root / "c" / "optimizer.safetensors", fs::copy_options::overwrite_existing);
+  try {
+    train(root / "c", 3, true);
+    ADD_FAILURE() << "no error";
+  } catch (const ValueError& e) {
+    EXPECT_NE(std::string(e.what()).find("(step 3"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("model.safetensors (step 6"), std::string::npos) << e.what();
+  }
+  // A finished run: the step it reached, no values, nothing written.
+  const auto before = fs::last_write_time(root / "at6" / "model.safetensors");
+  const auto [finished, params] = train(root / "at6", 2, true);
+  EXPECT_EQ(finished.step, 6);
+  EXPECT_TRUE(finished.values.empty());
+  EXPECT_EQ(fs::last_write_time(root / "at6" / "model.safetensors"), before);
+  // Metadata that is not a number names the file and the key.
+  copy(root / "at6", root / "d");
+  nn::SafetensorsFile file = nn::load_safetensors((root / "d" / "model.safetensors").string());
+  file.metadata["train.step"] = "true";
+  nn::save_safetensors((root / "d" / "model.safetensors").string(), file.tensors, file.metadata);
+  try {
+    train(root / "d", 3, true);
+    ADD_FAILURE() << "no error";
+  } catch (const ValueError& e) {
+    EXPECT_NE(std::string(e.what()).find((root / "d" / "model.safetensors").string() + ": metadata 'train.step'"),
+              std::string::npos) << e.what();
+  }
+  fs::remove_all(root);
 }
 
 TEST(ModelTraining, LossFallsAndMetricsAreLogged) {

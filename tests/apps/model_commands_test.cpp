@@ -32,6 +32,9 @@ TEST(TrainModel, TrainsResumesAndEvaluates) {
   ASSERT_EQ(status, 0) << out;
   EXPECT_NE(out.find("step 4: loss"), std::string::npos) << out;
   EXPECT_TRUE(fs::exists(model / "optimizer.safetensors"));
+  std::tie(status, out) = run(train + " --epochs 2 --resume");  // nothing left to do: it says so
+  ASSERT_EQ(status, 0) << out;
+  EXPECT_NE(out.find("the run is finished (step 4 of 4)"), std::string::npos) << out;
   // A later --config overrides an earlier one: small.ini's horizon (16) wins over model-only.ini's (50).
   std::tie(status, out) = run("train-model --dataset " + data.string() + " --setup mdp --config " + configs +
                               "model-only.ini --config " + configs + "small.ini --epochs 1 --batches-per-epoch 1 --out " +
