@@ -90,7 +90,11 @@ LoadedModel load_original_model(const std::string& dir, Device device) {
   out.metadata["original.seed"] = std::to_string(config.run.seed);
   if (!config.run.dataset.empty()) out.metadata["original.dataset"] = config.run.dataset;
   Generator gen(0);  // the initial weights are overwritten
-  out.model = std::make_unique<models::WorldModel>(config.world_model, gen);
+  try {
+    out.model = std::make_unique<models::WorldModel>(config.world_model, gen);
+  } catch (const ValueError& e) {
+    throw ValueError(yaml + ": " + e.what());
+  }
   models::load_original_state_dict(*out.model, original, weights);
   out.model->to(device);
   return out;
@@ -107,13 +111,11 @@ LoadedModel load_pretrained_model(const std::string& dir, Device device) {
   LoadedModel out;
   out.metadata = file.metadata;
   Generator gen(0);  // the initial weights are overwritten
-  models::WorldModelConfig config;
-  try {
-    config = models::WorldModelConfig::from_metadata(file.metadata);
+  try {  // the config is checked field by field before anything is allocated
+    out.model = std::make_unique<models::WorldModel>(models::WorldModelConfig::from_metadata(file.metadata), gen);
   } catch (const ValueError& e) {
     throw ValueError(path + ": " + e.what());
   }
-  out.model = std::make_unique<models::WorldModel>(config, gen);
   out.model->load_state_dict(file.tensors, true);
   out.model->to(device);
   return out;

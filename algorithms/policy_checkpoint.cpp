@@ -108,7 +108,12 @@ LoadedPolicy load_policy(const std::string& dir) {
   out.algo = require(file.metadata, "policy.algo", path);
   Generator gen(0);  // initial weights, overwritten
   if (out.algo == "aime") {
-    auto model = std::make_shared<models::WorldModel>(models::WorldModelConfig::from_metadata(file.metadata), gen);
+    std::shared_ptr<models::WorldModel> model;
+    try {
+      model = std::make_shared<models::WorldModel>(models::WorldModelConfig::from_metadata(file.metadata), gen);
+    } catch (const ValueError& e) {
+      throw ValueError(path + ": " + e.what());
+    }
     model->load_state_dict(with_prefix(file.tensors, "world_model."), true);
     const std::int64_t hidden = std::stoll(require(file.metadata, "policy.hidden_size", path));
     const std::int64_t layers = std::stoll(require(file.metadata, "policy.hidden_layers", path));

@@ -25,6 +25,7 @@ std::shared_ptr<Decoder> WorldModel::make_decoder(const SensorSpec& s, bool prob
 WorldModel::WorldModel(const WorldModelConfig& c, Generator& gen) : Module("WorldModel"), config_(c) {
   if (c.inputs.empty() || c.outputs.empty() || c.action_size < 1)
     throw ValueError("WorldModel: needs input and output sensors and action_size >= 1");
+  c.validate();  // before anything is allocated
   encoder = register_module("encoder", std::make_shared<MultimodalEncoder>());
   std::vector<std::string> vector_inputs;
   std::int64_t vector_size = 0;

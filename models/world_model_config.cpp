@@ -1,6 +1,8 @@
 #include "models/world_model_config.h"
 
+#include <cstdio>
 #include <cstdlib>
+#include <unistd.h>
 #include <sstream>
 
 #include "autograd/error.h"
@@ -38,8 +40,126 @@ std::string number(double v) {
   os << v;
   return os.str();
 }
+std::string brief(double v) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.4g", v);
+  return text;
+}
 
+
+// Parameters of nn::MLP(in, out, hidden, layers, layer_norm, have_head).
+double mlp_parameters(double in, double out, double hidden, double layers, bool ln, bool head = true) {
+  if (layers == 0) return in * out + out;
+  const double norm = ln ? 2 * hidden : 0;
+  return in * hidden + hidden + norm + (layers - 1) * (hidden * hidden + hidden + norm) + (head ? hidden * out + out : 0);
+}
 }  // namespace
+
+double WorldModelConfig::parameter_count() const {
+  const bool is_rssm = model == "rssm";
+  const double H = static_cast<double>(is_rssm ? rssm.deterministic_size : rssmo.deterministic_size);
+  const double Z = static_cast<double>(is_rssm ? rssm.stochastic_size : rssmo.stochastic_size);
+  const double A = static_cast<double>(action_size), w = static_cast<double>(cnn_width), F = H + Z;
+  const Head encoder = vector_encoder ? *vector_encoder : Head{512, 2, true, "silu"};
+  double n = 0, E = 0, vector_in = 0;
+  for (const auto& s : inputs) {
+    if (s.is_image()) {  // cnn_ha: C -> w -> 2w -> 4w -> 8w, kernels 4x4
+      const double C = static_cast<double>(s.shape[0]);
+      n += C * w * 16 + w + w * 2 * w * 16 + 2 * w + 2 * w * 4 * w * 16 + 4 * w + 4 * w * 8 * w * 16 + 8 * w;
+      E += 32 * w;
+    } else if (is_rssm && !vector_encoder) {
+      E += static_cast<double>(s.size());
+    } else {
+      vector_in += static_cast<double>(s.size());
+    }
+  }
+  if (vector_in > 0) {
+    n += mlp_parameters(vector_in, 0, static_cast<double>(encoder.hidden_size), static_cast<double>(encoder.hidden_layers),
+                        encoder.layer_norm, false);
+    E += static_cast<double>(encoder.hidden_size);
+  }
+  const double gru_in = is_rssm ? Z + A : static_cast<double>(rssmo.hidden_size);
+  n += 3 * H * gru_in + 3 * H * H + 6 * H;
+  if (is_rssm) {
+    const double h = static_cast<double>(rssm.hidden_size), L = static_cast<double>(rssm.hidden_layers);
+    n += 2 * mlp_parameters(H, Z, h, L, false) + 2 * mlp_parameters(H + E, Z, h, L, false);
+  } else {
+    const double W = static_cast<double>(rssmo.hidden_size);
+    n += mlp_parameters(Z + A, 0, W, 1, true, false) + mlp_parameters(H, 2 * Z, W, 1, true) +
+         mlp_parameters(H + E, 2 * Z, W, 1, true);
+  }
+  const double hh = static_cast<double>(head_hidden_size), hl = static_cast<double>(head_hidden_layers);
+  auto decoder = [&](const SensorSpec& s, bool probe) {
+    if (s.is_image()) {  // cnn_ha: fc F -> 32w, then 32w -> 4w -> 2w -> w -> C (kernels 5, 5, 6, 6)
+      const double C = static_cast<double>(s.shape[0]);
+      return F * 32 * w + 32 * w + 32 * w * 4 * w * 25 + 4 * w + 4 * w * 2 * w * 25 + 2 * w + 2 * w * w * 36 + w +
+             w * C * 36 + C;
+    }
+    const double D = static_cast<double>(s.size());
+    if (probe && probe_head)
+      return mlp_parameters(F, D, static_cast<double>(probe_head->hidden_size), static_cast<double>(probe_head->hidden_layers),
+                            probe_head->layer_norm);
+    return (!probe && stochastic_vector_decoder ? 2 : 1) * mlp_parameters(F, D, hh, hl, head_layer_norm);
+  };
+  for (const auto& s : outputs) n += decoder(s, false);
+  for (const auto& s : probes) n += decoder(s, true);
+  if (idm)
+    n += 2 * mlp_parameters(F + E, A, static_cast<double>(idm_hidden_size >= 0 ? idm_hidden_size : head_hidden_size),
+                            static_cast<double>(idm_hidden_layers >= 0 ? idm_hidden_layers : head_hidden_layers), false);
+  return n;
+}
+
+void WorldModelConfig::validate() const {
+  auto fail = [](const std::string& key, const std::string& what) {
+    throw ValueError("world model config: world_model." + key + " " + what);
+  };
+  auto range = [&](const std::string& key, std::int64_t v, std::int64_t lo, std::int64_t hi) {
+    if (v < lo || v > hi)
+      fail(key, "must be in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got " + std::to_string(v));
+  };
+  constexpr std::int64_t kWidth = 1 << 20, kValues = 1 << 24;
+  if (model != "rssm" && model != "rssmo") fail("model", "must be rssm or rssmo, got '" + model + "'");
+  const bool is_rssm = model == "rssm";
+  range("action_size", action_size, 1, kValues);
+  range("deterministic_size", is_rssm ? rssm.deterministic_size : rssmo.deterministic_size, 1, kWidth);
+  range("stochastic_size", is_rssm ? rssm.stochastic_size : rssmo.stochastic_size, 1, kWidth);
+  range("hidden_size", is_rssm ? rssm.hidden_size : rssmo.hidden_size, 1, kWidth);
+  range("hidden_layers", rssm.hidden_layers, 0, 64);
+  range("head_hidden_size", head_hidden_size, 1, kWidth);
+  range("head_hidden_layers", head_hidden_layers, 0, 64);
+  range("cnn_width", cnn_width, 1, 4096);
+  if (idm_hidden_size >= 0) range("idm_hidden_size", idm_hidden_size, 1, kWidth);
+  if (idm_hidden_layers >= 0) range("idm_hidden_layers", idm_hidden_layers, 0, 64);
+  for (const auto& [prefix, head] : {std::make_pair("probe_head_", probe_head), std::make_pair("vector_encoder_", vector_encoder)})
+    if (head) {
+      range(std::string(prefix) + "hidden_size", head->hidden_size, 1, kWidth);
+      range(std::string(prefix) + "hidden_layers", head->hidden_layers, 0, 64);
+    }
+  const double min_std = is_rssm ? rssm.min_std : rssmo.min_std;
+  if (!(min_std >= 0 && min_std < 1e6)) fail("min_std", "must be in [0, 1e6), got " + brief(min_std));
+  if (!(kl_scale >= 0 && kl_scale < 1e12)) fail("kl_scale", "must be >= 0 and finite, got " + brief(kl_scale));
+  if (!(free_nats >= 0 && free_nats < 1e12)) fail("free_nats", "must be >= 0 and finite, got " + brief(free_nats));
+  if (!(kl_rebalance <= 1)) fail("kl_rebalance", "must be < 0 (none) or in [0, 1], got " + brief(kl_rebalance));
+  for (const auto& [key, list] : {std::make_pair("inputs", &inputs), std::make_pair("outputs", &outputs), std::make_pair("probes", &probes)})
+    for (const auto& s : *list) {
+      double values = 1;
+      for (std::int64_t d : s.shape) {
+        if (d < 1) fail(key, "sensor '" + s.name + "' has a dimension " + std::to_string(d));
+        values *= static_cast<double>(d);
+      }
+      if (values > kValues) fail(key, "sensor '" + s.name + "' has " + brief(values) + " values (at most 2^24)");
+      if (s.is_image() && (s.shape[0] > 16 || s.shape[1] != 64 || s.shape[2] != 64))
+        fail(key, "image '" + s.name + "' must be [C <= 16, 64, 64] (cnn_ha), got " + sensors_to_text({s}));
+    }
+  const double params = parameter_count();
+  const double bytes = params * 16, available = static_cast<double>(sysconf(_SC_PHYS_PAGES)) * sysconf(_SC_PAGE_SIZE);
+  if (bytes > available)
+    throw ValueError("world model config: the model has " + brief(params) + " parameters, " + brief(bytes / 1073741824.0) +
+                     " GiB with gradients and Adam's moments, more than this machine's " + brief(available / 1073741824.0) +
+                     " GiB; check world_model.hidden_size, hidden_layers, head_hidden_size and the sensors");
+}
+
+
 
 nn::Metadata WorldModelConfig::to_metadata() const {
   nn::Metadata m = {{"world_model.model", model},

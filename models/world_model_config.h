@@ -59,6 +59,18 @@ struct WorldModelConfig {
   static WorldModelConfig original(const std::string& model, Setup setup, const std::vector<SensorSpec>& sensors,
                                    std::int64_t action_size);
 
+  // The number of parameters of the WorldModel this config builds, computed from the sizes
+  // alone (in double: a bad config's count may not fit 64 bits), so that a config can be
+  // refused before anything is allocated. Equal to WorldModel(config).num_parameters()
+  // (tests/models/world_model_config_test.cpp).
+  double parameter_count() const;
+  // Field by field: every size in its range (layers 0..64, widths 1..2^20, sensors and
+  // actions of at most 2^24 values, images [C <= 16, 64, 64]), and the model with its
+  // gradients and Adam's two moments (16 bytes a parameter) within this machine's memory.
+  // ValueError naming the key ("world_model.hidden_layers ...") and the figures; the
+  // constructor of WorldModel calls it.
+  void validate() const;
+
   // As string pairs (keys "world_model.*"), stored next to the weights in a checkpoint so
   // that a model folder rebuilds itself; from_metadata names a missing or bad key.
   nn::Metadata to_metadata() const;
