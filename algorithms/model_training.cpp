@@ -91,7 +91,9 @@ StepMetrics train_world_model(models::WorldModel& model, const data::SequenceDat
   MetricsLog metrics(metrics_path, o.metrics_format, start);
 
   data::SequenceSampler sampler(dataset, o.batch_size, o.seed, o.device, true, start);
+  std::int64_t saved = start;  // the step of the checkpoint on disk (0: none)
   auto save = [&](std::int64_t step) {
+    saved = step;
     nn::Metadata state = o.metadata;
     state["train.step"] = std::to_string(step);
     state["train.seed"] = std::to_string(o.seed);
@@ -105,10 +107,27 @@ StepMetrics train_world_model(models::WorldModel& model, const data::SequenceDat
     const auto t0 = std::chrono::steady_clock::now();
     const Batch batch = sampler.next();
     models::ElboTerms terms;
-    const TrainingStep::Result r = training.run([&] {
-      terms = model.elbo(batch, noise);
-      return terms.loss;
-    });
+    TrainingStep::Result r;
+    try {
+      r = training.run([&] {
+        terms = model.elbo(batch, noise);
+        return terms.loss;
+      });
+    } catch (const NonFiniteError& e) {  // stop with a report; the checkpoint on disk stays as it was
+      std::string report;
+      auto add = [&](const std::string& name, const Tensor& t) {
+        if (t.defined()) report += (report.empty() ? "" : ", ") + name + " " + std::to_string(t.item());
+      };
+      add("kl", terms.kl);
+      add("reconstruction_loss", terms.reconstruction_loss);
+      for (const auto& [k, v] : terms.reconstruction) add("rec/" + k, v);
+      for (const auto& [k, v] : terms.probe_loss) add("probe/" + k, v);
+      add("idm", terms.idm_loss);
+      throw NonFiniteError(o.out_dir + ": step " + std::to_string(step + 1) + ": " + e.what() + " (" + report + "); " +
+                           (saved == 0 ? std::string("no checkpoint was written yet")
+                                       : "the checkpoint of step " + std::to_string(saved) + " is intact") +
+                           ": check the data for NaN or infinite values, or lower --lr");
+    }
     const double grad_norm = r.grad_norms[0];
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     StepMetrics m;

@@ -24,13 +24,18 @@ TrainingStep::Result TrainingStep::run(const std::function<Tensor()>& forward) {
   Result r;
   r.loss = forward();
   if (!r.loss.defined() || r.loss.numel() != 1) throw ValueError("TrainingStep: the loss must be a scalar");
+  const double loss = r.loss.item();
+  if (!std::isfinite(loss)) throw NonFiniteError("the loss is " + std::to_string(loss) + "; nothing was updated");
   r.loss.backward();
   for (std::size_t i = 0; i < groups_.size(); ++i) {
     const OptimizerGroup& g = groups_[i];
     if (hook_) hook_(g);
     r.grad_norms.push_back(g.grad_clip > 0 ? nn::clip_grad_norm_(g.parameters, g.grad_clip).item() : NAN);
-    optimizers_[i]->step();
+    if (g.grad_clip > 0 && !std::isfinite(r.grad_norms.back()))
+      throw NonFiniteError("the gradient norm of '" + g.name + "' is " + std::to_string(r.grad_norms.back()) +
+                           "; nothing was updated");
   }
+  for (auto& o : optimizers_) o->step();
   return r;
 }
 

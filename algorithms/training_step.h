@@ -19,11 +19,17 @@
 #include <string>
 #include <vector>
 
+#include "autograd/error.h"
 #include "autograd/generator.h"
 #include "autograd/tensor.h"
 #include "nn/optim/adam.h"
 
 namespace aime::algorithms {
+
+// A training step that met a NaN or an infinity; nothing was updated.
+class NonFiniteError : public ValueError {
+  using ValueError::ValueError;
+};
 
 // The generator of a run's sampling noise (rsample in the model and the policy).
 Generator training_noise(std::uint64_t seed);
@@ -47,7 +53,10 @@ class TrainingStep {
     Tensor loss;                     // what forward returned (its graph freed by backward)
     std::vector<double> grad_norms;  // per group: the norm before clipping (NaN when it does not clip)
   };
-  // One step: forward builds the scalar loss (and may keep what else it computed).
+  // One step: forward builds the scalar loss (and may keep what else it computed). A loss
+  // that is not finite, or a clipped group whose gradient norm is not, throws
+  // NonFiniteError before any parameter changes (every group's norm is checked before the
+  // first update).
   Result run(const std::function<Tensor()>& forward);
 
   std::size_t num_groups() const { return groups_.size(); }

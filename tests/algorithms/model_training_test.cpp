@@ -2,10 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 
 #include "algorithms/checkpoint.h"
+#include "algorithms/training_step.h"
 #include "autograd/api.h"
 #include "envs/collect.h"
 
@@ -155,6 +157,46 @@ TEST(ModelTraining, AKillBetweenTheTwoCheckpointFilesLeavesOnePair) {
               std::string::npos) << e.what();
   }
   fs::remove_all(root);
+}
+
+// A NaN in the data makes the loss NaN: the run stops at that step with a report of the
+// terms, and the checkpoint already on disk is left as it was.
+TEST(ModelTraining, ANonFiniteLossStopsTheRunAndKeepsTheCheckpoint) {
+  const fs::path dir = fs::temp_directory_path() / ("aime_train_nan_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  const data::SequenceDataset clean = pendulum_dataset();
+  Generator g1(1);
+  models::WorldModel model(tiny_config(), g1);
+  train_world_model(model, clean, options(dir, 1));  // checkpoint of step 3
+  const std::string before = [&] {
+    std::ifstream in(dir / "model.safetensors", std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }();
+  std::vector<data::Episode> episodes;
+  for (std::int64_t i = 0; i < clean.num_episodes(); ++i) {
+    data::Episode e = clean.episode(i);
+    Tensor v = e.at("velocity").data.clone();
+    v.data<double>()[3] = std::nan("");
+    e.set("velocity", v);
+    episodes.push_back(e);
+  }
+  const data::SequenceDataset poisoned(std::move(episodes), {}, clean.options());
+  Generator g2(2);
+  models::WorldModel resumed(tiny_config(), g2);
+  ModelTrainingOptions o = options(dir, 2);
+  o.resume = true;
+  try {
+    train_world_model(resumed, poisoned, o);
+    ADD_FAILURE() << "no error";
+  } catch (const NonFiniteError& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("step 4: the loss is"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("rec/velocity"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("the checkpoint of step 3 is intact"), std::string::npos) << msg;
+  }
+  std::ifstream in(dir / "model.safetensors", std::ios::binary);
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), before);
+  fs::remove_all(dir);
 }
 
 TEST(ModelTraining, LossFallsAndMetricsAreLogged) {

@@ -35,6 +35,22 @@ TEST(TrainingStep, EqualsTheHandWrittenLoop) {
   }
 }
 
+// A NaN loss, or an infinite gradient norm in any clipped group, stops the step before any
+// parameter moves (the second group's gradient is checked before the first group's update).
+TEST(TrainingStep, NonFiniteValuesStopTheStepBeforeAnyUpdate) {
+  Tensor a = full({2}, 1.0).requires_grad_(), b = full({2}, 0.0).requires_grad_();
+  TrainingStep step({{"a", {a}, {}, 100.0}, {"b", {b}, {}, 100.0}});
+  EXPECT_THROW(step.run([&] { return sum(a) * std::nan(""); }), NonFiniteError);
+  try {
+    step.run([&] { return sum(a) + sum(sqrt(b)); });  // d sqrt(b) / db at 0: infinite
+    ADD_FAILURE() << "no error";
+  } catch (const NonFiniteError& e) {
+    EXPECT_NE(std::string(e.what()).find("gradient norm of 'b'"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(a.to_vector<float>(), (std::vector<float>{1, 1}));
+  EXPECT_EQ(b.to_vector<float>(), (std::vector<float>{0, 0}));
+}
+
 // Several groups in one step: each its own learning rate and clip, the hook called once per
 // group between backward and the update (it sees the gradient before the clip).
 TEST(TrainingStep, GroupsAndTheHookBetweenBackwardAndStep) {
