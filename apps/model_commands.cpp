@@ -40,6 +40,7 @@ int train_model(const std::vector<std::string>& args) {
       ("env", po::value<std::string>()->default_value(""), "the environment the data came from (recorded; aime convert writes it into config.yaml)")
       ("dataset", po::value<std::string>(), "episode folder (0.npz, 1.npz, ...)")
       ("keep", po::value<std::int64_t>()->default_value(0), "use only the first N episodes (0: all)")
+      ("allow-non-finite", po::bool_switch(), "load a dataset holding NaN or infinite values (refused by default)")
       ("world-model", po::value<std::string>()->default_value("rssm"), "rssm or rssmo")
       ("setup", po::value<std::string>()->default_value("visual"), "visual, lpomdp or mdp")
       ("state-size", po::value<std::string>(), "deterministic,stochastic sizes (default: the model's)")
@@ -71,6 +72,7 @@ int train_model(const std::vector<std::string>& args) {
   if (!vm.count("out")) throw UsageError("missing --out MODEL_DIR");
   data::SequenceDatasetOptions dso;
   dso.horizon = vm["horizon"].as<std::int64_t>();
+  dso.allow_non_finite = vm["allow-non-finite"].as<bool>();
   data::SequenceDataset dataset(vm["dataset"].as<std::string>(), dso);
   if (vm["keep"].as<std::int64_t>() > 0) dataset.keep(vm["keep"].as<std::int64_t>());
   std::int64_t action_size = 0;

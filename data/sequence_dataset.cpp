@@ -1,5 +1,7 @@
 #include "data/sequence_dataset.h"
 
+#include <cmath>
+
 #include <algorithm>
 
 #include "autograd/ops/creation.h"
@@ -16,6 +18,7 @@ SequenceDataset::SequenceDataset(const std::string& dir, const SequenceDatasetOp
     names_.push_back(path);
   }
   index();
+  check_finite();
 }
 
 SequenceDataset::SequenceDataset(std::vector<Episode> episodes, std::vector<std::string> names,
@@ -24,6 +27,24 @@ SequenceDataset::SequenceDataset(std::vector<Episode> episodes, std::vector<std:
   if (names_.size() != episodes_.size()) names_.resize(episodes_.size(), "(episode)");
   for (std::size_t i = 0; i < episodes_.size(); ++i) episodes_[i].validate(names_[i]);
   index();
+  check_finite();
+}
+
+void SequenceDataset::check_finite() const {
+  if (options_.allow_non_finite) return;
+  for (std::size_t i = 0; i < episodes_.size(); ++i)
+    for (const auto& key : keys_) {
+      const Tensor& t = episodes_[i].at(key).data;
+      if (!is_floating(t.dtype())) continue;
+      const std::int64_t n = t.numel(), per_step = t.dim() > 0 && t.size(0) > 0 ? n / t.size(0) : 1;
+      for (std::int64_t j = 0; j < n; ++j) {
+        const double v = t.dtype() == kFloat32 ? t.data<float>()[j] : t.data<double>()[j];
+        if (!std::isfinite(v))
+          throw ValueError(names_[i] + ": key '" + key + "' holds " + std::to_string(v) + " at element " +
+                           std::to_string(j) + " (step " + std::to_string(j / per_step) +
+                           "); refused (SequenceDatasetOptions::allow_non_finite, --allow-non-finite, lets it through)");
+      }
+    }
 }
 
 void SequenceDataset::keep(std::int64_t n) {

@@ -19,6 +19,9 @@ struct SequenceDatasetOptions {
   std::int64_t horizon = 50;
   bool overlap = true;
   std::vector<std::string> keys;  // empty: every key of the first episode
+  // A NaN or an infinity in a float array is refused at load, naming the episode file, the
+  // key and the element (step); true lets them through (at the training's own risk).
+  bool allow_non_finite = false;
 };
 
 class SequenceDataset {
@@ -51,6 +54,7 @@ class SequenceDataset {
 
  private:
   void index();
+  void check_finite() const;
 
   SequenceDatasetOptions options_;
   std::vector<Episode> episodes_;

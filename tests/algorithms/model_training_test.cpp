@@ -180,7 +180,10 @@ TEST(ModelTraining, ANonFiniteLossStopsTheRunAndKeepsTheCheckpoint) {
     e.set("velocity", v);
     episodes.push_back(e);
   }
-  const data::SequenceDataset poisoned(std::move(episodes), {}, clean.options());
+  data::SequenceDatasetOptions allow = clean.options();
+  EXPECT_THROW(data::SequenceDataset(episodes, {}, allow), ValueError);  // refused at load by default
+  allow.allow_non_finite = true;
+  const data::SequenceDataset poisoned(std::move(episodes), {}, allow);
   Generator g2(2);
   models::WorldModel resumed(tiny_config(), g2);
   ModelTrainingOptions o = options(dir, 2);

@@ -2,7 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <limits>
+
 #include "autograd/api.h"
+#include "data/episode.h"
 
 namespace aime::data {
 namespace {
@@ -67,6 +71,32 @@ TEST(SequenceDataset, KeepUsesTheFirstEpisodes) {
   EXPECT_EQ(ds.num_episodes(), 2);
   EXPECT_EQ(ds.num_windows(), 3 + 5);
   EXPECT_THROW(ds.keep(0), ValueError);
+}
+
+// A NaN or an infinity in a float array is refused at load with the file, the key and the
+// step; the option lets it through.
+TEST(SequenceDataset, NonFiniteValuesAreRefusedWithTheFileKeyAndStep) {
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() / ("aime_nan_dataset_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  save_episode((dir / "0.npz").string(), make(0, 4));
+  Episode bad = make(1, 4);
+  Tensor a = bad.at("pre_action").data.clone();
+  a.data<double>()[5] = std::numeric_limits<double>::infinity();  // step 2, second value
+  bad.set("pre_action", a);
+  save_episode((dir / "1.npz").string(), bad);
+  SequenceDatasetOptions o;
+  o.horizon = 2;
+  try {
+    SequenceDataset d(dir.string(), o);
+    ADD_FAILURE() << "no error";
+  } catch (const ValueError& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("1.npz: key 'pre_action' holds inf at element 5 (step 2)"), std::string::npos) << msg;
+  }
+  o.allow_non_finite = true;
+  EXPECT_EQ(SequenceDataset(dir.string(), o).num_episodes(), 2);
+  std::filesystem::remove_all(dir);
 }
 
 TEST(SequenceDataset, InconsistentEpisodesNameTheFileAndKey) {
