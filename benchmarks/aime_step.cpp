@@ -38,6 +38,7 @@
 #include "algorithms/aime.h"
 #include "algorithms/training_step.h"
 #include "autograd/api.h"
+#include "benchmarks/original_workload.h"
 #include "nn/serialize/safetensors.h"
 
 using namespace aime;
@@ -105,12 +106,7 @@ int main(int argc, char** argv) {
     const DType dtype = dtype_name == "float64" ? kFloat64 : kFloat32;
     set_num_threads(static_cast<int>(threads));
 
-    std::vector<models::SensorSpec> sensors;
-    if (setup_name == "visual") sensors.push_back({"image", {3, 64, 64}});
-    if (model_name == "rssm")
-      for (auto s : std::vector<models::SensorSpec>{{"orientations", {14}}, {"height", {1}}, {"velocity", {9}}}) sensors.push_back(s);
-    else
-      for (auto s : std::vector<models::SensorSpec>{{"position", {8}}, {"velocity", {9}}}) sensors.push_back(s);
+    const std::vector<models::SensorSpec> sensors = benchmarks::original_sensors(model_name, setup_name);
     auto config = models::WorldModelConfig::original(model_name, models::parse_setup(setup_name), sensors, 6);
     if (vm.count("config")) {  // smaller models: the keys train-model's INI files use
       po::options_description ini;
@@ -136,13 +132,7 @@ int main(int argc, char** argv) {
     model.to(dtype);
     policy.to(dtype);
     model.freeze();
-    Batch demos;
-    for (const auto& s : sensors) {
-      Shape shape{horizon, batch};
-      shape.insert(shape.end(), s.shape.begin(), s.shape.end());
-      demos.set(s.name, s.is_image() ? rand(shape, gen, dtype) : randn(shape, gen, dtype));
-    }
-    demos.set("pre_action", rand({horizon, batch, 6}, gen, dtype) * 2.0 - 1.0);
+    const Batch demos = benchmarks::synthetic_batch(sensors, horizon, batch, config.action_size, dtype, Device::cpu(), gen);
     const std::uint64_t noise_seed = seed + 1;
 
     if (vm.count("dump")) {

@@ -19,6 +19,21 @@
 using namespace aime::envs;
 using Clock = std::chrono::steady_clock;
 
+namespace {
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+// Observations per second (a frame each), at least a second and a multiple of `chunk`.
+double frames_per_second(const Environment& env, int chunk) {
+  int frames = 0;
+  const auto t0 = Clock::now();
+  while (frames % chunk != 0 || seconds_since(t0) < 1.0) {
+    env.observe();
+    ++frames;
+  }
+  return frames / seconds_since(t0);
+}
+}  // namespace
+
 int main() {
   std::printf("| environment | control steps/s | physics steps/s | rendered frames/s | agent steps/s with images |\n|---|---|---|---|---|\n");
   for (const auto& name : environment_names()) {
@@ -27,7 +42,6 @@ int main() {
     auto quiet = make_environment(name, off);
     quiet->reset(0);
     const std::vector<double> action(static_cast<std::size_t>(quiet->action_dim()), 0.1);
-    auto seconds_since = [](Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); };
     int n = 0;
     auto t0 = Clock::now();
     while (n % 1000 != 0 || seconds_since(t0) < 1.0) {
@@ -44,13 +58,7 @@ int main() {
 
     auto env = make_environment(name);
     env->reset(0);
-    int frames = 0;
-    t0 = Clock::now();
-    while (frames % 100 != 0 || seconds_since(t0) < 1.0) {
-      env->observe();
-      ++frames;
-    }
-    const double render = frames / seconds_since(t0);
+    const double render = frames_per_second(*env, 100);
 
     int steps = 0;
     t0 = Clock::now();
@@ -74,16 +82,9 @@ int main() {
     o.renderer = "mujoco";
     auto env = make_environment(name, o);
     env->reset(0);
-    auto seconds_since = [](Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); };
-    int frames = 0;
-    auto t0 = Clock::now();
-    while (frames % 10 != 0 || seconds_since(t0) < 1.0) {
-      env->observe();
-      ++frames;
-    }
-    const double render = frames / seconds_since(t0);
+    const double render = frames_per_second(*env, 10);
     int steps = 0;
-    t0 = Clock::now();
+    const auto t0 = Clock::now();
     const std::vector<double> push(static_cast<std::size_t>(env->action_dim()), 0.3);
     env->reset(1);
     while (!env->step(push).done && seconds_since(t0) < 2.0) ++steps;

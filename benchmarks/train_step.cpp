@@ -36,6 +36,7 @@
 #include <vector>
 
 #include "autograd/api.h"
+#include "benchmarks/original_workload.h"
 #include "models/world_model.h"
 #include "nn/nn.h"
 #include "nn/serialize/safetensors.h"
@@ -97,12 +98,7 @@ int main(int argc, char** argv) {
       throw DeviceError("--device " + device_name + ": no CUDA backend in this build or no GPU on this machine");
     set_num_threads(static_cast<int>(threads));
 
-    std::vector<models::SensorSpec> sensors;
-    if (setup_name == "visual") sensors.push_back({"image", {3, 64, 64}});
-    if (model_name == "rssm")
-      for (auto s : std::vector<models::SensorSpec>{{"orientations", {14}}, {"height", {1}}, {"velocity", {9}}}) sensors.push_back(s);
-    else
-      for (auto s : std::vector<models::SensorSpec>{{"position", {8}}, {"velocity", {9}}}) sensors.push_back(s);
+    const std::vector<models::SensorSpec> sensors = benchmarks::original_sensors(model_name, setup_name);
     const auto config = models::WorldModelConfig::original(model_name, models::parse_setup(setup_name), sensors, 6);
     Generator gen(seed);
     models::WorldModel model(config, gen);
@@ -111,14 +107,7 @@ int main(int argc, char** argv) {
     nn::flatten_parameters(model.parameters());
     nn::Adam adam(model.parameters(), {});
 
-    // A fixed batch, time-major [T, B, ...], in the data's ranges.
-    Batch data;
-    for (const auto& s : sensors) {
-      Shape shape{horizon, batch};
-      shape.insert(shape.end(), s.shape.begin(), s.shape.end());
-      data.set(s.name, (s.is_image() ? rand(shape, gen, dtype) : randn(shape, gen, dtype)).to(device));
-    }
-    data.set("pre_action", (rand({horizon, batch, 6}, gen, dtype) * 2.0 - 1.0).to(device));
+    const Batch data = benchmarks::synthetic_batch(sensors, horizon, batch, 6, dtype, device, gen);
     Generator noise(seed + 1);
 
     if (!dump_dir.empty()) {

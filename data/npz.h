@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "data/npy.h"
+#include "io/read_file.h"
 #include "io/zip.h"
 
 namespace aime::data {
@@ -24,7 +25,7 @@ NpzArrays parse_npz(std::string bytes, const std::string& source);
 void write_npz(const std::string& path, const NpzArrays& arrays, Compression compression = Compression::Stored);
 std::string serialize_npz(const NpzArrays& arrays, Compression compression = Compression::Stored);
 
-// The whole file (Error naming it when it cannot be read).
-std::string read_file_bytes(const std::string& path);
+// The whole file (Error naming it when it cannot be read); the loaders' shared reader.
+using io::read_file_bytes;
 
 }  // namespace aime::data

@@ -10,6 +10,7 @@
 #include "autograd/autograd.h"
 #include "autograd/ops/creation.h"
 #include "io/atomic_file.h"
+#include "io/read_file.h"
 #include "nn/serialize/half.h"
 #include "nn/serialize/json.h"
 
@@ -222,13 +223,7 @@ SafetensorsFile parse_safetensors(const std::string& bytes, const std::string& s
 }
 
 SafetensorsFile load_safetensors(const std::string& path, Device device) {
-  std::ifstream in(path, std::ios::binary | std::ios::ate);
-  if (!in) throw Error("load_safetensors: cannot open " + path);
-  const std::streamoff size = in.tellg();
-  in.seekg(0);
-  std::string bytes(static_cast<std::size_t>(size), '\0');
-  if (!in.read(bytes.data(), size)) throw Error("load_safetensors: cannot read " + path);
-  return parse_safetensors(bytes, path, device);
+  return parse_safetensors(io::read_file_bytes(path), path, device);
 }
 
 SafetensorsHeader read_safetensors_header(const std::string& path) {

@@ -7,6 +7,7 @@
 
 #include "autograd/autograd.h"
 #include "io/atomic_file.h"
+#include "io/read_file.h"
 #include "io/zip.h"
 #include "nn/serialize/half.h"
 #include "nn/serialize/pickle.h"
@@ -20,16 +21,6 @@ void check_little_endian() {
   unsigned char first;
   std::memcpy(&first, &one, 1);
   if (first != 1) throw Error("PyTorch checkpoints: this reader assumes a little-endian host");
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary | std::ios::ate);
-  if (!in) throw Error(path + ": cannot open");
-  const auto size = static_cast<std::streamsize>(in.tellg());
-  in.seekg(0);
-  std::string bytes(static_cast<std::size_t>(size), '\0');
-  if (!in.read(bytes.data(), size)) throw Error(path + ": cannot read");
-  return bytes;
 }
 
 bool mul_overflows(std::int64_t a, std::int64_t b, std::int64_t* out) { return __builtin_mul_overflow(a, b, out); }
@@ -207,7 +198,7 @@ StateDict parse_torch_checkpoint(const std::string& bytes, const std::string& so
 }
 
 StateDict load_torch_checkpoint(const std::string& path, DType float_dtype) {
-  return parse_torch_checkpoint(read_file(path), path, float_dtype);
+  return parse_torch_checkpoint(io::read_file_bytes(path), path, float_dtype);
 }
 
 std::string serialize_torch_checkpoint(const StateDict& tensors, const TorchSaveOptions& options) {
