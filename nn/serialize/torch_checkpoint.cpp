@@ -35,39 +35,64 @@ DType target_dtype(const std::string& storage_type, DType float_dtype) {
   return kInt64;
 }
 
-// Element `i` of a raw little-endian storage, widened.
-double float_at(const unsigned char* p, const std::string& type, std::int64_t i) {
-  if (type == "FloatStorage") {
-    float f;
-    std::memcpy(&f, p + 4 * i, 4);
-    return f;
-  }
-  if (type == "DoubleStorage") {
-    double d;
-    std::memcpy(&d, p + 8 * i, 8);
-    return d;
-  }
-  const std::uint16_t bits = static_cast<std::uint16_t>(p[2 * i] | (p[2 * i + 1] << 8));
-  return type == "HalfStorage" ? half_to_float(bits) : bfloat16_to_float(bits);
+// A storage's element type, resolved once per tensor (not per element).
+enum class Element { F32, F64, F16, BF16, I64, I32, I16, I8, U8 };
+
+Element element_of(const std::string& type) {
+  if (type == "FloatStorage") return Element::F32;
+  if (type == "DoubleStorage") return Element::F64;
+  if (type == "HalfStorage") return Element::F16;
+  if (type == "BFloat16Storage") return Element::BF16;
+  if (type == "LongStorage") return Element::I64;
+  if (type == "IntStorage") return Element::I32;
+  if (type == "ShortStorage") return Element::I16;
+  if (type == "CharStorage") return Element::I8;
+  return Element::U8;  // Byte, Bool
 }
-std::int64_t int_at(const unsigned char* p, const std::string& type, std::int64_t i) {
-  if (type == "LongStorage") {
-    std::int64_t v;
-    std::memcpy(&v, p + 8 * i, 8);
-    return v;
+
+template <class T>
+T load(const unsigned char* p) {
+  T v;
+  std::memcpy(&v, p, sizeof(T));
+  return v;
+}
+
+// Element `i` of a raw little-endian storage, widened to double (exact for every type but
+// int64 beyond 2^53, which integer targets read through element_int).
+double element_float(const unsigned char* p, Element e, std::int64_t i) {
+  switch (e) {
+    case Element::F32: return load<float>(p + 4 * i);
+    case Element::F64: return load<double>(p + 8 * i);
+    case Element::F16: return half_to_float(load<std::uint16_t>(p + 2 * i));
+    case Element::BF16: return bfloat16_to_float(load<std::uint16_t>(p + 2 * i));
+    default: return 0.0;
   }
-  if (type == "IntStorage") {
-    std::int32_t v;
-    std::memcpy(&v, p + 4 * i, 4);
-    return v;
+}
+std::int64_t element_int(const unsigned char* p, Element e, std::int64_t i) {
+  switch (e) {
+    case Element::I64: return load<std::int64_t>(p + 8 * i);
+    case Element::I32: return load<std::int32_t>(p + 4 * i);
+    case Element::I16: return load<std::int16_t>(p + 2 * i);
+    case Element::I8: return static_cast<std::int8_t>(p[i]);
+    default: return p[i];
   }
-  if (type == "ShortStorage") {
-    std::int16_t v;
-    std::memcpy(&v, p + 2 * i, 2);
-    return v;
+}
+
+// Copies the view (offset, sizes, strides) into `out` in row-major order, carrying the
+// multi-index; `read(src)` converts one storage element.
+template <class T, class Read>
+void gather(T* out, const Shape& shape, const pickle::TensorRecord& r, std::int64_t numel, Read read) {
+  std::vector<std::int64_t> index(shape.size(), 0);
+  std::int64_t src = r.offset;
+  for (std::int64_t i = 0; i < numel; ++i) {
+    out[i] = read(src);
+    for (std::size_t d = shape.size(); d-- > 0;) {
+      src += r.strides[d];
+      if (++index[d] < shape[d]) break;
+      src -= r.strides[d] * shape[d];
+      index[d] = 0;
+    }
   }
-  if (type == "CharStorage") return static_cast<std::int8_t>(p[i]);
-  return p[i];  // Byte, Bool
 }
 
 Tensor rebuild(const std::string& name, const pickle::TensorRecord& r, const std::string& storage, DType float_dtype,
@@ -107,21 +132,16 @@ Tensor rebuild(const std::string& name, const pickle::TensorRecord& r, const std
   const DType dtype = target_dtype(r.storage_type, float_dtype);
   Tensor t = Tensor::empty(shape, dtype);
   const auto* p = reinterpret_cast<const unsigned char*>(storage.data());
-  // Walk the view in row-major order, carrying the multi-index.
-  std::vector<std::int64_t> index(shape.size(), 0);
-  std::int64_t src = r.offset;
-  for (std::int64_t i = 0; i < numel; ++i) {
-    if (dtype == kFloat32) t.data<float>()[i] = static_cast<float>(float_at(p, r.storage_type, src));
-    else if (dtype == kFloat64) t.data<double>()[i] = float_at(p, r.storage_type, src);
-    else if (dtype == kInt64) t.data<std::int64_t>()[i] = int_at(p, r.storage_type, src);
-    else t.data<std::uint8_t>()[i] = static_cast<std::uint8_t>(int_at(p, r.storage_type, src));
-    for (std::size_t d = shape.size(); d-- > 0;) {
-      src += r.strides[d];
-      if (++index[d] < shape[d]) break;
-      src -= r.strides[d] * shape[d];
-      index[d] = 0;
-    }
-  }
+  const Element e = element_of(r.storage_type);
+  if (dtype == kFloat32)
+    gather(t.data<float>(), shape, r, numel, [&](std::int64_t k) { return static_cast<float>(element_float(p, e, k)); });
+  else if (dtype == kFloat64)
+    gather(t.data<double>(), shape, r, numel, [&](std::int64_t k) { return element_float(p, e, k); });
+  else if (dtype == kInt64)
+    gather(t.data<std::int64_t>(), shape, r, numel, [&](std::int64_t k) { return element_int(p, e, k); });
+  else
+    gather(t.data<std::uint8_t>(), shape, r, numel,
+           [&](std::int64_t k) { return static_cast<std::uint8_t>(element_int(p, e, k)); });
   return t;
 }
 
