@@ -132,13 +132,13 @@ models::OriginalRun original_run_of(const nn::Metadata& metadata, const models::
   std::string env = get("original.env");
   if (!env.empty()) {
     run.env_class = get("original.env_class").empty() ? run.env_class : get("original.env_class");
-    run.action_repeat = std::stoll(get("original.action_repeat"));
-    run.seed = std::stoll(get("original.seed"));
+    run.action_repeat = metadata_integer(metadata, "original.action_repeat", "the model's metadata");
+    run.seed = metadata_integer(metadata, "original.seed", "the model's metadata");
     run.dataset = get("original.dataset");
     run.setup = models::parse_setup(get("original.setup") == "pomdp" ? "lpomdp" : get("original.setup"));
   } else {
     env = get("train.env");
-    if (!get("train.seed").empty()) run.seed = std::stoll(get("train.seed"));
+    if (!get("train.seed").empty()) run.seed = metadata_integer(metadata, "train.seed", "the model's metadata");
     bool image = false;
     for (const auto& s : c.inputs) image = image || s.is_image();
     run.setup = !get("train.setup").empty() ? models::parse_setup(get("train.setup"))

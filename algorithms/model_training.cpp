@@ -20,8 +20,7 @@ std::vector<models::SensorSpec> dataset_sensors(const data::SequenceDataset& ds,
   std::vector<models::SensorSpec> out;
   *action_size = 0;
   for (const auto& key : ds.keys()) {
-    const Tensor& t = ds.episode(0).at(key).data;
-    const Shape step(t.shape().begin() + 1, t.shape().end());
+    const Shape step = ds.step_shape(key);
     if (key == "pre_action") {
       *action_size = numel_of(step);
       continue;

@@ -115,8 +115,8 @@ LoadedPolicy load_policy(const std::string& dir) {
       throw ValueError(path + ": " + e.what());
     }
     model->load_state_dict(with_prefix(file.tensors, "world_model."), true);
-    const std::int64_t hidden = std::stoll(require(file.metadata, "policy.hidden_size", path));
-    const std::int64_t layers = std::stoll(require(file.metadata, "policy.hidden_layers", path));
+    const std::int64_t hidden = metadata_integer(file.metadata, "policy.hidden_size", path);
+    const std::int64_t layers = metadata_integer(file.metadata, "policy.hidden_layers", path);
     auto policy = std::make_shared<models::TanhGaussianPolicy>(model->ssm().feature_size(), model->config().action_size,
                                                                hidden, layers, gen);
     policy->load_state_dict(with_prefix(file.tensors, "policy."), true);

@@ -1,5 +1,7 @@
-// aime dataset info DIR: what an episode folder holds: episodes, steps, and per key the
-// per-step shape, dtype and value range over the whole folder.
+// aime dataset info DIR: what an episode folder holds: episodes, steps, bytes, and per key
+// the per-step shape and dtype, from the headers alone (a folder larger than memory, or a
+// file that decompresses to gigabytes, answers at once); --ranges streams the data for each
+// key's value range.
 #include <boost/program_options.hpp>
 #include <algorithm>
 #include <cmath>
@@ -12,6 +14,7 @@
 #include "apps/options.h"
 #include "autograd/api.h"
 #include "data/episode.h"
+#include "data/episode_file.h"
 #include "data/png.h"
 #include "autograd/ops/shape_ops.h"
 
@@ -29,8 +32,11 @@ struct KeyStats {
 
 int dataset_info(const std::vector<std::string>& args) {
   namespace po = boost::program_options;
-  po::options_description options("aime dataset info DIR: episodes, steps, keys, shapes, dtypes and value ranges");
-  options.add_options()("help,h", "show this help")("dir", po::value<std::string>(), "a folder of <int>.npz episodes");
+  po::options_description options(
+      "aime dataset info DIR: episodes, steps, keys, shapes and dtypes from the files' headers (no data is read);\n"
+      "--ranges also reads every value, one block of rows at a time, for each key's range");
+  options.add_options()("help,h", "show this help")("dir", po::value<std::string>(), "a folder of <int>.npz episodes")
+      ("ranges", po::bool_switch(), "read the data too and print each key's value range (memory stays bounded)");
   po::positional_options_description positional;
   positional.add("dir", 1);
   const po::variables_map vm = parse_options(args, options, positional);
@@ -39,46 +45,55 @@ int dataset_info(const std::vector<std::string>& args) {
     return 0;
   }
   if (!vm.count("dir")) throw UsageError("missing DIR");
+  const bool ranges = vm["ranges"].as<bool>();
   const std::string dir = vm["dir"].as<std::string>();
   const auto files = data::list_episode_files(dir);
   std::vector<std::string> order;
   std::map<std::string, KeyStats> stats;
   std::int64_t steps = 0, shortest = std::numeric_limits<std::int64_t>::max(), longest = 0;
+  std::uint64_t stored = 0, decoded = 0;
   for (const auto& file : files) {
-    const data::Episode e = data::load_episode(file);
+    const data::EpisodeFile e(file);
     steps += e.length();
     shortest = std::min(shortest, e.length());
     longest = std::max(longest, e.length());
-    for (const auto& [key, a] : e.arrays()) {
-      const Shape step(a.data.shape().begin() + 1, a.data.shape().end());
-      const std::string dtype = a.boolean ? "bool" : dtype_name(a.data.dtype());
-      auto it = stats.find(key);
+    decoded += e.decoded_bytes();
+    for (const auto& key : e.keys()) {
+      stored += key.entry.compressed_size;
+      const Shape step = key.step_shape();
+      const std::string dtype = key.header.boolean ? "bool" : dtype_name(key.header.dtype);
+      auto it = stats.find(key.name);
       if (it == stats.end()) {
-        order.push_back(key);
-        it = stats.emplace(key, KeyStats{step, dtype}).first;
+        order.push_back(key.name);
+        it = stats.emplace(key.name, KeyStats{step, dtype}).first;
       } else if (it->second.step_shape != step || it->second.dtype != dtype) {
-        throw ValueError(file + ": key '" + key + "' is " + shape_str(step) + " " + dtype + ", earlier episodes have " +
+        throw ValueError(file + ": key '" + key.name + "' is " + shape_str(step) + " " + dtype + ", earlier episodes have " +
                          shape_str(it->second.step_shape) + " " + it->second.dtype);
       }
       KeyStats& s = it->second;
       ++s.episodes;
-      if (a.data.numel() > 0) {
-        const Tensor f = a.data.to(kFloat64);
+      if (!ranges) continue;
+      e.scan(key, std::uint64_t(4) << 20, [&](const Tensor& rows, std::int64_t) {
+        if (rows.numel() == 0) return;
+        const Tensor f = rows.to(kFloat64);
         s.min = std::min(s.min, -max(-f).item());
         s.max = std::max(s.max, max(f).item());
-      }
+      });
     }
   }
   std::cout << dir << ": " << files.size() << " episodes, " << steps << " steps (" << shortest << " to " << longest
-            << " per episode)\n";
+            << " per episode); " << std::fixed << std::setprecision(1) << static_cast<double>(stored) / (1 << 20)
+            << " MiB on disk, " << static_cast<double>(decoded) / (1 << 20) << " MiB decoded\n";
+  std::cout.unsetf(std::ios::fixed);
   std::size_t width = 3;
   for (const auto& key : order) width = std::max(width, key.size());
   std::cout << std::left << std::setw(static_cast<int>(width)) << "key" << "  " << std::setw(16) << "per step" << "  "
-            << std::setw(8) << "dtype" << "  range\n";
+            << std::setw(8) << "dtype" << (ranges ? "  range" : "") << "\n";
   for (const auto& key : order) {
     const KeyStats& s = stats[key];
     std::cout << std::setw(static_cast<int>(width)) << key << "  " << std::setw(16) << shape_str(s.step_shape) << "  "
-              << std::setw(8) << s.dtype << "  [" << std::setprecision(6) << s.min << ", " << s.max << "]";
+              << std::setw(8) << s.dtype;
+    if (ranges) std::cout << "  [" << std::setprecision(6) << s.min << ", " << s.max << "]";
     if (s.episodes != static_cast<std::int64_t>(files.size()))
       std::cout << "  (in " << s.episodes << " of " << files.size() << " episodes)";
     std::cout << "\n";

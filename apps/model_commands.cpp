@@ -41,6 +41,8 @@ int train_model(const std::vector<std::string>& args) {
       ("dataset", po::value<std::string>(), "episode folder (0.npz, 1.npz, ...)")
       ("keep", po::value<std::int64_t>()->default_value(0), "use only the first N episodes (0: all)")
       ("allow-non-finite", po::bool_switch(), "load a dataset holding NaN or infinite values (refused by default)")
+      ("dataset-memory", po::value<std::string>()->default_value("auto"),
+       "bytes of decoded episodes to hold in memory (e.g. 4G; auto: half the RAM); a larger dataset is read from disk per batch")
       ("world-model", po::value<std::string>()->default_value("rssm"), "rssm or rssmo")
       ("setup", po::value<std::string>()->default_value("visual"), "visual, lpomdp or mdp")
       ("state-size", po::value<std::string>(), "deterministic,stochastic sizes (default: the model's)")
@@ -73,8 +75,10 @@ int train_model(const std::vector<std::string>& args) {
   data::SequenceDatasetOptions dso;
   dso.horizon = vm["horizon"].as<std::int64_t>();
   dso.allow_non_finite = vm["allow-non-finite"].as<bool>();
+  dso.max_episodes = std::max<std::int64_t>(0, vm["keep"].as<std::int64_t>());
+  if (vm["dataset-memory"].as<std::string>() != "auto")
+    dso.memory_budget = std::max<std::uint64_t>(1, parse_byte_size(vm["dataset-memory"].as<std::string>(), "--dataset-memory"));
   data::SequenceDataset dataset(vm["dataset"].as<std::string>(), dso);
-  if (vm["keep"].as<std::int64_t>() > 0) dataset.keep(vm["keep"].as<std::int64_t>());
   std::int64_t action_size = 0;
   const auto sensors = algorithms::dataset_sensors(dataset, &action_size);
   auto config = models::WorldModelConfig::original(vm["world-model"].as<std::string>(),

@@ -2,6 +2,8 @@
 // UsageError with Boost's message.
 #pragma once
 #include <boost/program_options.hpp>
+#include <cctype>
+#include <cstdint>
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -45,6 +47,29 @@ boost::program_options::typed_value<T>* default_of(const T& library_default) {
   } else {
     return v->default_value(library_default);
   }
+}
+
+// A byte count as people write it: "4G", "512M", "64K", "1000" (binary units, K/M/G/T, an
+// optional trailing "B" or "iB"); UsageError naming the flag otherwise.
+inline std::uint64_t parse_byte_size(const std::string& text, const std::string& flag) {
+  std::size_t pos = 0;
+  double v = 0;
+  try {
+    v = std::stod(text, &pos);
+  } catch (const std::exception&) {
+    throw UsageError(flag + ": expected a size such as 512M or 4G, got '" + text + "'");
+  }
+  std::string unit = text.substr(pos);
+  for (auto& c : unit) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (unit.size() > 1 && (unit.substr(1) == "B" || unit.substr(1) == "IB")) unit = unit.substr(0, 1);
+  double scale = 1;
+  if (unit == "K") scale = 1024.0;
+  else if (unit == "M") scale = 1024.0 * 1024;
+  else if (unit == "G") scale = 1024.0 * 1024 * 1024;
+  else if (unit == "T") scale = 1024.0 * 1024 * 1024 * 1024;
+  else if (!unit.empty() && unit != "B") throw UsageError(flag + ": unknown unit in '" + text + "' (K, M, G or T)");
+  if (!(v >= 0) || v * scale > 1.8e19) throw UsageError(flag + ": expected a size >= 0, got '" + text + "'");
+  return static_cast<std::uint64_t>(v * scale);
 }
 
 // Reads --config files (INI, Boost's format) under the command line's values. Boost keeps

@@ -71,6 +71,9 @@ std::vector<std::string> list_episode_files(const std::string& dir) {
     if (entry.path().extension() != ".npz") continue;
     const std::string stem = entry.path().stem().string();
     if (stem.empty() || stem.size() > 18 || stem.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::error_code type_error;
+    if (!entry.is_regular_file(type_error))
+      throw Error(entry.path().string() + ": named like an episode but not a regular file (a folder?); rename or remove it");
     found.emplace_back(std::stoll(stem), entry.path().string());
   }
   if (found.empty()) throw Error(dir + ": no episodes (files named <int>.npz, e.g. 0.npz)");

@@ -11,6 +11,7 @@ namespace aime::data {
 namespace {
 
 constexpr char kMagic[] = "\x93NUMPY";
+constexpr std::uint64_t kMaxNpyHeader = std::uint64_t(1) << 20;
 
 [[noreturn]] void fail(const std::string& source, const std::string& what) {
   throw ValueError(source + ": " + what);
@@ -145,31 +146,39 @@ void convert(const unsigned char* src, const TypeInfo& t, T* dst, std::int64_t n
 
 }  // namespace
 
-NpyArray parse_npy(const std::string& bytes, const std::string& source) {
-  if (bytes.size() < 10 || bytes.compare(0, 6, kMagic, 6) != 0)
+std::uint64_t npy_header_size(const std::string& first, const std::string& source) {
+  if (first.size() < 10 || first.compare(0, 6, kMagic, 6) != 0)
     fail(source, "not a .npy array (the magic string \\x93NUMPY is missing)");
-  const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
+  const auto* p = reinterpret_cast<const unsigned char*>(first.data());
   const int major = p[6];
-  std::size_t header_len, header_start;
+  std::uint64_t header_len, header_start;
   if (major == 1) {
     header_len = p[8] | (p[9] << 8);
     header_start = 10;
   } else if (major == 2 || major == 3) {
-    if (bytes.size() < 12) fail(source, "truncated .npy header");
-    header_len = static_cast<std::size_t>(p[8]) | (static_cast<std::size_t>(p[9]) << 8) |
-                 (static_cast<std::size_t>(p[10]) << 16) | (static_cast<std::size_t>(p[11]) << 24);
+    if (first.size() < 12) fail(source, "truncated .npy header");
+    header_len = static_cast<std::uint64_t>(p[8]) | (static_cast<std::uint64_t>(p[9]) << 8) |
+                 (static_cast<std::uint64_t>(p[10]) << 16) | (static_cast<std::uint64_t>(p[11]) << 24);
     header_start = 12;
   } else {
     fail(source, "unsupported .npy format version " + std::to_string(major) + "." + std::to_string(p[7]));
   }
-  if (header_len > bytes.size() - header_start)
-    fail(source, "truncated .npy header: it claims " + std::to_string(header_len) + " bytes, " +
+  if (header_len > kMaxNpyHeader)
+    fail(source, ".npy header of " + std::to_string(header_len) + " bytes (at most " + std::to_string(kMaxNpyHeader) +
+                     " are read; NumPy writes a few hundred)");
+  return header_start + header_len;
+}
+
+NpyHeader parse_npy_header(const std::string& bytes, const std::string& source) {
+  const std::uint64_t data_start = npy_header_size(bytes, source);
+  const std::size_t header_start = static_cast<unsigned char>(bytes[6]) == 1 ? 10 : 12;
+  if (data_start > bytes.size())
+    fail(source, "truncated .npy header: it claims " + std::to_string(data_start - header_start) + " bytes, " +
                      std::to_string(bytes.size() - header_start) + " remain");
-  const std::string header = bytes.substr(header_start, header_len);
+  const std::string header = bytes.substr(header_start, data_start - header_start);
   HeaderParser hp{header, source};
-  std::string descr;
-  bool fortran = false, have_descr = false, have_order = false, have_shape = false;
-  Shape shape;
+  NpyHeader h;
+  bool have_descr = false, have_order = false, have_shape = false;
   hp.expect('{');
   while (!hp.accept('}')) {
     const std::string key = hp.quoted();
@@ -178,13 +187,13 @@ NpyArray parse_npy(const std::string& bytes, const std::string& source) {
       hp.space();
       if (hp.pos < header.size() && header[hp.pos] == '[')
         fail(source, "unsupported npy dtype: structured arrays (a list descr) are not supported");
-      descr = hp.quoted();
+      h.descr = hp.quoted();
       have_descr = true;
     } else if (key == "fortran_order") {
-      fortran = hp.boolean();
+      h.fortran = hp.boolean();
       have_order = true;
     } else if (key == "shape") {
-      shape = hp.shape();
+      h.shape = hp.shape();
       have_shape = true;
     } else {
       fail(source, "npy header: unexpected key '" + key + "'");
@@ -196,29 +205,35 @@ NpyArray parse_npy(const std::string& bytes, const std::string& source) {
   }
   if (!have_descr || !have_order || !have_shape)
     fail(source, "npy header: needs descr, fortran_order and shape, got " + header);
-  const TypeInfo t = parse_descr(descr, source);
-  std::uint64_t numel = 1;
-  for (auto d : shape) {
-    if (d != 0 && numel > std::numeric_limits<std::uint64_t>::max() / 16 / static_cast<std::uint64_t>(d))
-      fail(source, "npy shape " + shape_str(shape) + " is too large");
-    numel *= static_cast<std::uint64_t>(d);
+  const TypeInfo t = parse_descr(h.descr, source);
+  h.dtype = t.dtype;
+  h.boolean = t.kind == 'b';
+  h.item_size = t.size;
+  h.numel = 1;
+  for (auto d : h.shape) {
+    if (d != 0 && h.numel > std::numeric_limits<std::uint64_t>::max() / 16 / static_cast<std::uint64_t>(d))
+      fail(source, "npy shape " + shape_str(h.shape) + " is too large");
+    h.numel *= static_cast<std::uint64_t>(d);
   }
-  const std::size_t data_start = header_start + header_len;
-  const std::uint64_t expected = numel * t.size, found = bytes.size() - data_start;
-  if (expected != found)
-    fail(source, "npy data of shape " + shape_str(shape) + " and dtype " + descr + " needs " + std::to_string(expected) +
-                     " bytes, found " + std::to_string(found) + (found < expected ? " (truncated)" : ""));
-  // Fortran order: the bytes are the C-order data of the reversed shape; transpose back.
-  Shape file_shape = shape;
-  if (fortran) file_shape.assign(shape.rbegin(), shape.rend());
-  NpyArray out;
-  out.boolean = t.kind == 'b';
-  Tensor data = Tensor::empty(file_shape, t.dtype);
-  const auto* src = p + data_start;
-  const auto n = static_cast<std::int64_t>(numel);
+  h.data_offset = data_start;
+  return h;
+}
+
+Tensor decode_npy_rows(const NpyHeader& h, const char* bytes, std::int64_t rows, const std::string& source) {
+  const TypeInfo t = parse_descr(h.descr, source);
+  Shape part = h.fortran ? Shape(h.shape.rbegin(), h.shape.rend()) : h.shape;
+  if (!part.empty()) {
+    if (rows < 0 || rows > part[0]) fail(source, "decode_npy_rows: " + std::to_string(rows) + " rows of " + shape_str(h.shape));
+    if (h.fortran && part.size() > 1 && rows != part[0])
+      fail(source, "a Fortran-order array is decoded whole, not by rows");
+    part[0] = rows;
+  }
+  Tensor data = Tensor::empty(part, t.dtype);
+  const auto* src = reinterpret_cast<const unsigned char*>(bytes);
+  const std::int64_t n = data.numel();
   const bool raw = !t.swap && dtype_size(t.dtype) == t.size && !(t.kind == 'f' && t.size == 2) && t.kind != 'b';
   if (raw) {
-    if (n > 0) std::memcpy(data.data_ptr(), src, expected);
+    if (n > 0) std::memcpy(data.data_ptr(), src, static_cast<std::size_t>(n) * t.size);
   } else if (t.dtype == kFloat32) {
     convert(src, t, data.data<float>(), n);
   } else if (t.dtype == kFloat64) {
@@ -228,12 +243,25 @@ NpyArray parse_npy(const std::string& bytes, const std::string& source) {
   } else {
     convert(src, t, data.data<std::int64_t>(), n);
   }
-  if (fortran && data.dim() > 1) {
+  // Fortran order: the bytes are the C-order data of the reversed shape; transpose back.
+  if (h.fortran && data.dim() > 1) {
     Shape reverse;
     for (std::int64_t d = data.dim() - 1; d >= 0; --d) reverse.push_back(d);
     data = permute(data, reverse).contiguous();
   }
-  out.data = data;
+  return data;
+}
+
+NpyArray parse_npy(const std::string& bytes, const std::string& source) {
+  const NpyHeader h = parse_npy_header(bytes, source);
+  const std::uint64_t expected = h.data_bytes(), found = bytes.size() - h.data_offset;
+  if (expected != found)
+    fail(source, "npy data of shape " + shape_str(h.shape) + " and dtype " + h.descr + " needs " + std::to_string(expected) +
+                     " bytes, found " + std::to_string(found) + (found < expected ? " (truncated)" : ""));
+  NpyArray out;
+  out.boolean = h.boolean;
+  out.data = decode_npy_rows(h, bytes.data() + h.data_offset, h.shape.empty() ? 1 : (h.fortran ? h.shape.back() : h.shape[0]),
+                             source);
   return out;
 }
 

@@ -21,6 +21,28 @@ struct NpyArray {
   bool boolean = false;  // NumPy bool ('|b1'): data is uint8 0/1, written back as bool
 };
 
+// A .npy header: what the bytes after it hold.
+struct NpyHeader {
+  std::string descr;          // NumPy's, e.g. '<f4'
+  Shape shape;                // as the header states it
+  bool fortran = false;
+  DType dtype = kFloat32;     // what aime holds (see above)
+  bool boolean = false;
+  std::size_t item_size = 0;  // bytes per element in the file
+  std::uint64_t numel = 0;
+  std::uint64_t data_offset = 0;  // bytes before the data
+  std::uint64_t data_bytes() const { return numel * item_size; }
+};
+
+// From the first 12 bytes (or all of a shorter array): the bytes up to the data, i.e. the
+// prefix parse_npy_header needs (at most 1 MiB of header is accepted).
+std::uint64_t npy_header_size(const std::string& first, const std::string& source);
+// The header, from at least npy_header_size bytes; nothing is allocated from its sizes.
+NpyHeader parse_npy_header(const std::string& bytes, const std::string& source);
+// The first `rows` entries of the leading axis, from their file bytes (rows * the per-row
+// bytes): C order only for a part; a Fortran-order array is decoded whole.
+Tensor decode_npy_rows(const NpyHeader& header, const char* bytes, std::int64_t rows, const std::string& source);
+
 // `source` names the bytes in errors ("3.npz: image.npy").
 NpyArray parse_npy(const std::string& bytes, const std::string& source);
 std::string serialize_npy(const NpyArray& array);

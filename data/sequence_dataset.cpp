@@ -1,21 +1,86 @@
 #include "data/sequence_dataset.h"
 
-#include <cmath>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <list>
+#include <map>
+#include <mutex>
+#include <optional>
 
 #include "autograd/ops/creation.h"
+#include "data/episode_file.h"
 
 namespace aime::data {
 
 namespace {
-Shape step_shape(const Tensor& t) { return Shape(t.shape().begin() + 1, t.shape().end()); }
+Shape step_shape_of(const Shape& s) { return Shape(s.begin() + 1, s.end()); }
+
+std::string bytes_str(std::uint64_t b) {
+  char buf[64];
+  if (b >= (std::uint64_t(1) << 30)) std::snprintf(buf, sizeof buf, "%.2f GiB", static_cast<double>(b) / (1 << 30));
+  else std::snprintf(buf, sizeof buf, "%.1f MiB", static_cast<double>(b) / (1 << 20));
+  return buf;
+}
+
+// Refuses a NaN or an infinity in a float array, naming the file, the key, the element and
+// the step (rows of t hold steps first_step, first_step + 1, ...).
+void check_finite_array(const Tensor& t, const std::string& name, const std::string& key, std::int64_t first_step) {
+  if (!is_floating(t.dtype())) return;
+  const std::int64_t n = t.numel(), per_step = t.dim() > 0 && t.size(0) > 0 ? n / t.size(0) : 1;
+  for (std::int64_t j = 0; j < n; ++j) {
+    const double v = t.dtype() == kFloat32 ? t.data<float>()[j] : t.data<double>()[j];
+    if (!std::isfinite(v)) {
+      const std::int64_t element = first_step * per_step + j;
+      throw ValueError(name + ": key '" + key + "' holds " + std::to_string(v) + " at element " + std::to_string(element) +
+                       " (step " + std::to_string(element / per_step) +
+                       "); refused (SequenceDatasetOptions::allow_non_finite, --allow-non-finite, lets it through)");
+    }
+  }
+}
 }  // namespace
 
+std::uint64_t default_memory_budget() {
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+  if (pages <= 0 || page <= 0) return std::uint64_t(1) << 30;
+  return static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page) / 2;
+}
+
+// The on-demand path's decompressed arrays, least recently used first out.
+struct SequenceDataset::Cache {
+  using Slot = std::pair<std::int64_t, std::size_t>;  // (episode, key index)
+  std::mutex mutex;
+  std::list<Slot> order;  // most recent first
+  std::map<Slot, std::pair<Tensor, std::list<Slot>::iterator>> arrays;
+  std::uint64_t bytes = 0;
+};
+
+SequenceDataset::~SequenceDataset() = default;
+SequenceDataset::SequenceDataset(SequenceDataset&&) noexcept = default;
+SequenceDataset& SequenceDataset::operator=(SequenceDataset&&) noexcept = default;
+
 SequenceDataset::SequenceDataset(const std::string& dir, const SequenceDatasetOptions& options) : options_(options) {
-  for (const auto& path : list_episode_files(dir)) {
-    episodes_.push_back(load_episode(path));
+  if (options_.max_episodes < 0)
+    throw ValueError("SequenceDataset: max_episodes must be >= 0, got " + std::to_string(options_.max_episodes));
+  auto paths = list_episode_files(dir);
+  if (options_.max_episodes > 0 && options_.max_episodes < static_cast<std::int64_t>(paths.size()))
+    paths.resize(static_cast<std::size_t>(options_.max_episodes));
+  std::vector<EpisodeFile> files;
+  std::uint64_t total = 0;
+  for (const auto& path : paths) {
+    files.emplace_back(path);
     names_.push_back(path);
+    lengths_.push_back(files.back().length());
+    total += files.back().decoded_bytes();
+  }
+  if (options_.memory_budget == 0) options_.memory_budget = default_memory_budget();
+  if (total <= options_.memory_budget) {
+    for (const auto& f : files) episodes_.push_back(f.load());
+  } else {
+    files_ = std::move(files);
+    cache_ = std::make_unique<Cache>();
   }
   index();
   check_finite();
@@ -25,62 +90,152 @@ SequenceDataset::SequenceDataset(std::vector<Episode> episodes, std::vector<std:
                                  const SequenceDatasetOptions& options)
     : options_(options), episodes_(std::move(episodes)), names_(std::move(names)) {
   if (names_.size() != episodes_.size()) names_.resize(episodes_.size(), "(episode)");
-  for (std::size_t i = 0; i < episodes_.size(); ++i) episodes_[i].validate(names_[i]);
+  if (options_.max_episodes > 0 && options_.max_episodes < num_episodes()) {
+    episodes_.resize(static_cast<std::size_t>(options_.max_episodes));
+    names_.resize(episodes_.size());
+  }
+  for (std::size_t i = 0; i < episodes_.size(); ++i) {
+    episodes_[i].validate(names_[i]);
+    lengths_.push_back(episodes_[i].length());
+  }
   index();
   check_finite();
 }
 
 void SequenceDataset::check_finite() const {
-  if (options_.allow_non_finite) return;
+  if (options_.allow_non_finite || !resident()) return;  // on demand: each read is checked
   for (std::size_t i = 0; i < episodes_.size(); ++i)
-    for (const auto& key : keys_) {
-      const Tensor& t = episodes_[i].at(key).data;
-      if (!is_floating(t.dtype())) continue;
-      const std::int64_t n = t.numel(), per_step = t.dim() > 0 && t.size(0) > 0 ? n / t.size(0) : 1;
-      for (std::int64_t j = 0; j < n; ++j) {
-        const double v = t.dtype() == kFloat32 ? t.data<float>()[j] : t.data<double>()[j];
-        if (!std::isfinite(v))
-          throw ValueError(names_[i] + ": key '" + key + "' holds " + std::to_string(v) + " at element " +
-                           std::to_string(j) + " (step " + std::to_string(j / per_step) +
-                           "); refused (SequenceDatasetOptions::allow_non_finite, --allow-non-finite, lets it through)");
-      }
-    }
+    for (const auto& key : keys_) check_finite_array(episodes_[i].at(key).data, names_[i], key, 0);
 }
 
 void SequenceDataset::keep(std::int64_t n) {
   if (n < 1) throw ValueError("SequenceDataset::keep: n must be >= 1, got " + std::to_string(n));
   if (n < num_episodes()) {
-    episodes_.resize(static_cast<std::size_t>(n));
-    names_.resize(static_cast<std::size_t>(n));
+    const auto k = static_cast<std::size_t>(n);
+    if (resident()) episodes_.resize(k);
+    else files_.erase(files_.begin() + n, files_.end());
+    names_.resize(k);
+    lengths_.resize(k);
+    if (cache_) {
+      std::lock_guard<std::mutex> lock(cache_->mutex);
+      for (auto it = cache_->arrays.begin(); it != cache_->arrays.end();) {
+        if (it->first.first < n) {
+          ++it;
+          continue;
+        }
+        cache_->bytes -= static_cast<std::uint64_t>(it->second.first.numel()) * dtype_size(it->second.first.dtype());
+        cache_->order.erase(it->second.second);
+        it = cache_->arrays.erase(it);
+      }
+    }
     index();
   }
 }
 
 void SequenceDataset::index() {
   if (options_.horizon < 1) throw ValueError("SequenceDataset: horizon must be >= 1, got " + std::to_string(options_.horizon));
-  if (episodes_.empty()) throw ValueError("SequenceDataset: no episodes");
-  keys_ = options_.keys.empty() ? episodes_[0].keys() : options_.keys;
-  for (const auto& key : keys_) {
-    if (!episodes_[0].contains(key)) throw ValueError(names_[0] + ": key '" + key + "' is missing");
-    const NpyArray& ref = episodes_[0].at(key);
-    for (std::size_t i = 1; i < episodes_.size(); ++i) {
-      if (!episodes_[i].contains(key))
-        throw ValueError(names_[i] + ": key '" + key + "' is missing (present in " + names_[0] + ")");
-      const NpyArray& a = episodes_[i].at(key);
-      if (step_shape(a.data) != step_shape(ref.data))
-        throw ValueError(names_[i] + ": key '" + key + "' has per-step shape " + shape_str(step_shape(a.data)) + ", " +
-                         names_[0] + " has " + shape_str(step_shape(ref.data)));
+  if (names_.empty()) throw ValueError("SequenceDataset: no episodes");
+  // The per-step shape of a key in episode i, or nullopt when the episode lacks it.
+  auto shape_of = [&](std::size_t i, const std::string& key) -> std::optional<Shape> {
+    if (resident()) {
+      if (!episodes_[i].contains(key)) return std::nullopt;
+      return step_shape_of(episodes_[i].at(key).data.shape());
     }
+    const EpisodeFile::Key* k = files_[i].find(key);
+    if (!k) return std::nullopt;
+    return k->step_shape();
+  };
+  if (!options_.keys.empty()) {
+    keys_ = options_.keys;
+  } else {
+    keys_.clear();
+    if (resident()) keys_ = episodes_[0].keys();
+    else
+      for (const auto& k : files_[0].keys()) keys_.push_back(k.name);
+  }
+  step_shapes_.clear();
+  for (const auto& key : keys_) {
+    const auto ref = shape_of(0, key);
+    if (!ref) throw ValueError(names_[0] + ": key '" + key + "' is missing");
+    for (std::size_t i = 1; i < names_.size(); ++i) {
+      const auto s = shape_of(i, key);
+      if (!s) throw ValueError(names_[i] + ": key '" + key + "' is missing (present in " + names_[0] + ")");
+      if (*s != *ref)
+        throw ValueError(names_[i] + ": key '" + key + "' has per-step shape " + shape_str(*s) + ", " + names_[0] +
+                         " has " + shape_str(*ref));
+    }
+    step_shapes_.push_back(*ref);
   }
   window_offsets_.clear();
   std::int64_t total = 0;
-  for (const auto& e : episodes_) {
-    const std::int64_t len = e.length(), h = options_.horizon;
+  for (const std::int64_t len : lengths_) {
+    const std::int64_t h = options_.horizon;
     if (len >= h) total += options_.overlap ? len - h + 1 : len / h;
     window_offsets_.push_back(total);
   }
   if (total == 0)
     throw ValueError("SequenceDataset: no episode is as long as the horizon " + std::to_string(options_.horizon));
+}
+
+Episode SequenceDataset::episode(std::int64_t i) const {
+  if (i < 0 || i >= num_episodes())
+    throw ValueError("SequenceDataset::episode: index " + std::to_string(i) + " outside [0, " +
+                     std::to_string(num_episodes()) + ")");
+  if (resident()) return episodes_[static_cast<std::size_t>(i)];
+  return files_[static_cast<std::size_t>(i)].load();
+}
+
+Shape SequenceDataset::step_shape(const std::string& key) const {
+  for (std::size_t k = 0; k < keys_.size(); ++k)
+    if (keys_[k] == key) return step_shapes_[k];
+  throw ValueError(names_[0] + ": the dataset has no key '" + key + "'");
+}
+
+std::uint64_t SequenceDataset::memory_in_use() const {
+  if (cache_) {
+    std::lock_guard<std::mutex> lock(cache_->mutex);
+    return cache_->bytes;
+  }
+  std::uint64_t total = 0;
+  for (const auto& e : episodes_)
+    for (const auto& [key, a] : e.arrays()) total += static_cast<std::uint64_t>(a.data.numel()) * dtype_size(a.data.dtype());
+  return total;
+}
+
+std::pair<Tensor, std::int64_t> SequenceDataset::source(std::int64_t e, std::size_t k, std::int64_t start) const {
+  const auto ei = static_cast<std::size_t>(e);
+  const std::string& key = keys_[k];
+  if (resident()) return {episodes_.at(ei).at(key).data, 0};
+  const EpisodeFile& file = files_.at(ei);
+  const EpisodeFile::Key& entry = file.at(key);
+  if (entry.by_rows) {  // straight from the file: just the window's rows
+    Tensor rows = file.read_rows(entry, start, options_.horizon);
+    if (!options_.allow_non_finite) check_finite_array(rows, names_[ei], key, start);
+    return {rows, start};
+  }
+  std::lock_guard<std::mutex> lock(cache_->mutex);
+  const Cache::Slot slot{e, k};
+  if (auto it = cache_->arrays.find(slot); it != cache_->arrays.end()) {
+    cache_->order.splice(cache_->order.begin(), cache_->order, it->second.second);
+    return {it->second.first, 0};
+  }
+  const std::uint64_t need = entry.decoded_bytes();
+  if (need > options_.memory_budget)
+    throw ValueError(names_[ei] + ": key '" + key + "' is compressed and decodes to " + bytes_str(need) +
+                     ", more than the dataset's memory budget of " + bytes_str(options_.memory_budget) +
+                     " (raise it with --dataset-memory, or store the episode uncompressed so windows are read by rows)");
+  while (!cache_->order.empty() && cache_->bytes + need > options_.memory_budget) {
+    auto victim = cache_->arrays.find(cache_->order.back());
+    cache_->bytes -= static_cast<std::uint64_t>(victim->second.first.numel()) * dtype_size(victim->second.first.dtype());
+    cache_->arrays.erase(victim);
+    cache_->order.pop_back();
+  }
+  Tensor whole = file.read(entry).data;
+  if (!options_.allow_non_finite) check_finite_array(whole, names_[ei], key, 0);
+  cache_->order.push_front(slot);
+  cache_->arrays.emplace(slot, std::make_pair(whole, cache_->order.begin()));
+  cache_->bytes += need;
+  return {whole, 0};
 }
 
 SequenceDataset::Window SequenceDataset::window(std::int64_t i) const {
@@ -114,8 +269,9 @@ Batch SequenceDataset::collate(const std::vector<Window>& windows) const {
   const std::int64_t T = options_.horizon;
   if (B == 0) throw ValueError("SequenceDataset::collate: no windows");
   Batch batch;
-  for (const auto& key : keys_) {
-    const Shape step = step_shape(episodes_[0].at(key).data);
+  for (std::size_t k = 0; k < keys_.size(); ++k) {
+    const std::string& key = keys_[k];
+    const Shape& step = step_shapes_[k];
     const std::int64_t per_step = numel_of(step);
     const bool image = step.size() == 3;  // [H, W, C] per step
     Shape out_shape{T, B};
@@ -127,9 +283,9 @@ Batch SequenceDataset::collate(const std::vector<Window>& windows) const {
     float* dst = out.data<float>();
     for (std::int64_t b = 0; b < B; ++b) {
       const Window& w = windows[static_cast<std::size_t>(b)];
-      const Tensor& src = episodes_.at(static_cast<std::size_t>(w.episode)).at(key).data;
+      const auto [src, first_step] = source(w.episode, k, w.start);
       for (std::int64_t t = 0; t < T; ++t) {
-        const std::int64_t from = (w.start + t) * per_step;
+        const std::int64_t from = (w.start - first_step + t) * per_step;
         float* row = dst + (t * B + b) * per_step;
         if (image) {
           const std::int64_t H = step[0], W = step[1], C = step[2];

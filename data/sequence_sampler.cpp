@@ -7,6 +7,19 @@ SequenceSampler::SequenceSampler(const SequenceDataset& dataset, std::int64_t ba
     : dataset_(dataset), batch_size_(batch_size), device_(device), gen_(seed), prefetch_(prefetch) {
   if (batch_size < 1) throw ValueError("SequenceSampler: batch_size must be >= 1, got " + std::to_string(batch_size));
   if (start_batch < 0) throw ValueError("SequenceSampler: start_batch must be >= 0");
+  // Refused before anything is drawn: a batch larger than the machine's memory would
+  // otherwise fail deep inside an allocation, naming nothing.
+  std::uint64_t values = 0;
+  for (const auto& key : dataset.keys()) values += static_cast<std::uint64_t>(numel_of(dataset.step_shape(key)));
+  const double bytes = static_cast<double>(batch_size) * static_cast<double>(dataset.horizon()) *
+                       static_cast<double>(values) * 4.0;
+  const double ram = static_cast<double>(default_memory_budget()) * 2.0;
+  if (bytes > ram)
+    throw ValueError("batch size " + std::to_string(batch_size) + " (--batch-size): a batch of " +
+                     std::to_string(batch_size) + " windows x " + std::to_string(dataset.horizon()) + " steps x " +
+                     std::to_string(values) + " values takes " + std::to_string(static_cast<long long>(bytes / (1 << 20))) +
+                     " MiB as float32, more than this machine's " + std::to_string(static_cast<long long>(ram / (1 << 20))) +
+                     " MiB of memory, before the model's activations");
   gen_.set_offset(static_cast<std::uint64_t>(start_batch * batch_size));  // each batch draws batch_size blocks
   if (prefetch_) worker_ = std::thread([this] { run(); });
 }

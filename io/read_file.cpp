@@ -1,20 +1,14 @@
 #include "io/read_file.h"
 
-#include <fstream>
-
-#include "autograd/error.h"
+#include "io/random_access_file.h"
 
 namespace aime::io {
 
+// Through RandomAccessFile, so a directory or a device named like a dataset file is refused
+// by name instead of being read as a giant or empty string.
 std::string read_file_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary | std::ios::ate);
-  if (!in) throw Error(path + ": cannot open for reading");
-  const std::streamoff size = in.tellg();
-  if (size < 0) throw Error(path + ": cannot read (not a regular file?)");
-  in.seekg(0);
-  std::string bytes(static_cast<std::size_t>(size), '\0');
-  if (size > 0 && !in.read(bytes.data(), size)) throw Error(path + ": read failed");
-  return bytes;
+  const RandomAccessFile file(path);
+  return file.read_at(0, file.size());
 }
 
 }  // namespace aime::io

@@ -72,7 +72,7 @@ std::vector<SensorSpec> sensors_from_text(const std::string& text, const std::st
     std::stringstream dims(item.substr(colon + 1));
     std::string d;
     while (std::getline(dims, d, 'x')) {
-      if (d.empty() || d.find_first_not_of("0123456789") != std::string::npos)
+      if (d.empty() || d.size() > 9 || d.find_first_not_of("0123456789") != std::string::npos)
         throw ValueError(key + ": bad shape in sensor '" + item + "'");
       spec.shape.push_back(std::stoll(d));
     }

@@ -205,8 +205,8 @@ WorldModelConfig WorldModelConfig::from_metadata(const nn::Metadata& m) {
   };
   auto integer = [&](const std::string& key) {
     const std::string& v = get(key);
-    if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos)
-      throw ValueError("world model config: world_model." + key + " must be a non-negative integer, got '" + v + "'");
+    if (v.empty() || v.size() > 18 || v.find_first_not_of("0123456789") != std::string::npos)
+      throw ValueError("world model config: world_model." + key + " must be a non-negative integer below 10^18, got '" + v + "'");
     return static_cast<std::int64_t>(std::stoll(v));
   };
   auto real = [&](const std::string& key) {

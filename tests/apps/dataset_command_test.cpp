@@ -27,12 +27,18 @@ TEST(DatasetInfo, SummarisesEpisodesKeysShapesAndRanges) {
     e.set("image", aime::full({T, 8, 8, 3}, 10.0 * (i + 1), aime::kUInt8));
     e.set("velocity", aime::arange(-2.0, 2.0 * static_cast<double>(T) - 2.0, 2.0, aime::kFloat64).reshape({T, 1}));
     e.set("is_first", aime::zeros({T, 1}, aime::kUInt8), true);
-    aime::data::save_episode((dir / (std::to_string(i) + ".npz")).string(), e);
+    // One stored, one compressed: --ranges streams both.
+    aime::data::save_episode((dir / (std::to_string(i) + ".npz")).string(), e,
+                             i == 0 ? aime::data::Compression::Stored : aime::data::Compression::Deflate);
   }
-  auto [status, out] = run("dataset info " + dir.string());
+  auto [status, out] = run("dataset info " + dir.string());  // headers only
   EXPECT_EQ(status, 0) << out;
   EXPECT_NE(out.find("2 episodes, 9 steps (4 to 5 per episode)"), std::string::npos) << out;
-  EXPECT_NE(out.find("image     [8, 8, 3]"), std::string::npos) << out;
+  EXPECT_NE(out.find("MiB decoded"), std::string::npos) << out;
+  EXPECT_NE(out.find("image     [8, 8, 3]         uint8"), std::string::npos) << out;
+  EXPECT_EQ(out.find("range"), std::string::npos) << out;
+  std::tie(status, out) = run("dataset info --ranges " + dir.string());
+  EXPECT_EQ(status, 0) << out;
   EXPECT_NE(out.find("uint8     [10, 20]"), std::string::npos) << out;
   EXPECT_NE(out.find("float64   [-2, 6]"), std::string::npos) << out;
   EXPECT_NE(out.find("bool"), std::string::npos) << out;
