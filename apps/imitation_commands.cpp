@@ -99,6 +99,8 @@ int imitate(const std::vector<std::string>& args) {
       ("renderer", po::value<std::string>(), "canvas or mujoco: how the test episodes' frames are drawn (default: as "
                                              "the model's or the demonstrations' frames were)")
       ("num-expert-trajectories", po::value<std::int64_t>()->default_value(100), "demonstration episodes used (the first N)")
+      ("dataset-memory", po::value<std::string>()->default_value("auto"),
+       "bytes of decoded episodes to hold in memory per folder (e.g. 4G; auto: half the RAM); larger folders are read per batch")
       ("expert-return", po::value<double>(), "100 on the normalised scale (default: the demonstrations' mean return)")
       ("seed", default_of(aime_defaults.seed), "fixes the policy's weights, the batches and the noise")
       ("test-seed", po::value<std::uint64_t>(), "seed of the test episodes (default: seed + 100)")
@@ -157,6 +159,7 @@ int imitate(const std::vector<std::string>& args) {
   evaluation.episodes = vm["test-episodes"].as<std::int64_t>();
   evaluation.seed = vm.count("test-seed") ? vm["test-seed"].as<std::uint64_t>() : seed + 100;
   const std::int64_t num_demos = vm["num-expert-trajectories"].as<std::int64_t>();
+  if (num_demos < 1) throw UsageError("--num-expert-trajectories must be >= 1, got " + std::to_string(num_demos));
   nn::Metadata metadata{{"train.demos", vm["demos"].as<std::string>()}, {"train.env", env}};
 
   PhaseProgress progress;
@@ -169,11 +172,19 @@ int imitate(const std::vector<std::string>& args) {
   auto set_expert_return = [&](const data::SequenceDataset& demos) {
     evaluation.expert_return =
         vm.count("expert-return") ? vm["expert-return"].as<double>() : algorithms::mean_episode_return(demos);
-    std::cerr << demos.num_episodes() << " demonstrations from " << vm["demos"].as<std::string>()
-              << "; expert return (normalised 100) = " << fixed(evaluation.expert_return) << "\n";
+    std::cerr << demos.num_episodes() << " demonstrations from " << vm["demos"].as<std::string>() << " ("
+              << demos.memory_summary() << "); expert return (normalised 100) = " << fixed(evaluation.expert_return) << "\n";
     metadata["train.expert_return"] = fixed(evaluation.expert_return, 3);
   };
 
+  // Every folder is read with the same memory budget (--dataset-memory).
+  auto folder_options = [&](std::int64_t horizon) {
+    data::SequenceDatasetOptions d;
+    d.horizon = horizon;
+    if (vm["dataset-memory"].as<std::string>() != "auto")
+      d.memory_budget = std::max<std::uint64_t>(1, parse_byte_size(vm["dataset-memory"].as<std::string>(), "--dataset-memory"));
+    return d;
+  };
   algorithms::ImitationResult result;
   if (algo == "aime") {
     if (!vm.count("model")) throw UsageError("--algo aime needs --model DIR (a world model folder)");
@@ -181,10 +192,9 @@ int imitate(const std::vector<std::string>& args) {
     models::WorldModel& model = *loaded.model;
     evaluation.env_options.renderer = evaluation_renderer(vm, loaded.metadata, env);
     metadata["train.renderer"] = evaluation.env_options.renderer;
-    data::SequenceDatasetOptions dso;
-    dso.horizon = vm["horizon"].as<std::int64_t>();
+    data::SequenceDatasetOptions dso = folder_options(vm["horizon"].as<std::int64_t>());
+    dso.max_episodes = num_demos;
     data::SequenceDataset demos(vm["demos"].as<std::string>(), dso);
-    demos.keep(num_demos);
     set_expert_return(demos);
     Generator gen(seed);
     models::TanhGaussianPolicy policy(model.ssm().feature_size(), model.config().action_size,
@@ -232,10 +242,9 @@ int imitate(const std::vector<std::string>& args) {
     const models::Setup setup = models::parse_setup(setup_name);
     const std::int64_t stack = vm.count("stack") ? vm["stack"].as<std::int64_t>() : (setup == models::Setup::MDP ? 1 : 5);
     if (stack < 1) throw UsageError("--stack must be >= 1");
-    data::SequenceDatasetOptions dso;
-    dso.horizon = stack + 1;
+    data::SequenceDatasetOptions dso = folder_options(stack + 1);
+    dso.max_episodes = num_demos;
     data::SequenceDataset demos(vm["demos"].as<std::string>(), dso);
-    demos.keep(num_demos);
     set_expert_return(demos);
     const std::string demo_renderer = envs::dataset_renderer(vm["demos"].as<std::string>());
     evaluation.env_options.renderer = evaluation_renderer(
@@ -278,8 +287,11 @@ int imitate(const std::vector<std::string>& args) {
       result = algorithms::train_bc(demos, o, callbacks);
     } else {
       if (!vm.count("embodiment")) throw UsageError("--algo " + algo + " needs --embodiment DIR (action-labelled data)");
-      data::SequenceDataset embodiment(vm["embodiment"].as<std::string>(), dso);
-      if (vm["keep-embodiment"].as<std::int64_t>() > 0) embodiment.keep(vm["keep-embodiment"].as<std::int64_t>());
+      data::SequenceDatasetOptions eo = folder_options(stack + 1);
+      eo.max_episodes = std::max<std::int64_t>(0, vm["keep-embodiment"].as<std::int64_t>());
+      data::SequenceDataset embodiment(vm["embodiment"].as<std::string>(), eo);
+      std::cerr << embodiment.num_episodes() << " embodiment episodes from " << vm["embodiment"].as<std::string>() << " ("
+                << embodiment.memory_summary() << ")\n";
       result = algo == "bco" ? algorithms::train_bco(embodiment, demos, o, callbacks)
                              : algorithms::train_iidm(embodiment, demos, o, callbacks);
     }

@@ -118,7 +118,7 @@ int train_model(const std::vector<std::string>& args) {
   models::WorldModel model(config, gen);
   std::cerr << "training " << config.model << " (" << vm["setup"].as<std::string>() << ", "
             << model.num_parameters() << " parameters) on " << dataset.num_episodes() << " episodes, "
-            << dataset.num_windows() << " windows of " << dso.horizon << " steps\n";
+            << dataset.num_windows() << " windows of " << dso.horizon << " steps (" << dataset.memory_summary() << ")\n";
   ProgressBar bar(o.epochs * o.batches_per_epoch, "steps");
   const auto last = algorithms::train_world_model(model, dataset, o, [&](const algorithms::StepMetrics& m, std::int64_t) {
     bar.update(m.step);

@@ -76,6 +76,7 @@ SequenceDataset::SequenceDataset(const std::string& dir, const SequenceDatasetOp
     total += files.back().decoded_bytes();
   }
   if (options_.memory_budget == 0) options_.memory_budget = default_memory_budget();
+  decoded_bytes_ = total;
   if (total <= options_.memory_budget) {
     for (const auto& f : files) episodes_.push_back(f.load());
   } else {
@@ -97,9 +98,16 @@ SequenceDataset::SequenceDataset(std::vector<Episode> episodes, std::vector<std:
   for (std::size_t i = 0; i < episodes_.size(); ++i) {
     episodes_[i].validate(names_[i]);
     lengths_.push_back(episodes_[i].length());
+    for (const auto& [key, a] : episodes_[i].arrays())
+      decoded_bytes_ += static_cast<std::uint64_t>(a.data.numel()) * dtype_size(a.data.dtype());
   }
   index();
   check_finite();
+}
+
+std::string SequenceDataset::memory_summary() const {
+  if (resident()) return "in memory, " + bytes_str(decoded_bytes_);
+  return "read per batch: " + bytes_str(decoded_bytes_) + " decoded over a budget of " + bytes_str(options_.memory_budget);
 }
 
 void SequenceDataset::check_finite() const {
@@ -128,6 +136,11 @@ void SequenceDataset::keep(std::int64_t n) {
         it = cache_->arrays.erase(it);
       }
     }
+    decoded_bytes_ = 0;
+    for (const auto& f : files_) decoded_bytes_ += f.decoded_bytes();
+    for (const auto& e : episodes_)
+      for (const auto& [key, a] : e.arrays())
+        decoded_bytes_ += static_cast<std::uint64_t>(a.data.numel()) * dtype_size(a.data.dtype());
     index();
   }
 }

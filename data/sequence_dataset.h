@@ -77,6 +77,11 @@ class SequenceDataset {
   bool resident() const { return files_.empty(); }
   // Bytes of decoded arrays held now (the resident episodes, or the cache).
   std::uint64_t memory_in_use() const;
+  // Bytes of every episode's arrays decoded (what holding the folder in memory takes).
+  std::uint64_t decoded_bytes() const { return decoded_bytes_; }
+  // One line for a user: "in memory, 1.2 MiB" or "read per batch: 24.00 GiB decoded over a
+  // budget of 4.00 GiB".
+  std::string memory_summary() const;
   const std::string& episode_name(std::int64_t i) const { return names_.at(static_cast<std::size_t>(i)); }
   // Window i of num_windows(), episodes in order, starts ascending within each.
   Window window(std::int64_t i) const;
@@ -100,6 +105,7 @@ class SequenceDataset {
   std::vector<Shape> step_shapes_;  // per key
   std::vector<std::int64_t> window_offsets_;  // cumulative windows after each episode
   std::unique_ptr<Cache> cache_;
+  std::uint64_t decoded_bytes_ = 0;
 };
 
 }  // namespace aime::data

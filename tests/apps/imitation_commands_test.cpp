@@ -38,6 +38,7 @@ class Imitate : public ::testing::Test {
                                   "--batches-per-epoch 3 --out " + (root / "model").string());
     ASSERT_EQ(status, 0) << out;
   }
+  static void TearDownTestSuite() { fs::remove_all(root); }
   static inline fs::path root;
   const std::string env = " --env pendulum-swingup --episode-steps 100 --test-episodes 1 --final-test-episodes 2 ";
 };
@@ -58,6 +59,29 @@ TEST_F(Imitate, AimeWritesAPolicyFolderWithMetricsAndTests) {
   EXPECT_NE(eval.find("\n0,1,"), std::string::npos) << eval;
   EXPECT_NE(eval.find("\n2,1,"), std::string::npos) << eval;
   EXPECT_NE(eval.find("\n4,2,"), std::string::npos) << eval;
+}
+
+// --dataset-memory below the folders' size reads them per batch: the same batches, so the
+// same policy, byte for byte, for AIME (demonstrations) and BCO(0) (both folders).
+TEST_F(Imitate, FoldersReadPerBatchUnderABudgetGiveTheSamePolicy) {
+  for (const std::string algo : {"aime", "bco"}) {
+    std::string policy[2];
+    for (int lazy = 0; lazy < 2; ++lazy) {
+      const fs::path out_dir = root / (algo + "_memory_" + std::to_string(lazy));
+      const std::string args =
+          algo == "aime" ? "--model " + (root / "model").string() + " --epochs 1 --batches-per-epoch 2 --batch-size 4 --horizon 8"
+                         : "--embodiment " + (root / "mix").string() + " --setup mdp --min-epochs 1 --max-epochs 1 "
+                           "--dynamics-min-steps 0";
+      auto [status, out] = run_aime("imitate --algo " + algo + " " + args + " --demos " + (root / "expert").string() + env +
+                                    "--test-period 1 --dataset-memory " + (lazy ? "4K" : "auto") + " --out " +
+                                    out_dir.string());
+      ASSERT_EQ(status, 0) << algo << ": " << out;
+      EXPECT_NE(out.find(lazy ? "(read per batch: " : "(in memory, "), std::string::npos) << out;
+      policy[lazy] = read(out_dir / "policy.safetensors");
+      ASSERT_FALSE(policy[lazy].empty()) << algo;
+    }
+    EXPECT_EQ(policy[0], policy[1]) << algo;
+  }
 }
 
 TEST_F(Imitate, BaselinesTrainAndEvaluateWritesTheTableAndThePlot) {
@@ -95,6 +119,14 @@ TEST_F(Imitate, BadInvocationsSayWhatIsWrong) {
   std::tie(status, out) = run_aime("imitate --algo bc --demos " + (root / "expert").string() + " --env walker --out o");
   EXPECT_EQ(status, 2) << out;
   EXPECT_NE(out.find("unknown --env 'walker'"), std::string::npos) << out;
+  std::tie(status, out) = run_aime("imitate --algo bc --demos " + (root / "expert").string() +
+                                   " --num-expert-trajectories 0 --out o");
+  EXPECT_EQ(status, 2) << out;
+  EXPECT_NE(out.find("--num-expert-trajectories must be >= 1, got 0"), std::string::npos) << out;
+  std::tie(status, out) = run_aime("imitate --algo bc --demos " + (root / "expert").string() +
+                                   " --dataset-memory lots --out o");
+  EXPECT_EQ(status, 2) << out;
+  EXPECT_NE(out.find("--dataset-memory: expected a size such as 512M or 4G, got 'lots'"), std::string::npos) << out;
   std::tie(status, out) = run_aime("evaluate --policy " + (root / "nothing").string() + " --env pendulum-swingup");
   EXPECT_NE(status, 0) << out;
   EXPECT_NE(out.find("not a policy folder"), std::string::npos) << out;

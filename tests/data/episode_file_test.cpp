@@ -134,6 +134,12 @@ TEST(SequenceDataset, OnDemandGivesTheSameBatchesAsInMemoryWithinItsBudget) {
     const SequenceDataset lazy(dir.string(), lazy_options);
     ASSERT_FALSE(lazy.resident());
     EXPECT_EQ(lazy.num_windows(), resident.num_windows());
+    // Both count the same decoded bytes (the in-memory copy from its arrays, the other from
+    // the headers), and say which path they took.
+    EXPECT_EQ(lazy.decoded_bytes(), resident.decoded_bytes());
+    EXPECT_EQ(resident.memory_in_use(), resident.decoded_bytes());
+    EXPECT_EQ(resident.memory_summary().rfind("in memory, ", 0), 0u) << resident.memory_summary();
+    EXPECT_EQ(lazy.memory_summary().rfind("read per batch: ", 0), 0u) << lazy.memory_summary();
     EXPECT_EQ(lazy.step_shape("image"), (Shape{2, 3, 2}));
     SequenceSampler a(resident, 6, 11, Device::cpu(), false), b(lazy, 6, 11, Device::cpu(), true);
     for (int i = 0; i < 20; ++i) {
