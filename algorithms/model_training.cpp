@@ -1,5 +1,6 @@
 #include "algorithms/model_training.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -31,6 +32,35 @@ std::vector<models::SensorSpec> dataset_sensors(const data::SequenceDataset& ds,
   }
   if (*action_size == 0) throw ValueError(ds.episode_name(0) + ": no pre_action key (the actions)");
   return out;
+}
+
+void check_dataset_fits_model(const data::SequenceDataset& ds, const models::WorldModelConfig& config,
+                              const std::string& model_name, bool actions) {
+  std::int64_t action_size = 0;
+  std::vector<models::SensorSpec> found;
+  for (const auto& key : ds.keys()) {
+    const Shape step = ds.step_shape(key);
+    if (key == "pre_action") action_size = numel_of(step);
+    else if (step.size() == 3) found.push_back({key, {step[2], step[0], step[1]}});
+    else found.push_back({key, {numel_of(step)}});
+  }
+  std::string keys;
+  for (const auto& k : ds.keys()) keys += (keys.empty() ? "" : ", ") + k;
+  const std::string where = ds.where() + ": ";
+  for (const auto* list : {&config.inputs, &config.outputs, &config.probes})
+    for (const auto& need : *list) {
+      auto it = std::find_if(found.begin(), found.end(), [&](const models::SensorSpec& s) { return s.name == need.name; });
+      if (it == found.end())
+        throw ValueError(where + "the episodes have no '" + need.name + "' (" + shape_str(need.shape) +
+                         " per step), which the model of " + model_name + " needs; they hold " + keys);
+      if (it->shape != need.shape)
+        throw ValueError(where + "'" + need.name + "' is " + shape_str(it->shape) + " per step as the model sees it, the model of " +
+                         model_name + " expects " + shape_str(need.shape) + " (images as [C, H, W])");
+    }
+  if (actions && action_size != config.action_size)
+    throw ValueError(where + (action_size == 0 ? std::string("the episodes have no pre_action (the actions)")
+                                               : "pre_action has " + std::to_string(action_size) + " values per step") +
+                     ", the model of " + model_name + " takes " + std::to_string(config.action_size));
 }
 
 StepMetrics train_world_model(models::WorldModel& model, const data::SequenceDataset& dataset,

@@ -44,6 +44,13 @@ struct StepMetrics {
 // size of pre_action: ValueError naming the first episode if it has none).
 std::vector<models::SensorSpec> dataset_sensors(const data::SequenceDataset& dataset, std::int64_t* action_size);
 
+// Refuses, before any step, a dataset that lacks a sensor the model encodes, reconstructs or
+// probes, or holds it with another per-step shape (and, with `actions`, lacks pre_action of
+// the model's action size): ValueError naming the folder, the model and the key, expected
+// against found.
+void check_dataset_fits_model(const data::SequenceDataset& dataset, const models::WorldModelConfig& config,
+                              const std::string& model_name, bool actions);
+
 // Trains `model` (weights as built, or as found in out_dir with resume) on the dataset;
 // calls on_step after each step. Returns the last step's metrics; resuming a run that has
 // already reached epochs x batches_per_epoch returns that step with no values (finished).

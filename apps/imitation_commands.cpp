@@ -195,6 +195,8 @@ int imitate(const std::vector<std::string>& args) {
     data::SequenceDatasetOptions dso = folder_options(vm["horizon"].as<std::int64_t>());
     dso.max_episodes = num_demos;
     data::SequenceDataset demos(vm["demos"].as<std::string>(), dso);
+    // Observations only: the demonstrations' actions, if any, are not read.
+    algorithms::check_dataset_fits_model(demos, model.config(), vm["model"].as<std::string>(), false);
     set_expert_return(demos);
     Generator gen(seed);
     models::TanhGaussianPolicy policy(model.ssm().feature_size(), model.config().action_size,

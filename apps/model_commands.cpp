@@ -158,6 +158,7 @@ int elbo(const std::vector<std::string>& args) {
   data::SequenceDatasetOptions dso;
   dso.horizon = vm["horizon"].as<std::int64_t>();
   const data::SequenceDataset dataset(vm["dataset"].as<std::string>(), dso);
+  algorithms::check_dataset_fits_model(dataset, loaded.model->config(), vm["model"].as<std::string>(), true);
   const std::uint64_t seed = vm["seed"].as<std::uint64_t>();
   data::SequenceSampler sampler(dataset, vm["batch-size"].as<std::int64_t>(), seed);
   const auto n = vm["batches"].as<std::int64_t>();
@@ -210,6 +211,7 @@ int filter(const std::vector<std::string>& args) {
     data::SequenceDatasetOptions dso;
     dso.horizon = e.length();
     const data::SequenceDataset one({e}, {files[static_cast<std::size_t>(i)]}, dso);
+    algorithms::check_dataset_fits_model(one, loaded.model->config(), vm["model"].as<std::string>(), true);
     const Batch batch = one.collate({{0, 0}});
     const models::FilterOutput f = loaded.model->filter(batch, noise);
     // [T, B = 1, Z] -> [T, Z]
@@ -253,6 +255,7 @@ int imagine(const std::vector<std::string>& args) {
   data::SequenceDatasetOptions dso;
   dso.horizon = context + horizon;
   const data::SequenceDataset dataset(vm["dataset"].as<std::string>(), dso);
+  algorithms::check_dataset_fits_model(dataset, loaded.model->config(), vm["model"].as<std::string>(), true);
   data::SequenceSampler sampler(dataset, n, vm["seed"].as<std::uint64_t>(), Device::cpu(), false);
   const Batch batch = sampler.next();
   Generator noise(vm["seed"].as<std::uint64_t>() + 1);

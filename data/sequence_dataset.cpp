@@ -61,9 +61,10 @@ SequenceDataset::~SequenceDataset() = default;
 SequenceDataset::SequenceDataset(SequenceDataset&&) noexcept = default;
 SequenceDataset& SequenceDataset::operator=(SequenceDataset&&) noexcept = default;
 
-SequenceDataset::SequenceDataset(const std::string& dir, const SequenceDatasetOptions& options) : options_(options) {
+SequenceDataset::SequenceDataset(const std::string& dir, const SequenceDatasetOptions& options)
+    : options_(options), where_(dir) {
   if (options_.max_episodes < 0)
-    throw ValueError("SequenceDataset: max_episodes must be >= 0, got " + std::to_string(options_.max_episodes));
+    throw ValueError(dir + ": max_episodes must be >= 0, got " + std::to_string(options_.max_episodes));
   auto paths = list_episode_files(dir);
   if (options_.max_episodes > 0 && options_.max_episodes < static_cast<std::int64_t>(paths.size()))
     paths.resize(static_cast<std::size_t>(options_.max_episodes));
@@ -91,6 +92,7 @@ SequenceDataset::SequenceDataset(std::vector<Episode> episodes, std::vector<std:
                                  const SequenceDatasetOptions& options)
     : options_(options), episodes_(std::move(episodes)), names_(std::move(names)) {
   if (names_.size() != episodes_.size()) names_.resize(episodes_.size(), "(episode)");
+  if (names_.size() == 1 && names_[0] != "(episode)") where_ = names_[0];  // one file: errors name it
   if (options_.max_episodes > 0 && options_.max_episodes < num_episodes()) {
     episodes_.resize(static_cast<std::size_t>(options_.max_episodes));
     names_.resize(episodes_.size());
@@ -146,8 +148,8 @@ void SequenceDataset::keep(std::int64_t n) {
 }
 
 void SequenceDataset::index() {
-  if (options_.horizon < 1) throw ValueError("SequenceDataset: horizon must be >= 1, got " + std::to_string(options_.horizon));
-  if (names_.empty()) throw ValueError("SequenceDataset: no episodes");
+  if (options_.horizon < 1) throw ValueError(where_ + ": horizon must be >= 1, got " + std::to_string(options_.horizon));
+  if (names_.empty()) throw ValueError(where_ + ": no episodes");
   // The per-step shape of a key in episode i, or nullopt when the episode lacks it.
   auto shape_of = [&](std::size_t i, const std::string& key) -> std::optional<Shape> {
     if (resident()) {
@@ -187,7 +189,9 @@ void SequenceDataset::index() {
     window_offsets_.push_back(total);
   }
   if (total == 0)
-    throw ValueError("SequenceDataset: no episode is as long as the horizon " + std::to_string(options_.horizon));
+    throw ValueError(where_ + ": no episode is as long as the horizon " + std::to_string(options_.horizon) +
+                     " (the longest has " + std::to_string(*std::max_element(lengths_.begin(), lengths_.end())) +
+                     " steps): use shorter windows or longer episodes");
 }
 
 Episode SequenceDataset::episode(std::int64_t i) const {

@@ -68,6 +68,9 @@ class SequenceDataset {
   std::int64_t num_windows() const { return window_offsets_.empty() ? 0 : window_offsets_.back(); }
   std::int64_t horizon() const { return options_.horizon; }
   const SequenceDatasetOptions& options() const { return options_; }
+  // The folder (for episodes given in memory: the one episode's name, or "SequenceDataset"):
+  // errors start with it.
+  const std::string& where() const { return where_; }
   const std::vector<std::string>& keys() const { return keys_; }
   // Episode i whole (from memory, or read from its file when the folder is read on demand).
   Episode episode(std::int64_t i) const;
@@ -106,6 +109,7 @@ class SequenceDataset {
   std::vector<std::int64_t> window_offsets_;  // cumulative windows after each episode
   std::unique_ptr<Cache> cache_;
   std::uint64_t decoded_bytes_ = 0;
+  std::string where_ = "SequenceDataset";  // errors start with it: the folder, when there is one
 };
 
 }  // namespace aime::data

@@ -3,6 +3,8 @@
 
 #include "tests/apps/run_aime.h"
 
+#include "data/episode.h"
+
 #include <array>
 #include <cstdio>
 #include <filesystem>
@@ -78,6 +80,27 @@ TEST(TrainModel, TrainsResumesAndEvaluates) {
   std::tie(status, out) = run("train-model --dataset " + data.string() + " --setup pixels --out " + model.string());
   EXPECT_EQ(status, 1);
   EXPECT_NE(out.find("expected visual, lpomdp or mdp"), std::string::npos) << out;
+  // A folder without a sensor the model reads, or windows longer than every episode: refused
+  // before any step, naming the folder (and the model and the key).
+  const fs::path lacking = model / "lacking";
+  fs::create_directories(lacking);
+  for (const auto& file : aime::data::list_episode_files(data.string())) {
+    const aime::data::Episode e = aime::data::load_episode(file);
+    aime::data::Episode kept;
+    for (const auto& [key, array] : e.arrays())
+      if (key != "position") kept.set(key, array);
+    aime::data::save_episode((lacking / fs::path(file).filename()).string(), kept);
+  }
+  for (const std::string command : {"elbo", "imagine"}) {
+    std::tie(status, out) = run(command + " --model " + model.string() + " --dataset " + lacking.string());
+    EXPECT_EQ(status, 1) << out;
+    EXPECT_NE(out.find(lacking.string() + ": the episodes have no 'position' ([3] per step), which the model of " +
+                       model.string() + " needs"), std::string::npos) << out;
+  }
+  std::tie(status, out) = run("elbo --model " + model.string() + " --dataset " + data.string() + " --horizon 600");
+  EXPECT_EQ(status, 1) << out;
+  EXPECT_NE(out.find(data.string() + ": no episode is as long as the horizon 600 (the longest has 501 steps)"),
+            std::string::npos) << out;
 
   // The original's folder layout: convert, then every --model command reads it as it is and
   // gives the same numbers; converting back gives the same weights.
