@@ -2,6 +2,7 @@
 # Installs what aime needs on Debian 12 (only the packages that are missing), then
 # configures and builds it in ./build with 2 parallel jobs. Sourced by demo.sh and test.sh;
 # run it alone to just build.  Environment: BUILD_DIR (default build), JOBS (default 2),
+# INSTALL_ONLY=1 (install, do not build),
 # CI=true turns warnings into errors. The CUDA backend is built when a CUDA compiler is found
 # (see the README; the toolkit is not an apt package here: CI machines have it in /usr/local/cuda).
 set -euo pipefail
@@ -36,6 +37,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
+
+# INSTALL_ONLY=1: the packages only (scripts/sanitize.sh builds its own folder).
+[ "${INSTALL_ONLY:-}" = 1 ] && exit 0
 
 BUILD_DIR=${BUILD_DIR:-build}
 JOBS=${JOBS:-2}

@@ -29,6 +29,9 @@ namespace aime::cpu {
 class CpuAllocator {
  public:
   CpuAllocator() = default;
+  // Returns the cache (free blocks and wholly free segments) to the system; blocks still
+  // live are left alone. (The backend's own allocator is never destroyed: see above.)
+  ~CpuAllocator() { empty_cache(); }
   CpuAllocator(const CpuAllocator&) = delete;
   CpuAllocator& operator=(const CpuAllocator&) = delete;
 

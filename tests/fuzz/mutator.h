@@ -4,6 +4,8 @@
 // zero values, truncation, insertion, deletion and duplication of a block. The same seed
 // gives the same inputs, so a failure reproduces from the test's output (seed, iteration).
 #pragma once
+#include <sys/resource.h>
+
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -69,13 +71,35 @@ class Mutator {
   std::mt19937_64 rng_;
 };
 
+// The fuzzed process gets at most 4 GiB of address space, so that a loader that trusts a
+// size it read fails here (std::bad_alloc, or the allocator's "out of memory" Error) instead
+// of taking the machine's memory. Under AddressSanitizer, whose shadow memory needs a huge
+// reservation, scripts/sanitize.sh sets max_allocation_size_mb instead.
+inline void cap_address_space() {
+#if !defined(__SANITIZE_ADDRESS__)
+  static const bool done = [] {
+    rlimit limit{};
+    getrlimit(RLIMIT_AS, &limit);
+    const rlim_t cap = rlim_t(4) << 30;
+    if (limit.rlim_cur == RLIM_INFINITY || limit.rlim_cur > cap) {
+      limit.rlim_cur = cap;
+      setrlimit(RLIMIT_AS, &limit);
+    }
+    return true;
+  }();
+  (void)done;
+#endif
+}
+
 // Runs `load` on `iterations` mutants of `valid` (stopping early after `seconds`): every
 // mutant must load or be refused with aime::Error; anything else (another exception, which
-// names neither file nor field) fails with the seed and iteration that reproduce it. A
-// crash, a hang or a giant allocation fails the test process itself (under the sanitizers,
-// a memory error too). Returns how many were refused.
+// names neither file nor field, or an Error saying the machine ran out of memory: a size
+// trusted before it was checked) fails with the seed and iteration that reproduce it. A
+// crash or a hang fails the test process itself (under the sanitizers, a memory error too).
+// Returns how many were refused.
 inline int fuzz_loader(const std::string& name, const std::string& valid, std::uint64_t seed, int iterations,
                        double seconds, const std::function<void(const std::string&)>& load) {
+  cap_address_space();
   Mutator m(seed);
   int refused = 0;
   const auto start = std::chrono::steady_clock::now();
@@ -84,7 +108,12 @@ inline int fuzz_loader(const std::string& name, const std::string& valid, std::u
     const std::string input = m.mutate(valid);
     try {
       load(input);
-    } catch (const Error&) {
+    } catch (const Error& e) {
+      if (std::string(e.what()).find("out of memory") != std::string::npos) {
+        ADD_FAILURE() << name << ": seed " << seed << ", iteration " << i << ": an allocation the size checks should "
+                      << "have refused: " << e.what();
+        return refused;
+      }
       ++refused;
     } catch (const std::exception& e) {
       ADD_FAILURE() << name << ": seed " << seed << ", iteration " << i << ": not an aime::Error: " << e.what();
