@@ -34,6 +34,20 @@ std::vector<models::SensorSpec> dataset_sensors(const data::SequenceDataset& ds,
   return out;
 }
 
+std::vector<std::string> model_keys(const models::WorldModelConfig& config, bool actions,
+                                    const std::vector<std::string>& extra, const std::vector<std::string>& available) {
+  std::vector<std::string> keys;
+  auto add = [&](const std::string& k) {
+    if (std::find(keys.begin(), keys.end(), k) == keys.end()) keys.push_back(k);
+  };
+  for (const auto* list : {&config.inputs, &config.outputs, &config.probes})
+    for (const auto& s : *list) add(s.name);
+  if (actions) add("pre_action");
+  for (const auto& k : extra)
+    if (std::find(available.begin(), available.end(), k) != available.end()) add(k);
+  return keys;
+}
+
 void check_dataset_fits_model(const data::SequenceDataset& ds, const models::WorldModelConfig& config,
                               const std::string& model_name, bool actions) {
   std::int64_t action_size = 0;

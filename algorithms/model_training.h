@@ -44,6 +44,14 @@ struct StepMetrics {
 // size of pre_action: ValueError naming the first episode if it has none).
 std::vector<models::SensorSpec> dataset_sensors(const data::SequenceDataset& dataset, std::int64_t* action_size);
 
+// The keys a world model reads from episodes: its sensors (inputs, outputs, probes), then
+// pre_action with `actions`, then each of `extra` (e.g. "reward") that `available` holds.
+// A folder read with only these keys (SequenceDatasetOptions::keys) neither loads nor
+// collates the rest: an mdp model's folder of images costs its vectors only.
+std::vector<std::string> model_keys(const models::WorldModelConfig& config, bool actions,
+                                    const std::vector<std::string>& extra = {},
+                                    const std::vector<std::string>& available = {});
+
 // Refuses, before any step, a dataset that lacks a sensor the model encodes, reconstructs or
 // probes, or holds it with another per-step shape (and, with `actions`, lacks pre_action of
 // the model's action size): ValueError naming the folder, the model and the key, expected

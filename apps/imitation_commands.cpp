@@ -194,9 +194,12 @@ int imitate(const std::vector<std::string>& args) {
     metadata["train.renderer"] = evaluation.env_options.renderer;
     data::SequenceDatasetOptions dso = folder_options(vm["horizon"].as<std::int64_t>());
     dso.max_episodes = num_demos;
+    // Observations only (the actions, where the folder has them, are logged against, never
+    // learned from); the reward for the expert's return; nothing else is read.
+    const data::SequenceDataset head = data::index_first_episode(vm["demos"].as<std::string>());
+    algorithms::check_dataset_fits_model(head, model.config(), vm["model"].as<std::string>(), false);
+    dso.keys = algorithms::model_keys(model.config(), false, {"pre_action", "reward"}, head.keys());
     data::SequenceDataset demos(vm["demos"].as<std::string>(), dso);
-    // Observations only: the demonstrations' actions, if any, are not read.
-    algorithms::check_dataset_fits_model(demos, model.config(), vm["model"].as<std::string>(), false);
     set_expert_return(demos);
     Generator gen(seed);
     models::TanhGaussianPolicy policy(model.ssm().feature_size(), model.config().action_size,

@@ -78,9 +78,10 @@ int train_model(const std::vector<std::string>& args) {
   dso.max_episodes = std::max<std::int64_t>(0, vm["keep"].as<std::int64_t>());
   if (vm["dataset-memory"].as<std::string>() != "auto")
     dso.memory_budget = std::max<std::uint64_t>(1, parse_byte_size(vm["dataset-memory"].as<std::string>(), "--dataset-memory"));
-  data::SequenceDataset dataset(vm["dataset"].as<std::string>(), dso);
+  // The model is configured from the first episode's headers; the folder is then read with
+  // only the keys the model uses (an mdp model's folder of images costs its vectors only).
   std::int64_t action_size = 0;
-  const auto sensors = algorithms::dataset_sensors(dataset, &action_size);
+  const auto sensors = algorithms::dataset_sensors(data::index_first_episode(vm["dataset"].as<std::string>()), &action_size);
   auto config = models::WorldModelConfig::original(vm["world-model"].as<std::string>(),
                                                    models::parse_setup(vm["setup"].as<std::string>()), sensors, action_size);
   if (vm.count("state-size")) {
@@ -98,6 +99,8 @@ int train_model(const std::vector<std::string>& args) {
   if (vm.count("free-nats")) config.free_nats = vm["free-nats"].as<double>();
   if (vm.count("kl-scale")) config.kl_scale = vm["kl-scale"].as<double>();
   if (vm.count("kl-rebalance")) config.kl_rebalance = vm["kl-rebalance"].as<double>();
+  dso.keys = algorithms::model_keys(config, true);
+  data::SequenceDataset dataset(vm["dataset"].as<std::string>(), dso);
   algorithms::ModelTrainingOptions o;
   o.epochs = vm["epochs"].as<std::int64_t>();
   o.batches_per_epoch = vm["batches-per-epoch"].as<std::int64_t>();
@@ -157,8 +160,10 @@ int elbo(const std::vector<std::string>& args) {
   const auto loaded = algorithms::load_pretrained_model(vm["model"].as<std::string>());
   data::SequenceDatasetOptions dso;
   dso.horizon = vm["horizon"].as<std::int64_t>();
+  algorithms::check_dataset_fits_model(data::index_first_episode(vm["dataset"].as<std::string>()), loaded.model->config(),
+                                       vm["model"].as<std::string>(), true);
+  dso.keys = algorithms::model_keys(loaded.model->config(), true);
   const data::SequenceDataset dataset(vm["dataset"].as<std::string>(), dso);
-  algorithms::check_dataset_fits_model(dataset, loaded.model->config(), vm["model"].as<std::string>(), true);
   const std::uint64_t seed = vm["seed"].as<std::uint64_t>();
   data::SequenceSampler sampler(dataset, vm["batch-size"].as<std::int64_t>(), seed);
   const auto n = vm["batches"].as<std::int64_t>();
@@ -254,8 +259,10 @@ int imagine(const std::vector<std::string>& args) {
   const auto loaded = algorithms::load_pretrained_model(vm["model"].as<std::string>());
   data::SequenceDatasetOptions dso;
   dso.horizon = context + horizon;
+  algorithms::check_dataset_fits_model(data::index_first_episode(vm["dataset"].as<std::string>()), loaded.model->config(),
+                                       vm["model"].as<std::string>(), true);
+  dso.keys = algorithms::model_keys(loaded.model->config(), true);
   const data::SequenceDataset dataset(vm["dataset"].as<std::string>(), dso);
-  algorithms::check_dataset_fits_model(dataset, loaded.model->config(), vm["model"].as<std::string>(), true);
   data::SequenceSampler sampler(dataset, n, vm["seed"].as<std::uint64_t>(), Device::cpu(), false);
   const Batch batch = sampler.next();
   Generator noise(vm["seed"].as<std::uint64_t>() + 1);

@@ -54,9 +54,16 @@ const EpisodeFile::Key& EpisodeFile::at(const std::string& name) const {
   throw ValueError(path_ + ": key '" + name + "' is missing");
 }
 
-std::uint64_t EpisodeFile::decoded_bytes() const {
+namespace {
+bool selected(const std::vector<std::string>& names, const std::string& name) {
+  return names.empty() || std::find(names.begin(), names.end(), name) != names.end();
+}
+}  // namespace
+
+std::uint64_t EpisodeFile::decoded_bytes(const std::vector<std::string>& names) const {
   std::uint64_t total = 0;
-  for (const auto& k : keys_) total += k.decoded_bytes();
+  for (const auto& k : keys_)
+    if (selected(names, k.name)) total += k.decoded_bytes();
   return total;
 }
 
@@ -136,9 +143,10 @@ void EpisodeFile::scan(const Key& key, std::uint64_t block_bytes,
   if (next != length_) throw ValueError(where + ": the stream ended after " + std::to_string(next) + " of " + std::to_string(length_) + " rows");
 }
 
-Episode EpisodeFile::load() const {
+Episode EpisodeFile::load(const std::vector<std::string>& names) const {
   Episode e;
-  for (const auto& k : keys_) e.set(k.name, read(k));
+  for (const auto& k : keys_)
+    if (selected(names, k.name)) e.set(k.name, read(k));
   return e;
 }
 

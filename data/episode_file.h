@@ -39,7 +39,8 @@ class EpisodeFile {
   const std::vector<Key>& keys() const { return keys_; }
   const Key* find(const std::string& name) const;  // nullptr when absent
   const Key& at(const std::string& name) const;    // ValueError naming the file and the key
-  std::uint64_t decoded_bytes() const;             // every key
+  // Of the named keys (those the file holds), or of every key when `names` is empty.
+  std::uint64_t decoded_bytes(const std::vector<std::string>& names = {}) const;
 
   // Rows [start, start + count) of a key that is by_rows: [count, ...].
   Tensor read_rows(const Key& key, std::int64_t start, std::int64_t count) const;
@@ -50,8 +51,8 @@ class EpisodeFile {
   // for compressed entries once the last block is read.
   void scan(const Key& key, std::uint64_t block_bytes,
             const std::function<void(const Tensor& rows, std::int64_t first_step)>& visit) const;
-  // Every key: what load_episode(path()) gives.
-  Episode load() const;
+  // Every key (what load_episode(path()) gives), or only the named ones the file holds.
+  Episode load(const std::vector<std::string>& names = {}) const;
 
  private:
   io::ZipReader open() const;

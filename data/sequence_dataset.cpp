@@ -21,7 +21,8 @@ Shape step_shape_of(const Shape& s) { return Shape(s.begin() + 1, s.end()); }
 std::string bytes_str(std::uint64_t b) {
   char buf[64];
   if (b >= (std::uint64_t(1) << 30)) std::snprintf(buf, sizeof buf, "%.2f GiB", static_cast<double>(b) / (1 << 30));
-  else std::snprintf(buf, sizeof buf, "%.1f MiB", static_cast<double>(b) / (1 << 20));
+  else if (b >= (std::uint64_t(1) << 20)) std::snprintf(buf, sizeof buf, "%.1f MiB", static_cast<double>(b) / (1 << 20));
+  else std::snprintf(buf, sizeof buf, "%.1f KiB", static_cast<double>(b) / (1 << 10));
   return buf;
 }
 
@@ -74,12 +75,12 @@ SequenceDataset::SequenceDataset(const std::string& dir, const SequenceDatasetOp
     files.emplace_back(path);
     names_.push_back(path);
     lengths_.push_back(files.back().length());
-    total += files.back().decoded_bytes();
+    total += files.back().decoded_bytes(options_.keys);
   }
   if (options_.memory_budget == 0) options_.memory_budget = default_memory_budget();
   decoded_bytes_ = total;
   if (total <= options_.memory_budget) {
-    for (const auto& f : files) episodes_.push_back(f.load());
+    for (const auto& f : files) episodes_.push_back(f.load(options_.keys));
   } else {
     files_ = std::move(files);
     cache_ = std::make_unique<Cache>();
@@ -105,6 +106,14 @@ SequenceDataset::SequenceDataset(std::vector<Episode> episodes, std::vector<std:
   }
   index();
   check_finite();
+}
+
+SequenceDataset index_first_episode(const std::string& dir) {
+  SequenceDatasetOptions o;
+  o.horizon = 1;
+  o.max_episodes = 1;
+  o.memory_budget = 1;  // never loaded: headers only
+  return SequenceDataset(dir, o);
 }
 
 std::string SequenceDataset::memory_summary() const {
@@ -139,7 +148,7 @@ void SequenceDataset::keep(std::int64_t n) {
       }
     }
     decoded_bytes_ = 0;
-    for (const auto& f : files_) decoded_bytes_ += f.decoded_bytes();
+    for (const auto& f : files_) decoded_bytes_ += f.decoded_bytes(options_.keys);
     for (const auto& e : episodes_)
       for (const auto& [key, a] : e.arrays())
         decoded_bytes_ += static_cast<std::uint64_t>(a.data.numel()) * dtype_size(a.data.dtype());
@@ -199,7 +208,7 @@ Episode SequenceDataset::episode(std::int64_t i) const {
     throw ValueError("SequenceDataset::episode: index " + std::to_string(i) + " outside [0, " +
                      std::to_string(num_episodes()) + ")");
   if (resident()) return episodes_[static_cast<std::size_t>(i)];
-  return files_[static_cast<std::size_t>(i)].load();
+  return files_[static_cast<std::size_t>(i)].load(options_.keys);
 }
 
 Shape SequenceDataset::step_shape(const std::string& key) const {

@@ -27,7 +27,9 @@ namespace aime::data {
 struct SequenceDatasetOptions {
   std::int64_t horizon = 50;
   bool overlap = true;
-  std::vector<std::string> keys;  // empty: every key of the first episode
+  // Only these keys are read (loaded, counted against the budget, collated, returned by
+  // episode()); empty: every key of the first episode.
+  std::vector<std::string> keys;
   // A NaN or an infinity in a float array is refused at load, naming the episode file, the
   // key and the element (step); true lets them through (at the training's own risk).
   bool allow_non_finite = false;
@@ -38,6 +40,11 @@ struct SequenceDatasetOptions {
   // physical memory.
   std::uint64_t memory_budget = 0;
 };
+
+class SequenceDataset;
+// The first episode of a folder, indexed from its headers and never loaded: its keys and
+// per-step shapes (step_shape), to decide which keys to read before reading the folder.
+SequenceDataset index_first_episode(const std::string& dir);
 
 // The default budget: half of the physical memory (sysconf), 1 GiB when that is unknown.
 std::uint64_t default_memory_budget();
@@ -72,7 +79,8 @@ class SequenceDataset {
   // errors start with it.
   const std::string& where() const { return where_; }
   const std::vector<std::string>& keys() const { return keys_; }
-  // Episode i whole (from memory, or read from its file when the folder is read on demand).
+  // Episode i whole, the selected keys (from memory, or read from its file when the folder is
+  // read on demand).
   Episode episode(std::int64_t i) const;
   // A key's per-step shape (the same in every episode) and whether it is a NumPy bool.
   Shape step_shape(const std::string& key) const;

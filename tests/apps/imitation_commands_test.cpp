@@ -73,7 +73,7 @@ TEST_F(Imitate, FoldersReadPerBatchUnderABudgetGiveTheSamePolicy) {
                          : "--embodiment " + (root / "mix").string() + " --setup mdp --min-epochs 1 --max-epochs 1 "
                            "--dynamics-min-steps 0";
       auto [status, out] = run_aime("imitate --algo " + algo + " " + args + " --demos " + (root / "expert").string() + env +
-                                    "--test-period 1 --dataset-memory " + (lazy ? "4K" : "auto") + " --out " +
+                                    "--test-period 1 --dataset-memory " + (lazy ? "1K" : "auto") + " --out " +
                                     out_dir.string());
       ASSERT_EQ(status, 0) << algo << ": " << out;
       EXPECT_NE(out.find(lazy ? "(read per batch: " : "(in memory, "), std::string::npos) << out;

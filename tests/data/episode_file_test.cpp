@@ -119,6 +119,42 @@ TEST(EpisodeFile, AFolderNamedLikeAnEpisodeIsRefusedByName) {
   fs::remove_all(dir);
 }
 
+// options.keys: only the named keys are read, counted against the budget, collated and
+// returned, so a folder whose images do not fit can still be held in memory for a model that
+// reads its vectors only. index_first_episode reads headers alone.
+TEST(SequenceDataset, SelectedKeysAreTheOnlyOnesReadOrCounted) {
+  const fs::path dir = fresh_dir("aime_dataset_keys");
+  write_folder(dir, {12, 9, 15}, Compression::Stored);
+  const SequenceDataset head = index_first_episode(dir.string());
+  EXPECT_FALSE(head.resident());
+  EXPECT_EQ(head.num_episodes(), 1);
+  EXPECT_EQ(head.step_shape("image"), (Shape{2, 3, 2}));
+  SequenceDatasetOptions all;
+  all.horizon = 4;
+  SequenceDatasetOptions some = all;
+  some.keys = {"pre_action", "reward"};
+  const std::uint64_t vectors = (12 + 9 + 15) * (2 * 8 + 4);  // pre_action float64 [2], reward float32
+  some.memory_budget = vectors;  // the images (12 bytes a step) would not fit beside them
+  const SequenceDataset whole(dir.string(), all), selected(dir.string(), some);
+  EXPECT_TRUE(selected.resident());
+  EXPECT_EQ(selected.decoded_bytes(), vectors);
+  EXPECT_EQ(whole.decoded_bytes(), vectors + (12 + 9 + 15) * (12 + 1));
+  EXPECT_EQ(selected.episode(1).keys(), (std::vector<std::string>{"pre_action", "reward"}));
+  SequenceSampler a(whole, 5, 3, Device::cpu(), false), b(selected, 5, 3, Device::cpu(), false);
+  for (int i = 0; i < 5; ++i) {
+    const Batch x = a.next(), y = b.next();
+    EXPECT_EQ(y.keys(), (std::vector<std::string>{"pre_action", "reward"}));
+    for (const char* key : {"pre_action", "reward"}) EXPECT_EQ(x.at(key).to_vector<float>(), y.at(key).to_vector<float>());
+  }
+  // On demand, the same keys only.
+  some.memory_budget = 1;
+  const SequenceDataset lazy(dir.string(), some);
+  EXPECT_FALSE(lazy.resident());
+  EXPECT_EQ(lazy.decoded_bytes(), vectors);
+  EXPECT_EQ(lazy.episode(2).keys(), (std::vector<std::string>{"pre_action", "reward"}));
+  fs::remove_all(dir);
+}
+
 TEST(SequenceDataset, OnDemandGivesTheSameBatchesAsInMemoryWithinItsBudget) {
   for (Compression c : {Compression::Stored, Compression::Deflate}) {
     const fs::path dir = fresh_dir("aime_dataset_on_demand");
