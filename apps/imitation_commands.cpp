@@ -247,18 +247,23 @@ int imitate(const std::vector<std::string>& args) {
     const models::Setup setup = models::parse_setup(setup_name);
     const std::int64_t stack = vm.count("stack") ? vm["stack"].as<std::int64_t>() : (setup == models::Setup::MDP ? 1 : 5);
     if (stack < 1) throw UsageError("--stack must be >= 1");
+    // The networks' inputs and outputs follow the setup, chosen as a world model's would be
+    // from the first episode's headers; the folders are read with those keys only (and
+    // pre_action, and the reward for the expert's return).
+    const data::SequenceDataset head = data::index_first_episode(vm["demos"].as<std::string>());
+    std::int64_t action_size = 0;
+    const auto sensors = algorithms::dataset_sensors(head, &action_size);
+    const models::WorldModelConfig chosen = models::WorldModelConfig::original("rssm", setup, sensors, action_size);
     data::SequenceDatasetOptions dso = folder_options(stack + 1);
     dso.max_episodes = num_demos;
+    dso.keys = algorithms::model_keys(chosen, false, {"pre_action", "reward"}, head.keys());
     data::SequenceDataset demos(vm["demos"].as<std::string>(), dso);
     set_expert_return(demos);
     const std::string demo_renderer = envs::dataset_renderer(vm["demos"].as<std::string>());
     evaluation.env_options.renderer = evaluation_renderer(
         vm, demo_renderer.empty() ? nn::Metadata{} : nn::Metadata{{"train.renderer", demo_renderer}}, env);
     metadata["train.renderer"] = evaluation.env_options.renderer;
-    std::int64_t action_size = 0;
-    const auto sensors = algorithms::dataset_sensors(demos, &action_size);
     algorithms::BaselineOptions o;
-    const models::WorldModelConfig chosen = models::WorldModelConfig::original("rssm", setup, sensors, action_size);
     o.network.inputs = chosen.inputs;
     o.outputs = chosen.outputs;
     o.network.stack = stack;
@@ -294,6 +299,7 @@ int imitate(const std::vector<std::string>& args) {
       if (!vm.count("embodiment")) throw UsageError("--algo " + algo + " needs --embodiment DIR (action-labelled data)");
       data::SequenceDatasetOptions eo = folder_options(stack + 1);
       eo.max_episodes = std::max<std::int64_t>(0, vm["keep-embodiment"].as<std::int64_t>());
+      eo.keys = algorithms::model_keys(chosen, true);
       data::SequenceDataset embodiment(vm["embodiment"].as<std::string>(), eo);
       std::cerr << embodiment.num_episodes() << " embodiment episodes from " << vm["embodiment"].as<std::string>() << " ("
                 << embodiment.memory_summary() << ")\n";
