@@ -5,8 +5,12 @@
 
 #include <array>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <sys/wait.h>
+#include <unistd.h>
+
+#include <utility>
 
 #include "autograd/api.h"
 #include "data/episode.h"
@@ -45,6 +49,43 @@ TEST(DatasetInfo, SummarisesEpisodesKeysShapesAndRanges) {
   std::tie(status, out) = run("dataset info " + (dir / "missing").string());
   EXPECT_EQ(status, 1);
   EXPECT_NE(out.find("not a directory"), std::string::npos) << out;
+  fs::remove_all(dir);
+}
+
+// Issue 32's first case as a user hits it: an episode file of a few MB whose image.npy is
+// honestly [100000, 64, 64, 3] (1.1 GiB decoded). `dataset info` reads headers only, and
+// `--ranges` streams the array in blocks: both finish in a process allowed 1 GiB of address
+// space, less than the array. (Under AddressSanitizer, which reserves terabytes of shadow
+// memory, the cap cannot be set; the commands still run.)
+TEST(DatasetInfo, AnHonestlyHugeCompressedEpisodeIsSummarisedInBoundedMemory) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("aime_cli_giant_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string make = "python3 " + std::string(AIME_SOURCE_DIR) + "/tests/apps/fixtures/honest_giant_npz.py " +
+                           (dir / "0.npz").string() + " 100000";
+  if (std::system(make.c_str()) != 0) GTEST_SKIP() << "no python3 to write the file";
+  ASSERT_LT(fs::file_size(dir / "0.npz"), 16u << 20);
+#if defined(__SANITIZE_ADDRESS__)
+  const std::string cap;
+#else
+  const std::string cap = "ulimit -v 1048576; ";
+#endif
+  auto capped = [&](const std::string& args) {
+    FILE* pipe = popen(("(" + cap + std::string(AIME_BINARY) + " " + args + ") 2>&1").c_str(), "r");
+    std::string out;
+    char buffer[4096];
+    while (std::size_t n = fread(buffer, 1, sizeof buffer, pipe)) out.append(buffer, n);
+    const int status = pclose(pipe);
+    return std::make_pair(WIFEXITED(status) ? WEXITSTATUS(status) : -1, out);
+  };
+  auto [status, out] = capped("dataset info " + dir.string());
+  EXPECT_EQ(status, 0) << out;
+  EXPECT_NE(out.find("1 episodes, 100000 steps"), std::string::npos) << out;
+  EXPECT_NE(out.find("1172.3 MiB decoded"), std::string::npos) << out;
+  std::tie(status, out) = capped("dataset info --ranges " + dir.string());
+  EXPECT_EQ(status, 0) << out;
+  EXPECT_NE(out.find("uint8     [0, 0]"), std::string::npos) << out;
   fs::remove_all(dir);
 }
 
