@@ -394,6 +394,7 @@ int evaluate(const std::vector<std::string>& args) {
   } else if (vm.count("demos")) {
     data::SequenceDatasetOptions dso;
     dso.horizon = 1;
+    dso.keys = {"reward"};  // the returns only: the frames are never read
     o.expert_return = algorithms::mean_episode_return(data::SequenceDataset(vm["demos"].as<std::string>(), dso));
   }
   std::vector<Run> runs;
