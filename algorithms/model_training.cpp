@@ -17,7 +17,9 @@ namespace aime::algorithms {
 
 namespace fs = std::filesystem;
 
-std::vector<models::SensorSpec> dataset_sensors(const data::SequenceDataset& ds, std::int64_t* action_size) {
+namespace {
+// The sensors as the model sees them and pre_action's size (0 when absent).
+std::vector<models::SensorSpec> sensors_of(const data::SequenceDataset& ds, std::int64_t* action_size) {
   std::vector<models::SensorSpec> out;
   *action_size = 0;
   for (const auto& key : ds.keys()) {
@@ -30,6 +32,12 @@ std::vector<models::SensorSpec> dataset_sensors(const data::SequenceDataset& ds,
     if (step.size() == 3) out.push_back({key, {step[2], step[0], step[1]}});
     else out.push_back({key, {numel_of(step)}});
   }
+  return out;
+}
+}  // namespace
+
+std::vector<models::SensorSpec> dataset_sensors(const data::SequenceDataset& ds, std::int64_t* action_size) {
+  auto out = sensors_of(ds, action_size);
   if (*action_size == 0) throw ValueError(ds.episode_name(0) + ": no pre_action key (the actions)");
   return out;
 }
@@ -51,13 +59,7 @@ std::vector<std::string> model_keys(const models::WorldModelConfig& config, bool
 void check_dataset_fits_model(const data::SequenceDataset& ds, const models::WorldModelConfig& config,
                               const std::string& model_name, bool actions) {
   std::int64_t action_size = 0;
-  std::vector<models::SensorSpec> found;
-  for (const auto& key : ds.keys()) {
-    const Shape step = ds.step_shape(key);
-    if (key == "pre_action") action_size = numel_of(step);
-    else if (step.size() == 3) found.push_back({key, {step[2], step[0], step[1]}});
-    else found.push_back({key, {numel_of(step)}});
-  }
+  const std::vector<models::SensorSpec> found = sensors_of(ds, &action_size);
   std::string keys;
   for (const auto& k : ds.keys()) keys += (keys.empty() ? "" : ", ") + k;
   const std::string where = ds.where() + ": ";

@@ -18,6 +18,13 @@ namespace aime::data {
 namespace {
 Shape step_shape_of(const Shape& s) { return Shape(s.begin() + 1, s.end()); }
 
+// Bytes of an episode's arrays as held in memory.
+std::uint64_t array_bytes(const Episode& e) {
+  std::uint64_t total = 0;
+  for (const auto& [key, a] : e.arrays()) total += static_cast<std::uint64_t>(a.data.numel()) * dtype_size(a.data.dtype());
+  return total;
+}
+
 std::string bytes_str(std::uint64_t b) {
   char buf[64];
   if (b >= (std::uint64_t(1) << 30)) std::snprintf(buf, sizeof buf, "%.2f GiB", static_cast<double>(b) / (1 << 30));
@@ -101,8 +108,7 @@ SequenceDataset::SequenceDataset(std::vector<Episode> episodes, std::vector<std:
   for (std::size_t i = 0; i < episodes_.size(); ++i) {
     episodes_[i].validate(names_[i]);
     lengths_.push_back(episodes_[i].length());
-    for (const auto& [key, a] : episodes_[i].arrays())
-      decoded_bytes_ += static_cast<std::uint64_t>(a.data.numel()) * dtype_size(a.data.dtype());
+    decoded_bytes_ += array_bytes(episodes_[i]);
   }
   index();
   check_finite();
@@ -149,9 +155,7 @@ void SequenceDataset::keep(std::int64_t n) {
     }
     decoded_bytes_ = 0;
     for (const auto& f : files_) decoded_bytes_ += f.decoded_bytes(options_.keys);
-    for (const auto& e : episodes_)
-      for (const auto& [key, a] : e.arrays())
-        decoded_bytes_ += static_cast<std::uint64_t>(a.data.numel()) * dtype_size(a.data.dtype());
+    for (const auto& e : episodes_) decoded_bytes_ += array_bytes(e);
     index();
   }
 }
@@ -222,10 +226,7 @@ std::uint64_t SequenceDataset::memory_in_use() const {
     std::lock_guard<std::mutex> lock(cache_->mutex);
     return cache_->bytes;
   }
-  std::uint64_t total = 0;
-  for (const auto& e : episodes_)
-    for (const auto& [key, a] : e.arrays()) total += static_cast<std::uint64_t>(a.data.numel()) * dtype_size(a.data.dtype());
-  return total;
+  return decoded_bytes_;  // resident: every array held
 }
 
 std::pair<Tensor, std::int64_t> SequenceDataset::source(std::int64_t e, std::size_t k, std::int64_t start) const {
