@@ -2,7 +2,9 @@
 
 #include <chrono>
 #include <filesystem>
+#include <optional>
 
+#include "algorithms/data_parallel.h"
 #include "algorithms/policy_actor.h"
 #include "algorithms/policy_checkpoint.h"
 #include "algorithms/training_step.h"
@@ -99,52 +101,80 @@ ImitationResult train_aime(models::WorldModel& model, models::TanhGaussianPolicy
   std::filesystem::create_directories(o.out_dir);
   model.freeze();
   const data::SequenceDataset embedded = embed_demonstrations(model, demos, !o.objective.kl_only);
+  const DataParallel parallel(o.communicator, o.batch_size);
   OptimizerGroup group{"policy", policy.parameters(), {}, o.grad_clip};
   group.adam.lr = o.lr;
   TrainingStep training({group});
+  training.set_gradient_hook(parallel.gradient_hook());
   Generator noise = training_noise(o.seed);
-  data::SequenceSampler sampler(embedded, o.batch_size, o.seed);
-  MetricsLog metrics((std::filesystem::path(o.out_dir) / "metrics.csv").string());
-  PeriodicEvaluation evaluation(o.out_dir, o.evaluation, callbacks);
+  parallel.shard_noise(noise);
+  data::SequenceSampler sampler(embedded, o.batch_size, o.seed, Device::cpu(), true, 0, parallel.shard().rows());
+  auto policy_tensors = [&] {
+    std::vector<std::pair<std::string, Tensor>> named;
+    for (const auto& [name, t] : policy.named_parameters()) named.emplace_back(name, t);
+    for (const auto& [name, t] : model.named_parameters()) named.emplace_back("model." + name, t);
+    return named;
+  };
+  parallel.check_configuration({{"the objective, batch, lr, clip, steps and seed",
+                                 std::to_string(o.objective.kl_only) + std::to_string(o.objective.use_idm) +
+                                     std::to_string(o.objective.kl_scale) + std::to_string(o.objective.oracle_actions) +
+                                     std::to_string(o.objective.kl_rebalance) + "|" + std::to_string(o.batch_size) + "|" +
+                                     std::to_string(o.lr) + "|" + std::to_string(o.grad_clip) + "|" +
+                                     std::to_string(o.epochs * o.batches_per_epoch) + "|" + std::to_string(o.seed)},
+                                {"the demonstrations' windows", std::to_string(demos.num_episodes()) + " episodes, " +
+                                                                    std::to_string(demos.num_windows()) + " windows"}});
+  parallel.check_tensors("the policy and the model as loaded", policy_tensors());
+  // Rank 0 alone writes the metrics, tests the policy and saves it.
+  std::optional<MetricsLog> metrics;
+  std::optional<PeriodicEvaluation> evaluation;
+  if (parallel.is_root()) {
+    metrics.emplace((std::filesystem::path(o.out_dir) / "metrics.csv").string());
+    evaluation.emplace(o.out_dir, o.evaluation, callbacks);
+  }
   PolicyActor actor(model, policy, "aime");
   nn::Metadata metadata = o.metadata;
   metadata["train.seed"] = std::to_string(o.seed);
   auto save = [&](std::int64_t step) {
+    if (!parallel.is_root()) return;
     metadata["train.step"] = std::to_string(step);
     save_aime_policy(o.out_dir, model, policy, metadata);
   };
 
   const std::int64_t total = o.epochs * o.batches_per_epoch;
-  evaluation.run(actor, 0);  // the initial (random) policy
+  if (evaluation) evaluation->run(actor, 0);  // the initial (random) policy
   ImitationResult result;
   for (std::int64_t step = 0; step < total; ++step) {
     const auto t0 = std::chrono::steady_clock::now();
     const Batch batch = sampler.next();
     AimeTerms terms;
+    // Every term of AIME's loss is a mean over the batch: a rank's share weighs its fraction.
+    const double w = parallel.shard().weight();
     const double grad_norm = training.run([&] {
                                         terms = aime_objective(model, policy, batch, noise, o.objective);
-                                        return terms.loss;
+                                        return parallel.active() ? w * terms.loss : terms.loss;
                                       }).grad_norms[0];
-    std::map<std::string, double> row{{"loss", terms.loss.item()},
-                                      {"kl", terms.elbo.kl.item()},
-                                      {"grad_norm", grad_norm},
-                                      {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()}};
-    if (terms.elbo.elbo.defined()) row["elbo"] = terms.elbo.elbo.item();  // not with kl_only
-    for (const auto& [k, v] : terms.elbo.reconstruction) row["rec/" + k] = v.item();
-    for (const auto& [k, v] : terms.probe_loss) row["probe/" + k] = v.item();
-    if (terms.action_mse.defined()) row["action_mse"] = terms.action_mse.item();
-    if (terms.idm_kl.defined()) row["idm_kl"] = terms.idm_kl.item();
-    metrics.write(step + 1, row);
+    std::map<std::string, double> row{{"loss", w * terms.loss.item()}, {"kl", w * terms.elbo.kl.item()}};
+    if (terms.elbo.elbo.defined()) row["elbo"] = w * terms.elbo.elbo.item();  // not with kl_only
+    for (const auto& [k, v] : terms.elbo.reconstruction) row["rec/" + k] = w * v.item();
+    for (const auto& [k, v] : terms.probe_loss) row["probe/" + k] = w * v.item();
+    if (terms.action_mse.defined()) row["action_mse"] = w * terms.action_mse.item();
+    if (terms.idm_kl.defined()) row["idm_kl"] = w * terms.idm_kl.item();
+    parallel.sum(row);
+    row["grad_norm"] = grad_norm;
+    row["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (metrics) metrics->write(step + 1, row);
     const bool epoch_end = (step + 1) % o.batches_per_epoch == 0;
     if (step + 1 < total && epoch_end && ((step + 1) / o.batches_per_epoch) % o.test_period == 0) {
-      evaluation.run(actor, step + 1);
+      if (evaluation) evaluation->run(actor, step + 1);
       save(step + 1);
     }
-    if (callbacks.progress) callbacks.progress("aime", step + 1, total);
+    if (parallel.active() && o.check_replicas_every > 0 && (step + 1) % o.check_replicas_every == 0)
+      parallel.check_tensors("the policy after step " + std::to_string(step + 1), policy_tensors());
+    if (callbacks.progress && parallel.is_root()) callbacks.progress("aime", step + 1, total);
   }
   result.steps = total;
   save(total);
-  result.final_evaluation = evaluation.final_test(actor, total, o.final_test_episodes);
+  if (evaluation) result.final_evaluation = evaluation->final_test(actor, total, o.final_test_episodes);
   return result;
 }
 

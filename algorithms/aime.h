@@ -35,6 +35,7 @@
 #include <string>
 #include "algorithms/imitation.h"
 #include "data/sequence_dataset.h"
+#include "distributed/communicator.h"
 #include "models/tanh_gaussian_policy.h"
 #include "models/world_model.h"
 
@@ -94,6 +95,10 @@ struct AimeTrainingOptions {
   std::int64_t final_test_episodes = 100;
   std::string out_dir;                  // required: metrics.csv, eval.csv, policy.safetensors
   nn::Metadata metadata;                // added to the saved policy's metadata
+  // Data-parallel over this communicator's ranks (algorithms/data_parallel.h): batch_size is
+  // the global batch; rank 0 alone tests, writes and reports progress. Null: this process.
+  distributed::Communicator* communicator = nullptr;
+  std::int64_t check_replicas_every = 100;  // steps between checks that the policies agree
 };
 
 // Freezes `model`, trains `policy` on the demonstrations (windows of the dataset's horizon),

@@ -4,8 +4,10 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 
 #include "algorithms/checkpoint.h"
+#include "algorithms/data_parallel.h"
 #include "algorithms/metrics_log.h"
 #include "algorithms/training_step.h"
 #include "autograd/api.h"
@@ -92,11 +94,13 @@ StepMetrics train_world_model(models::WorldModel& model, const data::SequenceDat
       (fs::path(o.out_dir) / (o.metrics_format == "csv" ? "metrics.csv" : "metrics.jsonl")).string();
   const std::int64_t total = o.epochs * o.batches_per_epoch;
 
+  const DataParallel parallel(o.communicator, o.batch_size);
   model.to(o.device);
-  nn::flatten_parameters(model.parameters());  // one buffer: Adam and the norm are one pass each
+  nn::flatten_parameters(model.parameters());  // one buffer: Adam, the norm and the all-reduce are one pass each
   OptimizerGroup group{"model", model.parameters(), {}, o.grad_clip};
   group.adam.lr = o.lr;
   TrainingStep training({group});
+  training.set_gradient_hook(parallel.gradient_hook());
   nn::Adam& adam = training.optimizer(0);
   Generator noise = training_noise(o.seed);  // the model's sampling noise (rsample)
   std::int64_t start = 0;
@@ -133,11 +137,25 @@ StepMetrics train_world_model(models::WorldModel& model, const data::SequenceDat
       return finished;
     }
   }
-  MetricsLog metrics(metrics_path, o.metrics_format, start);
+  // Every rank runs the same configuration from the same weights (and the same step).
+  parallel.check_configuration({{"the run (seed, batch, lr, clip, steps, horizon, model)", run_id},
+                                {"the dataset's windows", std::to_string(dataset.num_episodes()) + " episodes, " +
+                                                              std::to_string(dataset.num_windows()) + " windows"},
+                                {"the step resumed from", std::to_string(start)}});
+  auto check_parameters = [&](const std::string& when) {
+    std::vector<std::pair<std::string, Tensor>> named;
+    for (const auto& [name, t] : model.named_parameters()) named.emplace_back(name, t);
+    parallel.check_tensors("the parameters " + when, named);
+  };
+  check_parameters(start == 0 ? "as built" : "resumed at step " + std::to_string(start));
+  std::optional<MetricsLog> metrics;  // rank 0 alone writes
+  if (parallel.is_root()) metrics.emplace(metrics_path, o.metrics_format, start);
 
-  data::SequenceSampler sampler(dataset, o.batch_size, o.seed, o.device, true, start);
+  parallel.shard_noise(noise);
+  data::SequenceSampler sampler(dataset, o.batch_size, o.seed, o.device, true, start, parallel.shard().rows());
   std::int64_t saved = start;  // the step of the checkpoint on disk (0: none)
   auto save = [&](std::int64_t step) {
+    if (!parallel.is_root()) return;
     saved = step;
     nn::Metadata state = o.metadata;
     state["train.step"] = std::to_string(step);
@@ -156,7 +174,11 @@ StepMetrics train_world_model(models::WorldModel& model, const data::SequenceDat
     try {
       r = training.run([&] {
         terms = model.elbo(batch, noise);
-        return terms.loss;
+        if (!parallel.active()) return terms.loss;
+        // This rank's part of the global loss: its mean terms weighted by its share of the
+        // batch; the IDM NLL, a sum over the batch in the original, as it is.
+        const double w = parallel.shard().weight();
+        return terms.idm_loss.defined() ? w * (terms.loss - terms.idm_loss) + terms.idm_loss : w * terms.loss;
       });
     } catch (const NonFiniteError& e) {  // stop with a report; the checkpoint on disk stays as it was
       std::string report;
@@ -177,19 +199,25 @@ StepMetrics train_world_model(models::WorldModel& model, const data::SequenceDat
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     StepMetrics m;
     m.step = step + 1;
-    m.values["epoch"] = static_cast<double>(step / o.batches_per_epoch);
-    m.values["loss"] = terms.loss.item();
-    m.values["elbo"] = terms.elbo.item();
-    m.values["kl"] = terms.kl.item();
-    for (const auto& [k, v] : terms.reconstruction) m.values["rec/" + k] = v.item();
-    for (const auto& [k, v] : terms.mse) m.values["mse/" + k] = v.item();
-    for (const auto& [k, v] : terms.probe_loss) m.values["probe/" + k] = v.item();
+    // The batch's values: with several ranks, the sum over ranks of each share's mean
+    // weighted by its fraction (the IDM NLL, a sum, unweighted).
+    const double w = parallel.shard().weight();
+    m.values["loss"] = parallel.active() ? r.loss.item() : terms.loss.item();
+    m.values["elbo"] = w * terms.elbo.item();
+    m.values["kl"] = w * terms.kl.item();
+    for (const auto& [k, v] : terms.reconstruction) m.values["rec/" + k] = w * v.item();
+    for (const auto& [k, v] : terms.mse) m.values["mse/" + k] = w * v.item();
+    for (const auto& [k, v] : terms.probe_loss) m.values["probe/" + k] = w * v.item();
     if (terms.idm_loss.defined()) m.values["idm"] = terms.idm_loss.item();
+    parallel.sum(m.values);
+    m.values["epoch"] = static_cast<double>(step / o.batches_per_epoch);
     m.values["grad_norm"] = grad_norm;
     m.values["samples_per_s"] = static_cast<double>(o.batch_size) / seconds;
-    metrics.write(m.step, m.values);
+    if (metrics) metrics->write(m.step, m.values);
     if ((step + 1) % o.checkpoint_every == 0 || step + 1 == total) save(step + 1);
-    if (on_step) on_step(m, total);
+    if (parallel.active() && o.check_replicas_every > 0 && (step + 1) % o.check_replicas_every == 0)
+      check_parameters("after step " + std::to_string(step + 1));
+    if (on_step && parallel.is_root()) on_step(m, total);
     last = m;
   }
   return last;

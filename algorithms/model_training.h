@@ -12,6 +12,7 @@
 #include <string>
 
 #include "data/sequence_dataset.h"
+#include "distributed/communicator.h"
 #include "models/world_model.h"
 
 namespace aime::algorithms {
@@ -32,6 +33,12 @@ struct ModelTrainingOptions {
   // Stored with every checkpoint besides the training state, e.g. train.env, train.setup,
   // train.dataset (what `aime convert` writes into the original's config.yaml).
   nn::Metadata metadata;
+  // Data-parallel over this communicator's ranks (algorithms/data_parallel.h): batch_size is
+  // the global batch, and the run's numbers are one process's up to float rounding. Null (or
+  // one rank): this process alone.
+  distributed::Communicator* communicator = nullptr;
+  // Steps between checks that the ranks' parameters are still equal (0: at the start only).
+  std::int64_t check_replicas_every = 100;
 };
 
 struct StepMetrics {
@@ -60,7 +67,7 @@ void check_dataset_fits_model(const data::SequenceDataset& dataset, const models
                               const std::string& model_name, bool actions);
 
 // Trains `model` (weights as built, or as found in out_dir with resume) on the dataset;
-// calls on_step after each step. Returns the last step's metrics; resuming a run that has
+// calls on_step after each step (on rank 0 alone in a data-parallel run, which alone writes). Returns the last step's metrics; resuming a run that has
 // already reached epochs x batches_per_epoch returns that step with no values (finished).
 StepMetrics train_world_model(models::WorldModel& model, const data::SequenceDataset& dataset,
                               const ModelTrainingOptions& options,

@@ -22,6 +22,7 @@
 #include "apps/command.h"
 #include "apps/line_plot.h"
 #include "apps/options.h"
+#include "apps/parallel_run.h"
 #include "apps/progress.h"
 #include "autograd/api.h"
 #include "envs/collect.h"
@@ -135,7 +136,9 @@ int imitate(const std::vector<std::string>& args) {
       ("dynamics-min-epochs", po::value<std::int64_t>(), "bco, iidm: the dynamics model's min epochs (default: --min-epochs)")
       ("dynamics-max-epochs", po::value<std::int64_t>(), "bco, iidm: the dynamics model's max epochs (default: --max-epochs)")
       ("keep-embodiment", po::value<std::int64_t>()->default_value(0), "bco, iidm: the first N embodiment episodes (0: all)")
-      ("val-windows", default_of(baseline_defaults.policy.max_val_windows), "baselines: validate on at most N windows (0: all)");
+      ("val-windows", default_of(baseline_defaults.policy.max_val_windows), "baselines: validate on at most N windows (0: all)")
+      ("check-replicas-every", default_of(aime_defaults.check_replicas_every),
+       "aime under mpirun (data-parallel, --batch-size global; docs/distributed.md): steps between checks that the ranks' policies agree");
   po::variables_map vm = parse_options(args, options);
   if (vm.count("help")) {
     std::cout << options << "\n";
@@ -151,6 +154,11 @@ int imitate(const std::vector<std::string>& args) {
   if (!env.empty()) check_env(env);
   const std::uint64_t seed = vm["seed"].as<std::uint64_t>();
   const std::string out = vm["out"].as<std::string>();
+  // Under mpirun, AIME's phase 2 is data-parallel; the baselines' fits are not (they would
+  // each write the same folder).
+  if (algo != "aime" && distributed::launched_by_mpi() && distributed::launcher_world_size() > 1)
+    throw UsageError("--algo " + algo + " runs in one process; under mpirun only --algo aime is data-parallel");
+  const ParallelRun run = algo == "aime" ? parallel_run() : ParallelRun{};
 
   algorithms::EvaluationOptions evaluation;
   evaluation.env = env;
@@ -236,11 +244,14 @@ int imitate(const std::vector<std::string>& args) {
     o.out_dir = out;
     o.metadata = metadata;
     o.metadata["train.model"] = vm["model"].as<std::string>();
+    o.communicator = run.comm;
+    o.check_replicas_every = vm["check-replicas-every"].as<std::int64_t>();
     std::cerr << "AIME: " << o.epochs * o.batches_per_epoch << " steps of " << o.batch_size << " windows x "
               << dso.horizon << " steps through the frozen " << model.config().model << " of "
               << vm["model"].as<std::string>() << (o.objective.kl_only ? " (kl only)" : "")
               << (o.objective.use_idm ? " (with the IDM)" : "")
-              << (o.objective.oracle_actions ? " (oracle: the true actions, a check, not AIME)" : "") << "\n";
+              << (o.objective.oracle_actions ? " (oracle: the true actions, a check, not AIME)" : "")
+              << run.describe(o.batch_size) << "\n";
     result = algorithms::train_aime(model, policy, demos, o, callbacks);
   } else {
     const std::string setup_name = vm.count("setup") ? vm["setup"].as<std::string>() : (algo == "iidm" ? "mdp" : "lpomdp");

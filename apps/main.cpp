@@ -1,10 +1,12 @@
 // aime: the command-line program. `aime --help` lists the commands; `aime COMMAND --help`
 // describes one. Exit status: 0 success, 1 failure (the message names the file and the
 // field), 2 bad usage.
+#include <cstdio>
 #include <iostream>
 
 #include "apps/command.h"
 #include "autograd/error.h"
+#include "distributed/communicator.h"
 
 namespace aime::app {
 
@@ -80,6 +82,15 @@ int main(int argc, char** argv) {
     std::cerr << "aime " << match->name << ": " << e.what() << "\n(see aime " << match->name << " --help)\n";
     return 2;
   } catch (const std::exception& e) {
+    // One rank of several: say which, then stop every rank (the others would otherwise
+    // wait for this one in their next all-reduce). Through stderr itself: a rank other than
+    // 0 has std::cerr silenced (apps/parallel_run.h).
+    if (aime::distributed::Communicator* world = aime::distributed::started_world(); world && world->size() > 1) {
+      std::fprintf(stderr, "aime %s: error (rank %d of %d): %s\n", match->name.c_str(), world->rank(), world->size(),
+                   e.what());
+      std::fflush(stderr);
+      world->abort(1);
+    }
     std::cerr << "aime " << match->name << ": error: " << e.what() << "\n";
     return 1;
   }

@@ -10,6 +10,7 @@
 #include "algorithms/model_training.h"
 #include "apps/command.h"
 #include "apps/options.h"
+#include "apps/parallel_run.h"
 #include "apps/progress.h"
 #include "autograd/api.h"
 #include "data/npz.h"
@@ -63,10 +64,14 @@ int train_model(const std::vector<std::string>& args) {
       ("seed", default_of(defaults.seed), "fixes weights, batches and noise")
       ("device", po::value<std::string>()->default_value("cpu"), "cpu, cuda or cuda:N (a CUDA build on a GPU machine)")
       ("out", po::value<std::string>(), "model folder to write")
-      ("resume", po::bool_switch(), "continue the run found in --out");
+      ("resume", po::bool_switch(), "continue the run found in --out")
+      ("check-replicas-every", default_of(defaults.check_replicas_every),
+       "under mpirun: steps between checks that every rank's parameters agree (0: at the start only)");
   po::variables_map vm = parse_options(args, options);
   if (vm.count("help")) {
-    std::cout << options << "\n";
+    std::cout << options << "\n"
+              << "Under mpirun -np N (a build with MPI): data-parallel over N ranks, --batch-size being the global batch;\n"
+                 "rank 0 writes the folder. See docs/distributed.md.\n";
     return 0;
   }
   read_configs(vm, options);
@@ -112,20 +117,26 @@ int train_model(const std::vector<std::string>& args) {
   o.metrics_format = vm["metrics"].as<std::string>();
   o.out_dir = vm["out"].as<std::string>();
   o.resume = vm["resume"].as<bool>();
-  o.device = Device::parse(vm["device"].as<std::string>());
+  const ParallelRun run = parallel_run();
+  o.communicator = run.comm;
+  o.check_replicas_every = vm["check-replicas-every"].as<std::int64_t>();
+  o.device = run.place(vm["device"].as<std::string>());
   o.metadata = {{"train.setup", vm["setup"].as<std::string>()}, {"train.dataset", vm["dataset"].as<std::string>()}};
   if (!vm["env"].as<std::string>().empty()) o.metadata["train.env"] = vm["env"].as<std::string>();
   const std::string renderer = envs::dataset_renderer(vm["dataset"].as<std::string>());
   if (!renderer.empty()) o.metadata["train.renderer"] = renderer;  // evaluation draws frames the same way
   Generator gen(o.seed);
   models::WorldModel model(config, gen);
-  std::cerr << "training " << config.model << " (" << vm["setup"].as<std::string>() << ", "
-            << model.num_parameters() << " parameters) on " << dataset.num_episodes() << " episodes, "
-            << dataset.num_windows() << " windows of " << dso.horizon << " steps (" << dataset.memory_summary() << ")\n";
+  if (run.root)
+    std::cerr << "training " << config.model << " (" << vm["setup"].as<std::string>() << ", "
+              << model.num_parameters() << " parameters) on " << dataset.num_episodes() << " episodes, "
+              << dataset.num_windows() << " windows of " << dso.horizon << " steps (" << dataset.memory_summary() << ")"
+              << run.describe(o.batch_size) << "\n";
   ProgressBar bar(o.epochs * o.batches_per_epoch, "steps");
   const auto last = algorithms::train_world_model(model, dataset, o, [&](const algorithms::StepMetrics& m, std::int64_t) {
     bar.update(m.step);
   });
+  if (!run.root) return 0;
   if (last.values.empty()) {
     std::cout << o.out_dir << ": the run is finished (step " << last.step << " of " << o.epochs * o.batches_per_epoch
               << "); nothing to resume (raise --epochs to train further)\n";

@@ -10,6 +10,15 @@ namespace aime {
 
 class Generator {
  public:
+  // A data-parallel process's rows of every draw (distributed/batch_shard.h): with rows set,
+  // a draw of shape [end - begin, ...] returns rows [begin, end) of the [total, ...] draw an
+  // unsharded generator would make, and advances the offset as that whole draw does. So the
+  // ranks of a run together draw exactly the numbers of one process, whatever their number.
+  struct Rows {
+    std::int64_t total = 0;  // 0: not sharded
+    std::int64_t begin = 0, end = 0;
+  };
+
   explicit Generator(std::uint64_t seed = 0) : seed_(seed) {}
   void manual_seed(std::uint64_t seed) { seed_ = seed; offset_ = 0; }
   std::uint64_t seed() const { return seed_; }
@@ -21,10 +30,14 @@ class Generator {
     offset_ += n_blocks;
     return first;
   }
+  // ValueError unless 0 <= begin < end <= total (or total == 0: unshard).
+  void set_rows(Rows rows);
+  const Rows& rows() const { return rows_; }
 
  private:
   std::uint64_t seed_;
   std::uint64_t offset_ = 0;
+  Rows rows_;
 };
 
 // The process-wide generator used when an op is given none; `manual_seed` resets it.

@@ -3,10 +3,14 @@
 namespace aime::data {
 
 SequenceSampler::SequenceSampler(const SequenceDataset& dataset, std::int64_t batch_size, std::uint64_t seed,
-                                 Device device, bool prefetch, std::int64_t start_batch)
-    : dataset_(dataset), batch_size_(batch_size), device_(device), gen_(seed), prefetch_(prefetch) {
+                                 Device device, bool prefetch, std::int64_t start_batch, Generator::Rows rows)
+    : dataset_(dataset), batch_size_(batch_size), device_(device), rows_(rows), gen_(seed), prefetch_(prefetch) {
   if (batch_size < 1) throw ValueError("SequenceSampler: batch_size must be >= 1, got " + std::to_string(batch_size));
   if (start_batch < 0) throw ValueError("SequenceSampler: start_batch must be >= 0");
+  if (rows.total != 0 && (rows.total != batch_size || rows.begin < 0 || rows.begin >= rows.end || rows.end > batch_size))
+    throw ValueError("SequenceSampler: rows [" + std::to_string(rows.begin) + ", " + std::to_string(rows.end) + ") of " +
+                     std::to_string(rows.total) + " are not a share of a batch of " + std::to_string(batch_size));
+  if (rows.total != 0) batch_size = rows.end - rows.begin;  // what this process collates and holds
   // Refused before anything is drawn: a batch larger than the machine's memory would
   // otherwise fail deep inside an allocation, naming nothing.
   std::uint64_t values = 0;
@@ -20,7 +24,7 @@ SequenceSampler::SequenceSampler(const SequenceDataset& dataset, std::int64_t ba
                      std::to_string(values) + " values takes " + std::to_string(static_cast<long long>(bytes / (1 << 20))) +
                      " MiB as float32, more than this machine's " + std::to_string(static_cast<long long>(ram / (1 << 20))) +
                      " MiB of memory, before the model's activations");
-  gen_.set_offset(static_cast<std::uint64_t>(start_batch * batch_size));  // each batch draws batch_size blocks
+  gen_.set_offset(static_cast<std::uint64_t>(start_batch * batch_size_));  // each batch draws batch_size blocks
   if (prefetch_) worker_ = std::thread([this] { run(); });
 }
 
@@ -50,7 +54,9 @@ std::vector<std::int64_t> SequenceSampler::draw_indices() {
 
 SequenceSampler::Item SequenceSampler::produce() {
   Item item;
-  for (std::int64_t i : draw_indices()) item.windows.push_back(dataset_.window(i));
+  const std::vector<std::int64_t> indices = draw_indices();
+  const std::int64_t begin = rows_.total ? rows_.begin : 0, end = rows_.total ? rows_.end : batch_size_;
+  for (std::int64_t b = begin; b < end; ++b) item.windows.push_back(dataset_.window(indices[static_cast<std::size_t>(b)]));
   item.batch = dataset_.collate(item.windows);
   return item;
 }

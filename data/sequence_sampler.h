@@ -22,9 +22,13 @@ namespace aime::data {
 class SequenceSampler {
  public:
   // The dataset must outlive the sampler. `start_batch` skips that many batches' draws, so a
-  // resumed run continues the exact sequence of an uninterrupted one.
+  // resumed run continues the exact sequence of an uninterrupted one. `rows` (a data-parallel
+  // rank's share, distributed/batch_shard.h): each batch draws all batch_size windows as one
+  // process does and collates only windows [rows.begin, rows.end); rows.total must be
+  // batch_size. Only those windows' frames are read and copied.
   SequenceSampler(const SequenceDataset& dataset, std::int64_t batch_size, std::uint64_t seed,
-                  Device device = Device::cpu(), bool prefetch = true, std::int64_t start_batch = 0);
+                  Device device = Device::cpu(), bool prefetch = true, std::int64_t start_batch = 0,
+                  Generator::Rows rows = {});
   ~SequenceSampler();
   SequenceSampler(const SequenceSampler&) = delete;
   SequenceSampler& operator=(const SequenceSampler&) = delete;
@@ -46,6 +50,7 @@ class SequenceSampler {
   const SequenceDataset& dataset_;
   const std::int64_t batch_size_;
   const Device device_;
+  Generator::Rows rows_;  // total 0: every window
   Generator gen_;
   std::vector<SequenceDataset::Window> last_windows_;
   // Prefetch: a queue of one batch between the producer thread and next().

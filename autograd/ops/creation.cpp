@@ -65,12 +65,15 @@ enum class Draw { Normal, Uniform };
 // Element i comes from Philox block (offset + i / 4), word i % 4. Normals use Box-Muller on
 // word pairs (0, 1) and (2, 3). Drawn on the host, then copied: every device gets the same
 // numbers for a seed.
+// A draw of n elements that are elements [skip, skip + n) of a draw of `whole` (a sharded
+// generator's rows; skip = 0 and whole = n otherwise): element i is word (skip + i) % 4 of
+// block first + (skip + i) / 4, as in the whole draw.
 template <class T>
-void draw(T* out, std::int64_t n, Generator& gen, Draw kind) {
-  const std::int64_t blocks = (n + 3) / 4;
-  const std::uint64_t first = gen.advance(static_cast<std::uint64_t>(blocks));
+void draw(T* out, std::int64_t n, std::int64_t skip, std::int64_t whole, Generator& gen, Draw kind) {
+  const std::uint64_t first = gen.advance(static_cast<std::uint64_t>((whole + 3) / 4));
   const std::uint64_t key = gen.seed();
-  parallel_for(0, blocks, kGrainSize / 4, [&](std::int64_t lo, std::int64_t hi) {
+  const std::int64_t block_lo = skip / 4, block_hi = (skip + n + 3) / 4;
+  parallel_for(block_lo, block_hi, kGrainSize / 4, [&](std::int64_t lo, std::int64_t hi) {
     for (std::int64_t j = lo; j < hi; ++j) {
       const Philox4 r = philox4x32_10(key, first + static_cast<std::uint64_t>(j));
       double v[4];
@@ -87,7 +90,10 @@ void draw(T* out, std::int64_t n, Generator& gen, Draw kind) {
           v[k + 1] = radius * std::sin(angle);
         }
       }
-      for (int k = 0; k < 4 && 4 * j + k < n; ++k) out[4 * j + k] = static_cast<T>(v[k]);
+      for (int k = 0; k < 4; ++k) {
+        const std::int64_t i = 4 * j + k - skip;
+        if (i >= 0 && i < n) out[i] = static_cast<T>(v[k]);
+      }
     }
   });
 }
@@ -95,7 +101,18 @@ void draw(T* out, std::int64_t n, Generator& gen, Draw kind) {
 Tensor random(const Shape& shape, Generator& gen, DType dtype, Device device, Draw kind) {
   const char* name = kind == Draw::Normal ? "randn" : "rand";
   Tensor host = Tensor::empty(shape, dtype, Device::cpu());
-  AIME_DISPATCH_FLOATING(dtype, name, [&] { draw(host.data<scalar_t>(), host.numel(), gen, kind); });
+  const std::int64_t n = host.numel();
+  std::int64_t skip = 0, whole = n;
+  if (const Generator::Rows& rows = gen.rows(); rows.total > 0) {
+    if (shape.empty() || shape[0] != rows.end - rows.begin)
+      throw ValueError(std::string(name) + ": a generator sharded to rows [" + std::to_string(rows.begin) + ", " +
+                       std::to_string(rows.end) + ") of " + std::to_string(rows.total) + " drew " + shape_str(shape) +
+                       ", whose first dim is not those " + std::to_string(rows.end - rows.begin) + " rows");
+    const std::int64_t row = shape[0] == 0 ? 0 : n / shape[0];
+    skip = rows.begin * row;
+    whole = rows.total * row;
+  }
+  AIME_DISPATCH_FLOATING(dtype, name, [&] { draw(host.data<scalar_t>(), n, skip, whole, gen, kind); });
   return host.to(device);
 }
 }  // namespace
