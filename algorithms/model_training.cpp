@@ -81,6 +81,11 @@ void check_dataset_fits_model(const data::SequenceDataset& ds, const models::Wor
                      ", the model of " + model_name + " takes " + std::to_string(config.action_size));
 }
 
+Tensor share_of_loss(const models::ElboTerms& terms, double weight) {
+  if (weight == 1.0) return terms.loss;
+  return terms.idm_loss.defined() ? weight * (terms.loss - terms.idm_loss) + terms.idm_loss : weight * terms.loss;
+}
+
 StepMetrics train_world_model(models::WorldModel& model, const data::SequenceDataset& dataset,
                               const ModelTrainingOptions& o,
                               const std::function<void(const StepMetrics&, std::int64_t)>& on_step) {
@@ -174,11 +179,7 @@ StepMetrics train_world_model(models::WorldModel& model, const data::SequenceDat
     try {
       r = training.run([&] {
         terms = model.elbo(batch, noise);
-        if (!parallel.active()) return terms.loss;
-        // This rank's part of the global loss: its mean terms weighted by its share of the
-        // batch; the IDM NLL, a sum over the batch in the original, as it is.
-        const double w = parallel.shard().weight();
-        return terms.idm_loss.defined() ? w * (terms.loss - terms.idm_loss) + terms.idm_loss : w * terms.loss;
+        return share_of_loss(terms, parallel.shard().weight());
       });
     } catch (const NonFiniteError& e) {  // stop with a report; the checkpoint on disk stays as it was
       std::string report;
@@ -202,7 +203,7 @@ StepMetrics train_world_model(models::WorldModel& model, const data::SequenceDat
     // The batch's values: with several ranks, the sum over ranks of each share's mean
     // weighted by its fraction (the IDM NLL, a sum, unweighted).
     const double w = parallel.shard().weight();
-    m.values["loss"] = parallel.active() ? r.loss.item() : terms.loss.item();
+    m.values["loss"] = r.loss.item();
     m.values["elbo"] = w * terms.elbo.item();
     m.values["kl"] = w * terms.kl.item();
     for (const auto& [k, v] : terms.reconstruction) m.values["rec/" + k] = w * v.item();

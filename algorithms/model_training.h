@@ -66,6 +66,12 @@ std::vector<std::string> model_keys(const models::WorldModelConfig& config, bool
 void check_dataset_fits_model(const data::SequenceDataset& dataset, const models::WorldModelConfig& config,
                               const std::string& model_name, bool actions);
 
+// A data-parallel rank's part of the batch's loss (algorithms/data_parallel.h): the mean
+// terms weighted by the rank's fraction of the batch, `weight`, and the IDM head's NLL, which
+// the original sums over the batch, unweighted; summed over ranks, the one-process loss.
+// weight 1: terms.loss itself.
+Tensor share_of_loss(const models::ElboTerms& terms, double weight);
+
 // Trains `model` (weights as built, or as found in out_dir with resume) on the dataset;
 // calls on_step after each step (on rank 0 alone in a data-parallel run, which alone writes). Returns the last step's metrics; resuming a run that has
 // already reached epochs x batches_per_epoch returns that step with no values (finished).

@@ -22,7 +22,7 @@ class ReplicaMismatchError : public Error {
 };
 
 // FNV-1a, 64 bits, continuing from `h`.
-std::uint64_t fnv1a(const void* data, std::size_t bytes, std::uint64_t h = 1469598103934665603ull);
+std::uint64_t fnv1a(const void* data, std::size_t bytes, std::uint64_t h = 14695981039346656037ull);
 // Of a tensor's dtype, shape and values (copied to the host from a GPU).
 std::uint64_t tensor_hash(const Tensor& t);
 

@@ -33,6 +33,47 @@ TEST(Generator, DrawIsIndependentOfThreadCount) {
   EXPECT_EQ(one, many);
 }
 
+// A data-parallel rank's rows (Generator::Rows): its draws are the rows of the whole batch's
+// draw, whatever the row size (rows that start inside a Philox block of 4 included), and
+// the stream advances as the whole draw's does, so the next draw matches too.
+TEST(Generator, ShardedRowsAreTheRowsOfTheWholeDraw) {
+  for (DType dtype : {kFloat32, kFloat64})
+    for (std::int64_t row : {1, 3, 5, 8})
+      for (bool normal : {true, false}) {
+        const std::int64_t total = 7;
+        Generator whole(11);
+        auto draw = [&](Generator& g, std::int64_t rows) {
+          return normal ? randn({rows, row}, g, dtype) : rand({rows, row}, g, dtype);
+        };
+        const auto first = draw(whole, total).to(kFloat64).to_vector<double>();
+        const auto second = draw(whole, total).to(kFloat64).to_vector<double>();
+        for (auto [begin, end] : std::vector<std::pair<std::int64_t, std::int64_t>>{{0, 2}, {2, 5}, {5, 7}, {3, 4}}) {
+          Generator part(11);
+          part.set_rows({total, begin, end});
+          const auto a = draw(part, end - begin).to(kFloat64).to_vector<double>();
+          const auto b = draw(part, end - begin).to(kFloat64).to_vector<double>();
+          EXPECT_EQ(part.offset(), whole.offset());
+          const std::vector<double> want_a(first.begin() + begin * row, first.begin() + end * row);
+          const std::vector<double> want_b(second.begin() + begin * row, second.begin() + end * row);
+          EXPECT_EQ(a, want_a) << dtype_name(dtype) << " row " << row << " [" << begin << ", " << end << ")";
+          EXPECT_EQ(b, want_b);
+        }
+      }
+}
+
+TEST(Generator, ShardedRowsRefuseOtherShapesAndBadRanges) {
+  Generator g(1);
+  g.set_rows({6, 2, 4});
+  EXPECT_NO_THROW(randn({2, 3}, g));
+  EXPECT_THROW(randn({3, 3}, g), ValueError);  // not the shard's 2 rows
+  EXPECT_THROW(randn({}, g), ValueError);
+  EXPECT_THROW(g.set_rows({6, 4, 4}), ValueError);
+  EXPECT_THROW(g.set_rows({6, 2, 7}), ValueError);
+  EXPECT_THROW(g.set_rows({-1, 0, 1}), ValueError);
+  g.set_rows({});  // unsharded again
+  EXPECT_NO_THROW(randn({3, 3}, g));
+}
+
 TEST(Generator, PhiloxKnownAnswer) {
   // Random123's published known-answer test for philox4x32-10 with counter 0, key 0:
   // 6627e8d5 e169c58d bc57ac4c 9b00dbd8.

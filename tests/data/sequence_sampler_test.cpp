@@ -47,6 +47,26 @@ TEST(SequenceSampler, StartBatchContinuesTheSequence) {
   EXPECT_EQ(expected, tail);
 }
 
+TEST(SequenceSampler, RowsAreAShareOfTheWholeBatch) {
+  const SequenceDataset ds = dataset();
+  SequenceSampler whole(ds, 5, 7, Device::cpu(), true, 2);
+  const auto all = draws(whole, 4);
+  std::vector<std::pair<std::int64_t, std::int64_t>> joined(all.size());
+  for (auto [begin, end] : std::vector<std::pair<std::int64_t, std::int64_t>>{{0, 2}, {2, 4}, {4, 5}}) {
+    SequenceSampler part(ds, 5, 7, Device::cpu(), begin == 0, 2, {5, begin, end});
+    for (int b = 0; b < 4; ++b) {
+      const Batch batch = part.next();
+      ASSERT_EQ(batch.at("x").size(1), end - begin);  // [T, B_r, 1]: only the share is collated
+      for (std::int64_t i = begin; i < end; ++i)
+        joined[static_cast<std::size_t>(b * 5 + i)] = {part.last_windows()[static_cast<std::size_t>(i - begin)].episode,
+                                                        part.last_windows()[static_cast<std::size_t>(i - begin)].start};
+    }
+  }
+  EXPECT_EQ(joined, all);
+  EXPECT_THROW(SequenceSampler(ds, 5, 7, Device::cpu(), false, 0, {4, 0, 2}), ValueError);  // not this batch's rows
+  EXPECT_THROW(SequenceSampler(ds, 5, 7, Device::cpu(), false, 0, {5, 3, 3}), ValueError);
+}
+
 // Chi-square test that every valid start position is equally likely: 15 windows, 30,000
 // draws, 14 degrees of freedom; the 0.999 quantile is 36.12.
 TEST(SequenceSampler, WindowsAreUniformOverValidStarts) {
