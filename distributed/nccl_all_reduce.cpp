@@ -37,7 +37,11 @@ NcclSum::NcclSum(int rank, int size, const std::vector<char>& id, int device) {
   check_cuda(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking), "cudaStreamCreate");
   stream_ = stream;
   ncclComm_t comm = nullptr;
-  check_nccl(ncclCommInitRank(&comm, size, uid, rank), "ncclCommInitRank");
+  const ncclResult_t r = ncclCommInitRank(&comm, size, uid, rank);
+  if (r != ncclSuccess)
+    throw Error(std::string("ncclCommInitRank on cuda:") + std::to_string(device) + " failed: " + ncclGetErrorString(r) +
+                " (NCCL needs one GPU per rank: start at most as many ranks per machine as it has GPUs, and pass "
+                "--device cuda so that each rank takes the GPU of its local rank)");
   comm_ = comm;
 }
 
