@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "algorithms/data_parallel.h"
+#include "algorithms/model_training.h"
 #include "algorithms/training_step.h"
 #include "autograd/api.h"
 #include "autograd/parallel.h"
