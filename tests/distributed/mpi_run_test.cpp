@@ -56,6 +56,8 @@ class MpiRun : public ::testing::Test {
     setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
     setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
     setenv("OMP_NUM_THREADS", "1", 1);
+    // Containers often forbid the cross-memory attach Open MPI uses between local ranks.
+    setenv("OMPI_MCA_btl_vader_single_copy_mechanism", "none", 0);
     dir_ = fs::temp_directory_path() / ("aime_mpi_" + std::to_string(::getpid()) + "_" +
                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
