@@ -100,6 +100,9 @@ StepMetrics train_world_model(models::WorldModel& model, const data::SequenceDat
   const std::int64_t total = o.epochs * o.batches_per_epoch;
 
   const DataParallel parallel(o.communicator, o.batch_size);
+  if (o.dtype != kFloat32 && o.dtype != kFloat64)
+    throw ValueError(std::string("train_world_model: dtype must be float32 or float64, got ") + dtype_name(o.dtype));
+  model.to(o.dtype);
   model.to(o.device);
   nn::flatten_parameters(model.parameters());  // one buffer: Adam, the norm and the all-reduce are one pass each
   OptimizerGroup group{"model", model.parameters(), {}, o.grad_clip};
@@ -118,6 +121,7 @@ StepMetrics train_world_model(models::WorldModel& model, const data::SequenceDat
     std::string what = std::to_string(o.seed) + "|" + std::to_string(o.batch_size) + "|" + std::to_string(o.lr) + "|" +
                        std::to_string(o.grad_clip) + "|" + std::to_string(total) + "|" + std::to_string(dataset.horizon());
     for (const auto& [k, v] : model.config().to_metadata()) what += "|" + k + "=" + v;
+    if (o.dtype != kFloat32) what += std::string("|dtype=") + dtype_name(o.dtype);  // float32 runs keep their ids
     std::uint64_t h = 1469598103934665603ull;
     for (unsigned char c : what) h = (h ^ c) * 1099511628211ull;
     char hex[17];
@@ -173,7 +177,12 @@ StepMetrics train_world_model(models::WorldModel& model, const data::SequenceDat
   StepMetrics last;
   for (std::int64_t step = start; step < total; ++step) {
     const auto t0 = std::chrono::steady_clock::now();
-    const Batch batch = sampler.next();
+    Batch batch = sampler.next();
+    if (o.dtype != kFloat32) {
+      Batch cast;
+      for (const auto& [k, t] : batch) cast.set(k, t.to(o.dtype));
+      batch = std::move(cast);
+    }
     models::ElboTerms terms;
     TrainingStep::Result r;
     try {

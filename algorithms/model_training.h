@@ -26,6 +26,9 @@ struct ModelTrainingOptions {
   std::uint64_t seed = 42;
   // Where the model and its batches live (the sampler moves each batch there).
   Device device = Device::cpu();
+  // The parameters' and the batches' dtype: float32 (the original's), or float64 for checks
+  // (the folder then holds float64 weights).
+  DType dtype = kFloat32;
   std::int64_t checkpoint_every = 100;  // steps
   std::string out_dir;                  // model folder: weights, optimiser, metrics
   std::string metrics_format = "csv";   // or "jsonl"

@@ -63,6 +63,8 @@ int train_model(const std::vector<std::string>& args) {
       ("metrics", default_of(defaults.metrics_format), "csv or jsonl")
       ("seed", default_of(defaults.seed), "fixes weights, batches and noise")
       ("device", po::value<std::string>()->default_value("cpu"), "cpu, cuda or cuda:N (a CUDA build on a GPU machine)")
+      ("dtype", po::value<std::string>()->default_value("float32"),
+       "float32 (the original's) or float64 (for numerical checks: the folder then holds float64 weights)")
       ("out", po::value<std::string>(), "model folder to write")
       ("resume", po::bool_switch(), "continue the run found in --out")
       ("check-replicas-every", default_of(defaults.check_replicas_every),
@@ -121,6 +123,9 @@ int train_model(const std::vector<std::string>& args) {
   o.communicator = run.comm;
   o.check_replicas_every = vm["check-replicas-every"].as<std::int64_t>();
   o.device = run.place(vm["device"].as<std::string>());
+  const std::string dtype = vm["dtype"].as<std::string>();
+  if (dtype != "float32" && dtype != "float64") throw UsageError("--dtype must be float32 or float64, got '" + dtype + "'");
+  o.dtype = dtype == "float64" ? kFloat64 : kFloat32;
   o.metadata = {{"train.setup", vm["setup"].as<std::string>()}, {"train.dataset", vm["dataset"].as<std::string>()}};
   if (!vm["env"].as<std::string>().empty()) o.metadata["train.env"] = vm["env"].as<std::string>();
   const std::string renderer = envs::dataset_renderer(vm["dataset"].as<std::string>());

@@ -95,10 +95,11 @@ int main(int argc, char** argv) {
       std::printf(
           "{\"model\": \"%s\", \"setup\": \"%s\", \"ranks\": %d, \"threads_per_rank\": %ld, \"batch\": %ld, \"horizon\": %ld, "
           "\"windows_per_rank\": %lld, \"parameters\": %lld, \"allreduce_mb\": %.1f, \"median_step_s\": %.4f, "
-          "\"median_allreduce_s\": %.4f, \"median_compute_s\": %.4f, \"bus_gb_per_s\": %.2f, \"samples_per_s\": %.1f, "
+          "\"median_allreduce_s\": %.4f, \"allreduce_share\": %.4f, \"median_compute_s\": %.4f, \"bus_gb_per_s\": %.2f, "
+          "\"samples_per_s\": %.1f, "
           "\"communicator\": \"%s\"}\n",
           model_name.c_str(), setup_name.c_str(), n, threads, batch, horizon, static_cast<long long>(shard.size()),
-          static_cast<long long>(model.num_parameters()), bytes / 1e6, step, reduce, step - reduce,
+          static_cast<long long>(model.num_parameters()), bytes / 1e6, step, reduce, reduce / step, step - reduce,
           n > 1 && reduce > 0 ? 2.0 * (n - 1) / n * bytes / reduce / 1e9 : 0.0, batch * horizon / step,
           world.name().c_str());
   } catch (const Error& e) {
