@@ -7,7 +7,8 @@
 // JSON line: the median step, the median all-reduce of the packed gradient (4 x parameters
 // bytes in float32) and the rest (forward, backward, clip, Adam), and the all-reduce's bus
 // bandwidth in nccl-tests' sense, 2 (N - 1) / N x bytes / time: what docs/distributed.md's
-// cost model takes as the link's bandwidth. Alone (no mpirun) it is one process, N = 1.
+// cost model takes as the link's bandwidth. The wait for the slowest rank before the
+// all-reduce is printed apart (median_wait_s); compute is the rest of the step. Alone (no mpirun) it is one process, N = 1.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -70,15 +71,22 @@ int main(int argc, char** argv) {
 
     algorithms::OptimizerGroup group{"model", model.parameters(), {}, 100.0};
     algorithms::TrainingStep training({group});
-    double reduce_seconds = 0.0;
+    // The hook's time has two parts: waiting for the slowest rank to finish its backward
+    // (load imbalance: measured by a one-value all-reduce first, which returns when every
+    // rank has arrived), then the gradient's own all-reduce (the transfer).
+    double wait_seconds = 0.0, reduce_seconds = 0.0;
     const auto hook = parallel.gradient_hook();
     if (hook)
       training.set_gradient_hook([&](const algorithms::OptimizerGroup& g) {
         const auto t0 = std::chrono::steady_clock::now();
+        std::vector<double> arrived{1.0};
+        world.all_reduce_sum(arrived);
+        const auto t1 = std::chrono::steady_clock::now();
         hook(g);
-        reduce_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        wait_seconds = std::chrono::duration<double>(t1 - t0).count();
+        reduce_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
       });
-    std::vector<double> step_s, reduce_s;
+    std::vector<double> step_s, reduce_s, wait_s;
     for (long i = 0; i < warmup + steps; ++i) {
       const auto t0 = std::chrono::steady_clock::now();
       training.run([&] { return algorithms::share_of_loss(model.elbo(data, noise), shard.weight()); });
@@ -86,20 +94,22 @@ int main(int argc, char** argv) {
       if (i >= warmup) {
         step_s.push_back(t);
         reduce_s.push_back(reduce_seconds);
+        wait_s.push_back(wait_seconds);
       }
     }
     const int n = world.size();
     const double bytes = 4.0 * static_cast<double>(model.num_parameters());
-    const double step = median(step_s), reduce = median(reduce_s);
+    const double step = median(step_s), reduce = median(reduce_s), wait = median(wait_s);
     if (parallel.is_root())
       std::printf(
           "{\"model\": \"%s\", \"setup\": \"%s\", \"ranks\": %d, \"threads_per_rank\": %ld, \"batch\": %ld, \"horizon\": %ld, "
           "\"windows_per_rank\": %lld, \"parameters\": %lld, \"allreduce_mb\": %.1f, \"median_step_s\": %.4f, "
-          "\"median_allreduce_s\": %.4f, \"allreduce_share\": %.4f, \"median_compute_s\": %.4f, \"bus_gb_per_s\": %.2f, "
+          "\"median_allreduce_s\": %.4f, \"allreduce_share\": %.4f, \"median_wait_s\": %.4f, \"median_compute_s\": %.4f, "
+          "\"bus_gb_per_s\": %.2f, "
           "\"samples_per_s\": %.1f, "
           "\"communicator\": \"%s\"}\n",
           model_name.c_str(), setup_name.c_str(), n, threads, batch, horizon, static_cast<long long>(shard.size()),
-          static_cast<long long>(model.num_parameters()), bytes / 1e6, step, reduce, reduce / step, step - reduce,
+          static_cast<long long>(model.num_parameters()), bytes / 1e6, step, reduce, reduce / step, wait, step - reduce - wait,
           n > 1 && reduce > 0 ? 2.0 * (n - 1) / n * bytes / reduce / 1e9 : 0.0, batch * horizon / step,
           world.name().c_str());
   } catch (const Error& e) {
