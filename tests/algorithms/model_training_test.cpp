@@ -93,6 +93,55 @@ TEST(ModelTraining, ResumeAfterAStopGivesTheSameParametersAsAnUninterruptedRun) 
   fs::remove_all(b);
 }
 
+// dtype float64 (train-model --dtype float64, for numerical checks): the parameters, the
+// batches and the checkpoint are float64, a resumed run is exact, and the numbers are not
+// the float32 run's.
+TEST(ModelTraining, Float64RunsTrainResumeAndDifferFromFloat32) {
+  const data::SequenceDataset ds = pendulum_dataset();
+  const fs::path a = fs::temp_directory_path() / "aime_train_f64_a", b = fs::temp_directory_path() / "aime_train_f64_b",
+                 c = fs::temp_directory_path() / "aime_train_f64_c";
+  for (const auto& d : {a, b, c}) fs::remove_all(d);
+  auto f64 = [](const fs::path& dir, std::int64_t epochs) {
+    ModelTrainingOptions o = options(dir, epochs);
+    o.dtype = kFloat64;
+    return o;
+  };
+  Generator g1(1);
+  models::WorldModel straight(tiny_config(), g1);
+  train_world_model(straight, ds, f64(a, 2));
+  for (const auto& p : straight.parameters()) ASSERT_EQ(p.dtype(), kFloat64);
+  Generator g2(1);
+  models::WorldModel first(tiny_config(), g2);
+  train_world_model(first, ds, f64(b, 1));
+  Generator g3(9);
+  models::WorldModel resumed(tiny_config(), g3);
+  ModelTrainingOptions more = f64(b, 2);
+  more.resume = true;
+  train_world_model(resumed, ds, more);
+  std::vector<double> x, y;
+  for (const auto& p : straight.parameters())
+    for (double v : p.to_vector<double>()) x.push_back(v);
+  for (const auto& p : resumed.parameters())
+    for (double v : p.to_vector<double>()) y.push_back(v);
+  EXPECT_EQ(x, y);
+  EXPECT_EQ(nn::load_safetensors((b / "model.safetensors").string()).tensors.begin()->second.dtype(), kFloat64);
+  Generator g4(1);
+  models::WorldModel single(tiny_config(), g4);
+  train_world_model(single, ds, options(c, 2));
+  std::vector<double> z;
+  for (const auto& p : single.parameters())
+    for (double v : p.to_vector<double>()) z.push_back(v);
+  ASSERT_EQ(x.size(), z.size());
+  double worst = 0.0;
+  for (std::size_t i = 0; i < x.size(); ++i) worst = std::max(worst, std::abs(x[i] - z[i]));
+  EXPECT_GT(worst, 0.0);   // another dtype, other rounding
+  EXPECT_LT(worst, 1e-2);  // the same run otherwise
+  ModelTrainingOptions bad = options(c, 1);
+  bad.dtype = kInt64;
+  EXPECT_THROW(train_world_model(single, ds, bad), ValueError);
+  for (const auto& d : {a, b, c}) fs::remove_all(d);
+}
+
 // One checkpoint is one pair. A kill after the optimiser's file but before the model's
 // leaves the old pair (the newer optimiser is dropped); a kill after the model's but before
 // the optimiser's rename leaves the new pair (the rename is finished); either way the resumed
