@@ -41,6 +41,12 @@ void DataParallel::sum(std::map<std::string, double>& values) const {
   for (auto& [k, x] : values) x = v[i++];
 }
 
+void DataParallel::barrier() const {
+  if (!active()) return;
+  std::vector<double> arrived{1.0};  // a sum returns when every rank has contributed
+  comm_->all_reduce_sum(arrived);
+}
+
 void DataParallel::check_configuration(const std::vector<std::pair<std::string, std::string>>& items) const {
   if (!active()) return;
   std::vector<std::pair<std::string, std::uint64_t>> hashes;

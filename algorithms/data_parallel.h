@@ -39,6 +39,9 @@ class DataParallel {
   // rank must pass the same keys.
   void sum(std::map<std::string, double>& values) const;
 
+  // Returns on every rank once every rank has called it.
+  void barrier() const;
+
   // Stops every rank (ReplicaMismatchError) unless each item hashes alike on every rank.
   void check_configuration(const std::vector<std::pair<std::string, std::string>>& items) const;
   void check_tensors(const std::string& what, const std::vector<std::pair<std::string, Tensor>>& tensors) const;

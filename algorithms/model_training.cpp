@@ -136,7 +136,12 @@ StepMetrics train_world_model(models::WorldModel& model, const data::SequenceDat
       throw ValueError(o.out_dir + ": the checkpoint was trained with seed " + file.metadata.at("train.seed") +
                        ", resuming needs the same --seed");
     if (file.metadata.count("train.run_id")) run_id = file.metadata.at("train.run_id");
-    const std::string optimizer_file = resume_checkpoint(o.out_dir, file.metadata);
+    // Rank 0 alone repairs a checkpoint cut between its two files (a rename or a removal);
+    // the other ranks read the folder once it has.
+    std::string optimizer_file;
+    if (parallel.is_root()) optimizer_file = resume_checkpoint(o.out_dir, file.metadata);
+    parallel.barrier();
+    if (!parallel.is_root()) optimizer_file = resume_checkpoint(o.out_dir, file.metadata);
     model.load_state_dict(file.tensors, true);
     adam.load(optimizer_file);
     noise.set_offset(static_cast<std::uint64_t>(offset));
