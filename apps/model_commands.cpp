@@ -79,6 +79,8 @@ int train_model(const std::vector<std::string>& args) {
   read_configs(vm, options);
   if (!vm.count("dataset")) throw UsageError("missing --dataset DIR");
   if (!vm.count("out")) throw UsageError("missing --out MODEL_DIR");
+  // Under mpirun: join the other ranks before any work (rank 0 alone speaks from here on).
+  const ParallelRun run = parallel_run();
   data::SequenceDatasetOptions dso;
   dso.horizon = vm["horizon"].as<std::int64_t>();
   dso.allow_non_finite = vm["allow-non-finite"].as<bool>();
@@ -119,7 +121,6 @@ int train_model(const std::vector<std::string>& args) {
   o.metrics_format = vm["metrics"].as<std::string>();
   o.out_dir = vm["out"].as<std::string>();
   o.resume = vm["resume"].as<bool>();
-  const ParallelRun run = parallel_run();
   o.communicator = run.comm;
   o.check_replicas_every = vm["check-replicas-every"].as<std::int64_t>();
   o.device = run.place(vm["device"].as<std::string>());

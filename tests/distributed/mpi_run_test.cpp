@@ -218,12 +218,19 @@ TEST_F(MpiRun, RanksWithAnotherConfigurationStopTogether) {
 }
 
 TEST_F(MpiRun, ARankThatFailsOrDiesStopsTheOthers) {
-  // Rank 1 reads a folder that does not exist: it fails before it joins; rank 0 must not wait.
+  // Rank 1 reads a folder that does not exist: it fails after it joins (MPI_Abort).
   auto [code, text] = shell(mpirun(1) + " " + aime() + train_args("a", 50) + " : -np 1 " + aime() +
                             train_args("a", 50, (dir_ / "missing").string()));
   EXPECT_NE(code, 0);
   EXPECT_NE(code, 124) << "timed out: a rank waited for one that had failed\n" << text;
+  EXPECT_NE(text.find("error (rank 1 of 2)"), std::string::npos) << text;
   EXPECT_NE(text.find("missing"), std::string::npos) << text;
+  // Rank 1 is given a flag it does not know: it fails before it joins.
+  std::tie(code, text) = shell(mpirun(1) + " " + aime() + train_args("a", 50) + " : -np 1 " + aime() +
+                               train_args("a", 50) + " --no-such-flag");
+  EXPECT_NE(code, 0);
+  EXPECT_NE(code, 124) << "timed out: a rank waited for one that had failed\n" << text;
+  EXPECT_NE(text.find("no-such-flag"), std::string::npos) << text;
   // Rank 1 is killed (SIGKILL) a moment into a long run.
   const auto start = std::chrono::steady_clock::now();
   std::tie(code, text) = shell(mpirun(1) + " " + aime() + train_args("b", 2000) + " : -np 1 sh -c '(sleep 3; kill -9 $$) & exec " +
@@ -237,6 +244,24 @@ TEST_F(MpiRun, ARankThatFailsOrDiesStopsTheOthers) {
   EXPECT_TRUE(text.find("signal 9") != std::string::npos || text.find("SIGNAL: 9") != std::string::npos) << text;
   EXPECT_LT(seconds, 60) << text;
   std::cerr << "a killed rank ended the run in " << seconds << " s\n";
+}
+
+}  // namespace
+
+namespace {
+
+// A build without MPI started by a launcher for several processes (the launcher's variables
+// set by hand here) refuses to train: each process would train alone into one folder.
+TEST(MpiLauncher, ABuildWithoutMpiRefusesSeveralProcesses) {
+  if (aime::distributed::built_with_mpi())
+    GTEST_SKIP() << "this build has MPI (its refusal is for builds without; a launcher's variables set by hand "
+                    "would make this one start MPI)";
+  const fs::path dir = fs::temp_directory_path() / ("aime_nompi_" + std::to_string(::getpid()));
+  const auto [code, text] = shell("OMPI_COMM_WORLD_SIZE=2 " + std::string(AIME_BINARY) + " train-model --dataset " +
+                                  dir.string() + " --out " + (dir / "out").string());
+  EXPECT_EQ(code, 1) << text;
+  EXPECT_NE(text.find("built without MPI"), std::string::npos) << text;
+  EXPECT_FALSE(fs::exists(dir / "out"));
 }
 
 }  // namespace
