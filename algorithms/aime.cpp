@@ -98,6 +98,8 @@ ImitationResult train_aime(models::WorldModel& model, models::TanhGaussianPolicy
   if (o.out_dir.empty()) throw ValueError("train_aime: out_dir is required");
   if (demos.num_windows() == 0)
     throw ValueError("train_aime: the demonstrations have no window of " + std::to_string(demos.horizon()) + " steps");
+  if (o.metrics_format != "csv" && o.metrics_format != "csv,tensorboard")
+    throw ValueError("train_aime: metrics_format must be csv or csv,tensorboard, got '" + o.metrics_format + "'");
   std::filesystem::create_directories(o.out_dir);
   model.freeze();
   const data::SequenceDataset embedded = embed_demonstrations(model, demos, !o.objective.kl_only);
@@ -128,7 +130,7 @@ ImitationResult train_aime(models::WorldModel& model, models::TanhGaussianPolicy
   std::optional<MetricsLog> metrics;
   std::optional<PeriodicEvaluation> evaluation;
   if (parallel.is_root()) {
-    metrics.emplace((std::filesystem::path(o.out_dir) / "metrics.csv").string());
+    metrics.emplace((std::filesystem::path(o.out_dir) / "metrics.csv").string(), o.metrics_format);
     evaluation.emplace(o.out_dir, o.evaluation, callbacks);
   }
   PolicyActor actor(model, policy, "aime");

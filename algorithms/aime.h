@@ -94,6 +94,7 @@ struct AimeTrainingOptions {
   std::int64_t test_period = 10;        // epochs between tests
   std::int64_t final_test_episodes = 100;
   std::string out_dir;                  // required: metrics.csv, eval.csv, policy.safetensors
+  std::string metrics_format = "csv";   // or "csv,tensorboard" (algorithms/metrics_log.h)
   nn::Metadata metadata;                // added to the saved policy's metadata
   // Data-parallel over this communicator's ranks (algorithms/data_parallel.h): batch_size is
   // the global batch; rank 0 alone tests, writes and reports progress. Null: this process.

@@ -6,6 +6,7 @@
 
 #include "autograd/error.h"
 #include "io/atomic_file.h"
+#include "io/tensorboard_events.h"
 
 namespace aime::algorithms {
 
@@ -46,10 +47,15 @@ std::string names_of(const std::map<std::string, double>& values) {
 
 }  // namespace
 
-MetricsLog::MetricsLog(const std::string& path, const std::string& format, std::int64_t resume_step)
-    : path_(path), csv_(format == "csv") {
-  if (format != "csv" && format != "jsonl")
-    throw ValueError(path + ": metrics format must be csv or jsonl, got '" + format + "'");
+MetricsLog::MetricsLog(const std::string& path, const std::string& format_list, std::int64_t resume_step) : path_(path) {
+  const std::size_t comma = format_list.find(',');
+  const std::string format = format_list.substr(0, comma);
+  const std::string extra = comma == std::string::npos ? "" : format_list.substr(comma + 1);
+  if ((format != "csv" && format != "jsonl") || (!extra.empty() && extra != "tensorboard"))
+    throw ValueError(path + ": metrics format must be csv or jsonl, optionally with ,tensorboard (csv,tensorboard), got '" +
+                     format_list + "'");
+  csv_ = format == "csv";
+  if (!extra.empty()) events_ = std::make_unique<io::EventFileWriter>(fs::path(path).parent_path().string());
   if (resume_step > 0 && fs::exists(path)) {
     truncate_rows(path, resume_step, csv_);
     if (csv_) {
@@ -84,6 +90,14 @@ void MetricsLog::write(std::int64_t step, const std::map<std::string, double>& v
   }
   out_ << "\n";
   out_.flush();
+  if (events_)
+    for (const auto& [k, v] : values) events_->add_scalar(k, step, v);
 }
+
+void MetricsLog::write_image(std::int64_t step, const std::string& tag, const std::string& png, int height, int width) {
+  if (events_) events_->add_image(tag, step, png, height, width, 3);
+}
+
+MetricsLog::~MetricsLog() = default;
 
 }  // namespace aime::algorithms

@@ -7,20 +7,33 @@
 #include <cstdint>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <string>
+
+namespace aime::io {
+class EventFileWriter;
+}
 
 namespace aime::algorithms {
 
 class MetricsLog {
  public:
-  // format: "csv" or "jsonl" (ValueError otherwise).
+  // format: "csv" or "jsonl", optionally with ",tensorboard" (e.g. "csv,tensorboard"):
+  // every row also goes, one scalar per name, to a TensorBoard event file in path's folder
+  // (io/tensorboard_events.h; `tensorboard --logdir` on the folder, or on its parent to
+  // compare runs). ValueError otherwise.
   MetricsLog(const std::string& path, const std::string& format = "csv", std::int64_t resume_step = 0);
+  ~MetricsLog();
   // Appends step's row; a CSV takes the first row's columns (later rows must have the same
   // names: ValueError naming the missing or extra one).
   void write(std::int64_t step, const std::map<std::string, double>& values);
   const std::string& path() const { return path_; }
+  // With tensorboard: a PNG image (e.g. a prediction grid) at `step`; nothing otherwise.
+  void write_image(std::int64_t step, const std::string& tag, const std::string& png, int height, int width);
+  bool tensorboard() const { return events_ != nullptr; }
 
  private:
+  std::unique_ptr<io::EventFileWriter> events_;
   std::string path_;
   bool csv_;
   bool need_header_;

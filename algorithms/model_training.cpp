@@ -9,8 +9,10 @@
 #include "algorithms/checkpoint.h"
 #include "algorithms/data_parallel.h"
 #include "algorithms/metrics_log.h"
+#include "algorithms/model_diagnostics.h"
 #include "algorithms/training_step.h"
 #include "autograd/api.h"
+#include "data/png.h"
 #include "data/sequence_sampler.h"
 #include "nn/flat_parameters.h"
 #include "nn/serialize/safetensors.h"
@@ -81,6 +83,33 @@ void check_dataset_fits_model(const data::SequenceDataset& ds, const models::Wor
                      ", the model of " + model_name + " takes " + std::to_string(config.action_size));
 }
 
+namespace {
+// TensorBoard's picture of what the model has learnt so far: for each image output, two
+// windows of the step's batch, half filtered and half imagined (model_diagnostics.h), as a
+// grid of truth, model and |error| rows. Its noise has a stream of its own (seed + step),
+// so that the run's training noise, and with it the run, is the same with or without it.
+void write_prediction_images(MetricsLog& log, const models::WorldModel& model, const Batch& batch, std::int64_t step,
+                             std::uint64_t seed) {
+  std::vector<std::string> images;
+  for (const auto& s : model.config().outputs)
+    if (s.is_image()) images.push_back(s.name);
+  if (images.empty()) return;
+  const Tensor& first = batch.at(images[0]);  // [T, B, C, H, W]
+  const std::int64_t T = first.size(0), B = std::min<std::int64_t>(2, first.size(1));
+  if (T < 2) return;
+  Batch two;
+  for (const auto& [k, t] : batch) two.set(k, t.narrow(1, 0, B));
+  NoGradGuard no_grad;
+  Generator gen(seed ^ 0x1ae5ull ^ static_cast<std::uint64_t>(step));
+  const OpenLoopResult r = imagine_open_loop(model, two, T / 2, gen);
+  for (const auto& name : images) {
+    const Tensor grid = data::image_grid(open_loop_frames(two.at(name), r.predicted.at(name)).cpu(), T);
+    log.write_image(step, "prediction/" + name, data::encode_png(grid), static_cast<int>(grid.size(0)),
+                    static_cast<int>(grid.size(1)));
+  }
+}
+}  // namespace
+
 Tensor share_of_loss(const models::ElboTerms& terms, double weight) {
   if (weight == 1.0) return terms.loss;
   return terms.idm_loss.defined() ? weight * (terms.loss - terms.idm_loss) + terms.idm_loss : weight * terms.loss;
@@ -92,11 +121,13 @@ StepMetrics train_world_model(models::WorldModel& model, const data::SequenceDat
   if (o.epochs < 1 || o.batches_per_epoch < 1 || o.batch_size < 1 || o.checkpoint_every < 1)
     throw ValueError("train_world_model: epochs, batches_per_epoch, batch_size and checkpoint_every must be >= 1");
   if (o.out_dir.empty()) throw ValueError("train_world_model: out_dir is required");
-  if (o.metrics_format != "csv" && o.metrics_format != "jsonl")
-    throw ValueError("train_world_model: metrics_format must be csv or jsonl, got '" + o.metrics_format + "'");
+  const std::string table = o.metrics_format.substr(0, o.metrics_format.find(','));
+  if ((table != "csv" && table != "jsonl") ||
+      (table.size() < o.metrics_format.size() && o.metrics_format.substr(table.size()) != ",tensorboard"))
+    throw ValueError("train_world_model: metrics_format must be csv or jsonl, optionally with ,tensorboard, got '" +
+                     o.metrics_format + "'");
   fs::create_directories(o.out_dir);
-  const std::string metrics_path =
-      (fs::path(o.out_dir) / (o.metrics_format == "csv" ? "metrics.csv" : "metrics.jsonl")).string();
+  const std::string metrics_path = (fs::path(o.out_dir) / (table == "csv" ? "metrics.csv" : "metrics.jsonl")).string();
   const std::int64_t total = o.epochs * o.batches_per_epoch;
 
   const DataParallel parallel(o.communicator, o.batch_size);
@@ -229,6 +260,8 @@ StepMetrics train_world_model(models::WorldModel& model, const data::SequenceDat
     m.values["grad_norm"] = grad_norm;
     m.values["samples_per_s"] = static_cast<double>(o.batch_size) / seconds;
     if (metrics) metrics->write(m.step, m.values);
+    if (metrics && metrics->tensorboard() && o.image_every > 0 && ((step + 1) % o.image_every == 0 || step + 1 == total))
+      write_prediction_images(*metrics, model, batch, step + 1, o.seed);
     if ((step + 1) % o.checkpoint_every == 0 || step + 1 == total) save(step + 1);
     if (parallel.active() && o.check_replicas_every > 0 && (step + 1) % o.check_replicas_every == 0)
       check_parameters("after step " + std::to_string(step + 1));

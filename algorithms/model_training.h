@@ -31,7 +31,11 @@ struct ModelTrainingOptions {
   DType dtype = kFloat32;
   std::int64_t checkpoint_every = 100;  // steps
   std::string out_dir;                  // model folder: weights, optimiser, metrics
-  std::string metrics_format = "csv";   // or "jsonl"
+  std::string metrics_format = "csv";   // or "jsonl"; either with ",tensorboard" (algorithms/metrics_log.h)
+  // With ",tensorboard" and an image output: every image_every steps (and at the last), an
+  // image summary "prediction/<sensor>" of the step's first two windows, the first half
+  // filtered and the rest imagined open loop: rows truth, model, |error| (as `aime imagine`).
+  std::int64_t image_every = 100;
   bool resume = false;
   // Stored with every checkpoint besides the training state, e.g. train.env, train.setup,
   // train.dataset (what `aime convert` writes into the original's config.yaml).

@@ -137,6 +137,8 @@ int imitate(const std::vector<std::string>& args) {
       ("dynamics-max-epochs", po::value<std::int64_t>(), "bco, iidm: the dynamics model's max epochs (default: --max-epochs)")
       ("keep-embodiment", po::value<std::int64_t>()->default_value(0), "bco, iidm: the first N embodiment episodes (0: all)")
       ("val-windows", default_of(baseline_defaults.policy.max_val_windows), "baselines: validate on at most N windows (0: all)")
+      ("metrics", default_of(aime_defaults.metrics_format),
+       "aime: csv, or csv,tensorboard (TensorBoard event files in --out too)")
       ("check-replicas-every", default_of(aime_defaults.check_replicas_every),
        "aime under mpirun (data-parallel, --batch-size global; docs/distributed.md): steps between checks that the ranks' policies agree");
   po::variables_map vm = parse_options(args, options);
@@ -245,6 +247,7 @@ int imitate(const std::vector<std::string>& args) {
     o.metadata = metadata;
     o.metadata["train.model"] = vm["model"].as<std::string>();
     o.communicator = run.comm;
+    o.metrics_format = vm["metrics"].as<std::string>();
     o.check_replicas_every = vm["check-replicas-every"].as<std::int64_t>();
     std::cerr << "AIME: " << o.epochs * o.batches_per_epoch << " steps of " << o.batch_size << " windows x "
               << dso.horizon << " steps through the frozen " << model.config().model << " of "

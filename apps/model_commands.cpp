@@ -60,7 +60,8 @@ int train_model(const std::vector<std::string>& args) {
       ("lr", default_of(defaults.lr), "Adam learning rate")
       ("grad-clip", default_of(defaults.grad_clip), "gradient norm clip (<= 0: none)")
       ("checkpoint-every", default_of(defaults.checkpoint_every), "steps between checkpoints")
-      ("metrics", default_of(defaults.metrics_format), "csv or jsonl")
+      ("metrics", default_of(defaults.metrics_format),
+       "csv or jsonl, optionally with ,tensorboard (csv,tensorboard: TensorBoard event files in --out too)")
       ("seed", default_of(defaults.seed), "fixes weights, batches and noise")
       ("device", po::value<std::string>()->default_value("cpu"), "cpu, cuda or cuda:N (a CUDA build on a GPU machine)")
       ("dtype", po::value<std::string>()->default_value("float32"),

@@ -44,12 +44,21 @@ void append_bytes(void* context, void* data, int size) {
 }
 }  // namespace
 
-void write_png(const std::string& path, const Tensor& image) {
-  const Tensor x = to_hwc_uint8(image, "write_png");
+std::string encode_png(const Tensor& image) {
+  const Tensor x = to_hwc_uint8(image, "encode_png");
   const int h = static_cast<int>(x.size(0)), w = static_cast<int>(x.size(1)), c = static_cast<int>(x.size(2));
   std::string bytes;
-  if (!stbi_write_png_to_func(append_bytes, &bytes, w, h, c, x.data_ptr(), w * c))
-    throw Error("write_png: encoding " + path + " failed");
+  if (!stbi_write_png_to_func(append_bytes, &bytes, w, h, c, x.data_ptr(), w * c)) throw Error("encode_png: encoding failed");
+  return bytes;
+}
+
+void write_png(const std::string& path, const Tensor& image) {
+  std::string bytes;
+  try {
+    bytes = encode_png(image);
+  } catch (const Error& e) {
+    throw Error("write_png: " + path + ": " + e.what());
+  }
   io::write_file_atomically(path, [&](std::ostream& out) { out.write(bytes.data(), static_cast<std::streamsize>(bytes.size())); });
 }
 

@@ -11,6 +11,8 @@ namespace aime::data {
 // An image, uint8 [H, W, C] (a dataset's frame; C = 1 to 4) or floating [C, H, W] in
 // [0, 1] (a model's, values clamped and rounded), written atomically.
 void write_png(const std::string& path, const Tensor& image);
+// The PNG file's bytes of such an image, in memory (e.g. for a TensorBoard image summary).
+std::string encode_png(const Tensor& image);
 // [H, W, C] uint8 with the file's channels, or `channels` (1-4) when given.
 Tensor read_png(const std::string& path, int channels = 0);
 

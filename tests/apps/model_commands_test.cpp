@@ -10,6 +10,9 @@
 #include <filesystem>
 #include <fstream>
 #include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
 
 namespace {
 
@@ -135,6 +138,61 @@ TEST(TrainModel, TrainsResumesAndEvaluates) {
   EXPECT_NE(out.find((original / "model.pt").string()), std::string::npos) << out;
   fs::remove_all(data);
   fs::remove_all(model);
+}
+
+}  // namespace
+
+namespace {
+
+// `--metrics csv,tensorboard`: the same training run (the CSV byte for byte, timings aside,
+// as without it) also writes a TensorBoard event file with every metric at every step and,
+// for an image model, the prediction grid; read back by tests/io/read_tfevents.py.
+TEST(TrainModel, TensorBoardEventsHoldEveryMetricAndThePredictionGrid) {
+  namespace fs = std::filesystem;
+  if (std::system("python3 -c 'import json' >/dev/null 2>&1") != 0) GTEST_SKIP() << "no python3";
+  const fs::path dir = fs::temp_directory_path() / ("aime_cli_tb_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  auto [status, out] = run("collect --env pendulum-swingup --policy random --episodes 2 --episode-steps 60 --seed 1 --out " +
+                           (dir / "data").string());
+  ASSERT_EQ(status, 0) << out;
+  const std::string train = "train-model --dataset " + (dir / "data").string() +
+                            " --setup visual --state-size 8,2 --hidden-size 8 --cnn-width 2 --batch-size 2 --horizon 6"
+                            " --epochs 1 --batches-per-epoch 3 --out ";
+  std::tie(status, out) = run(train + (dir / "tb").string() + " --metrics csv,tensorboard");
+  ASSERT_EQ(status, 0) << out;
+  std::tie(status, out) = run(train + (dir / "plain").string());
+  ASSERT_EQ(status, 0) << out;
+  fs::path events;
+  for (const auto& e : fs::directory_iterator(dir / "tb"))
+    if (e.path().filename().string().find("tfevents") != std::string::npos) events = e.path();
+  ASSERT_FALSE(events.empty());
+  EXPECT_FALSE(fs::exists(dir / "plain" / events.filename()));
+  const std::string reader = std::string("python3 ") + AIME_SOURCE_DIR + "/tests/io/read_tfevents.py " + events.string();
+  FILE* pipe = popen(reader.c_str(), "r");
+  std::string decoded;
+  std::array<char, 4096> buf;
+  while (std::size_t n = fread(buf.data(), 1, buf.size(), pipe)) decoded.append(buf.data(), n);
+  ASSERT_EQ(pclose(pipe), 0) << decoded;
+  for (int step = 1; step <= 3; ++step)
+    for (const char* tag : {"loss", "elbo", "kl", "rec/image", "grad_norm"})
+      EXPECT_NE(decoded.find("\"step\": " + std::to_string(step) + ", \"values\": [{\"tag\": \"" + tag + "\""),
+                std::string::npos)
+          << tag << " at step " << step;
+  // The last step's grid: 2 windows x (truth, model, error) rows of 6 frames of 64 x 64.
+  EXPECT_NE(decoded.find("\"step\": 3, \"values\": [{\"tag\": \"prediction/image\", \"image\": {\"height\": 391, "
+                         "\"width\": 391, \"colorspace\": 3, \"encoded_image_string\": \"89504e47"),
+            std::string::npos)
+      << decoded.substr(decoded.size() > 600 ? decoded.size() - 600 : 0);
+  // The run is the same run: the weights are byte for byte those written without TensorBoard.
+  auto bytes = [](const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  EXPECT_EQ(bytes(dir / "tb" / "model.safetensors"), bytes(dir / "plain" / "model.safetensors"));
+  std::tie(status, out) = run(train + (dir / "bad").string() + " --metrics csv,wandb");
+  EXPECT_EQ(status, 1) << out;
+  EXPECT_NE(out.find("optionally with ,tensorboard"), std::string::npos) << out;
+  fs::remove_all(dir);
 }
 
 }  // namespace
