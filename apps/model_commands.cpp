@@ -62,6 +62,8 @@ int train_model(const std::vector<std::string>& args) {
       ("checkpoint-every", default_of(defaults.checkpoint_every), "steps between checkpoints")
       ("metrics", default_of(defaults.metrics_format),
        "csv or jsonl, optionally with ,tensorboard (csv,tensorboard: TensorBoard event files in --out too)")
+      ("image-every", default_of(defaults.image_every),
+       "with ,tensorboard: steps between prediction grids of an image model (truth, model, error; 0: none)")
       ("seed", default_of(defaults.seed), "fixes weights, batches and noise")
       ("device", po::value<std::string>()->default_value("cpu"), "cpu, cuda or cuda:N (a CUDA build on a GPU machine)")
       ("dtype", po::value<std::string>()->default_value("float32"),
@@ -120,6 +122,7 @@ int train_model(const std::vector<std::string>& args) {
   o.seed = vm["seed"].as<std::uint64_t>();
   o.checkpoint_every = vm["checkpoint-every"].as<std::int64_t>();
   o.metrics_format = vm["metrics"].as<std::string>();
+  o.image_every = vm["image-every"].as<std::int64_t>();
   o.out_dir = vm["out"].as<std::string>();
   o.resume = vm["resume"].as<bool>();
   o.communicator = run.comm;

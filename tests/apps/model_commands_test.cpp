@@ -158,7 +158,7 @@ TEST(TrainModel, TensorBoardEventsHoldEveryMetricAndThePredictionGrid) {
   const std::string train = "train-model --dataset " + (dir / "data").string() +
                             " --setup visual --state-size 8,2 --hidden-size 8 --cnn-width 2 --batch-size 2 --horizon 6"
                             " --epochs 1 --batches-per-epoch 3 --out ";
-  std::tie(status, out) = run(train + (dir / "tb").string() + " --metrics csv,tensorboard");
+  std::tie(status, out) = run(train + (dir / "tb").string() + " --metrics csv,tensorboard --image-every 2");
   ASSERT_EQ(status, 0) << out;
   std::tie(status, out) = run(train + (dir / "plain").string());
   ASSERT_EQ(status, 0) << out;
@@ -178,7 +178,10 @@ TEST(TrainModel, TensorBoardEventsHoldEveryMetricAndThePredictionGrid) {
       EXPECT_NE(decoded.find("\"step\": " + std::to_string(step) + ", \"values\": [{\"tag\": \"" + tag + "\""),
                 std::string::npos)
           << tag << " at step " << step;
-  // The last step's grid: 2 windows x (truth, model, error) rows of 6 frames of 64 x 64.
+  // Grids at step 2 (--image-every) and at the last, 3: 2 windows x (truth, model, error)
+  // rows of 6 frames of 64 x 64.
+  EXPECT_NE(decoded.find("\"step\": 2, \"values\": [{\"tag\": \"prediction/image\""), std::string::npos);
+  EXPECT_EQ(decoded.find("\"step\": 1, \"values\": [{\"tag\": \"prediction/image\""), std::string::npos);
   EXPECT_NE(decoded.find("\"step\": 3, \"values\": [{\"tag\": \"prediction/image\", \"image\": {\"height\": 391, "
                          "\"width\": 391, \"colorspace\": 3, \"encoded_image_string\": \"89504e47"),
             std::string::npos)
