@@ -13,6 +13,7 @@
 #include "apps/parallel_run.h"
 #include "apps/progress.h"
 #include "autograd/api.h"
+#include "data/gif.h"
 #include "data/npz.h"
 #include "data/png.h"
 #include "data/sequence_sampler.h"
@@ -259,6 +260,32 @@ int filter(const std::vector<std::string>& args) {
 // per output sensor, the MSE of the predictions against the truth and against the baseline
 // that repeats the last context frame; for an image output, a PNG grid per sequence of
 // truth / model / |error| rows (DreamerV3's open-loop summary).
+// The video of open_loop_frames' [3 B T, C, H, W]: frame t tiles, per sequence b, truth,
+// model and |error| in a row, under a bar that is green while the model filters and red
+// while it imagines.
+void write_prediction_video(const std::string& path, const Tensor& frames, std::int64_t B, std::int64_t T,
+                            std::int64_t context, double fps) {
+  std::vector<Tensor> video;
+  for (std::int64_t t = 0; t < T; ++t) {
+    std::vector<Tensor> tiles;
+    for (std::int64_t b = 0; b < B; ++b)
+      for (std::int64_t row = 0; row < 3; ++row) tiles.push_back(frames.select(0, (b * 3 + row) * T + t));
+    const Tensor grid = data::image_grid(stack(tiles, 0), 3);  // uint8 [H, W, 3]
+    const std::int64_t H = grid.size(0), W = grid.size(1), bar = 4;
+    Tensor frame = zeros({H + bar, W, 3}, kUInt8);
+    frame.narrow(0, bar, H).copy_(grid);
+    auto* p = frame.data<std::uint8_t>();
+    const bool filtered = t < context;
+    for (std::int64_t i = 0; i < bar * W; ++i) {
+      p[3 * i] = filtered ? 30 : 210;
+      p[3 * i + 1] = filtered ? 170 : 40;
+      p[3 * i + 2] = 40;
+    }
+    video.push_back(frame);
+  }
+  data::write_gif(path, video, std::max(1, static_cast<int>(100.0 / fps + 0.5)));
+}
+
 int imagine(const std::vector<std::string>& args) {
   po::options_description options("aime imagine: open-loop predictions of a model from a context, as numbers and a PNG");
   options.add_options()("help,h", "show this help")("model", po::value<std::string>(), "model folder")
@@ -267,7 +294,11 @@ int imagine(const std::vector<std::string>& args) {
       ("horizon", po::value<std::int64_t>()->default_value(10), "imagined steps after the context")
       ("sequences", po::value<std::int64_t>()->default_value(4), "windows to predict")
       ("seed", po::value<std::uint64_t>()->default_value(0), "fixes the windows and the noise")
-      ("out", po::value<std::string>(), "PNG grid to write (image models)");
+      ("out", po::value<std::string>(), "PNG grid to write (image models)")
+      ("video", po::value<std::string>(),
+       "animated GIF to write (image models): per sequence truth, model and |error| side by side over time; a green "
+       "bar over the filtered steps, red over the imagined")
+      ("fps", po::value<double>()->default_value(10.0), "frames per second of --video");
   const po::variables_map vm = parse_options(args, options);
   if (vm.count("help")) {
     std::cout << options << "\n";
@@ -277,6 +308,10 @@ int imagine(const std::vector<std::string>& args) {
   const std::int64_t context = vm["context"].as<std::int64_t>(), horizon = vm["horizon"].as<std::int64_t>();
   const std::int64_t n = vm["sequences"].as<std::int64_t>();
   if (context < 1 || horizon < 1 || n < 1) throw UsageError("--context, --horizon and --sequences must be >= 1");
+  const double fps = vm["fps"].as<double>();
+  if (!(fps > 0 && fps <= 100)) throw UsageError("--fps must be in (0, 100], got " + std::to_string(fps));
+  if (vm.count("video") && !data::gif_available())
+    throw UsageError("--video: this aime was built without giflib (install libgif-dev and rebuild)");
   const auto loaded = algorithms::load_pretrained_model(vm["model"].as<std::string>());
   data::SequenceDatasetOptions dso;
   dso.horizon = context + horizon;
@@ -301,6 +336,12 @@ int imagine(const std::vector<std::string>& args) {
       data::write_png(vm["out"].as<std::string>(), data::image_grid(algorithms::open_loop_frames(truth, pred), T));
       std::cout << "wrote " << vm["out"].as<std::string>() << ": per sequence, rows truth / model / |error|; the first "
                 << context << " columns are filtered, the rest imagined\n";
+    }
+    if (vm.count("video") && truth.dim() == 5) {
+      const std::string video = vm["video"].as<std::string>();
+      write_prediction_video(video, algorithms::open_loop_frames(truth, pred), n, T, context, fps);
+      std::cout << "wrote " << video << ": " << T << " frames at " << fps << " fps; per sequence, truth | model | |error|; "
+                << context << " filtered (green bar), " << horizon << " imagined (red bar)\n";
     }
   }
   return 0;

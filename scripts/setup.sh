@@ -22,6 +22,7 @@ PACKAGES=(
   libyaml-cpp-dev                 # the original's config.yaml (released model folders)
   libosmesa6-dev                  # MuJoCo's renderer headless (--renderer mujoco: DMC's pixels)
   python3-yaml                    # tests read the config.yaml aime writes with an independent parser
+  libgif-dev                      # aime imagine --video: animated GIFs
   python3-protobuf                # tests parse the TensorBoard event files aime writes with the protobuf library
   libopenmpi-dev openmpi-bin      # data-parallel training across processes (mpirun; docs/distributed.md)
 )

@@ -192,6 +192,14 @@ TEST(TrainModel, TensorBoardEventsHoldEveryMetricAndThePredictionGrid) {
     return std::string(std::istreambuf_iterator<char>(in), {});
   };
   EXPECT_EQ(bytes(dir / "tb" / "model.safetensors"), bytes(dir / "plain" / "model.safetensors"));
+  // The model's prediction video (data/gif.h tests the file with giflib's decoder).
+  std::tie(status, out) = run("imagine --model " + (dir / "tb").string() + " --dataset " + (dir / "data").string() +
+                              " --context 2 --horizon 3 --sequences 2 --video " + (dir / "pred.gif").string());
+  if (out.find("without giflib") == std::string::npos) {
+    ASSERT_EQ(status, 0) << out;
+    EXPECT_NE(out.find("5 frames at 10 fps"), std::string::npos) << out;
+    EXPECT_EQ(bytes(dir / "pred.gif").substr(0, 6), "GIF89a");
+  }
   std::tie(status, out) = run(train + (dir / "bad").string() + " --metrics csv,wandb");
   EXPECT_EQ(status, 1) << out;
   EXPECT_NE(out.find("optionally with ,tensorboard"), std::string::npos) << out;
