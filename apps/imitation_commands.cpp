@@ -505,7 +505,8 @@ int evaluate(const std::vector<std::string>& args) {
       series.push_back(s);
     }
     if (!series.empty() && std::any_of(series.begin(), series.end(), [](const PlotSeries& s) { return s.x.size() >= 2; }))
-      write_line_plot(prefix + ".png", series, "step", "normalised return over training (" + o.env + ")");
+      write_line_plot(prefix + ".png", series, "policy gradient steps", "return over training (" + o.env +
+                      "), mean and spread over seeds", 640, 400, "normalised return (expert = 100)");
     std::cout << "wrote " << prefix << ".md, " << prefix << ".csv" << (series.empty() ? "" : ", " + prefix + ".png")
               << "\n";
   }

@@ -3,6 +3,7 @@
 #include <boost/program_options.hpp>
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -87,7 +88,10 @@ int plot(const std::vector<std::string>& args) {
       hi = std::max(hi, v);
     }
   }
-  write_line_plot(vm["out"].as<std::string>(), plotted, "step");
+  std::string names;
+  for (const auto& c : columns) names += (names.empty() ? "" : ", ") + c;
+  write_line_plot(vm["out"].as<std::string>(), plotted, "training step", std::filesystem::path(path).filename().string(), 640, 400,
+                  window > 1 ? names + " (mean of " + std::to_string(window) + " steps)" : names);
   std::cout << "wrote " << vm["out"].as<std::string>() << ": " << steps.size() << " rows, range [" << fmt(lo) << ", "
             << fmt(hi) << "]\n";
   return 0;

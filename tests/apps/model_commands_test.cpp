@@ -4,6 +4,7 @@
 #include "tests/apps/run_aime.h"
 
 #include "data/episode.h"
+#include "data/png.h"
 
 #include <array>
 #include <cstdio>
@@ -203,6 +204,49 @@ TEST(TrainModel, TensorBoardEventsHoldEveryMetricAndThePredictionGrid) {
   std::tie(status, out) = run(train + (dir / "bad").string() + " --metrics csv,wandb");
   EXPECT_EQ(status, 1) << out;
   EXPECT_NE(out.find("optionally with ,tensorboard"), std::string::npos) << out;
+  fs::remove_all(dir);
+}
+
+}  // namespace
+
+namespace {
+
+// `aime plot`: a 640 x 400 figure with the two series in tab10's first two colours, the
+// light-grey grid, and dark ink for the frame, ticks and labels; a bad column is named.
+TEST(Plot, SeriesInDistinctColoursOverAGrid) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("aime_cli_plot_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  {
+    std::ofstream csv(dir / "metrics.csv");
+    csv << "step,loss,kl\n";
+    for (int s = 1; s <= 30; ++s) csv << s << "," << 100.0 - 3 * s << "," << 5 + 0.1 * s << "\n";
+  }
+  auto [status, out] = run("plot --csv " + (dir / "metrics.csv").string() + " --column loss --column kl --out " +
+                           (dir / "plot.png").string());
+  ASSERT_EQ(status, 0) << out;
+  const aime::Tensor png = aime::data::read_png((dir / "plot.png").string(), 3);
+  ASSERT_EQ(png.size(0), 400);
+  ASSERT_EQ(png.size(1), 640);
+  const auto* p = png.data<std::uint8_t>();
+  auto count = [&](int r, int g, int b, int tolerance) {
+    int n = 0;
+    for (std::int64_t i = 0; i < 400 * 640; ++i)
+      if (std::abs(p[3 * i] - r) <= tolerance && std::abs(p[3 * i + 1] - g) <= tolerance && std::abs(p[3 * i + 2] - b) <= tolerance)
+        ++n;
+    return n;
+  };
+  EXPECT_GT(count(31, 120, 181, 6), 300);  // loss: tab10 blue
+  EXPECT_GT(count(255, 127, 13, 6), 300);  // kl: tab10 orange
+  int grid = 0;  // the grid: light neutral grey (antialiased lines on white)
+  for (std::int64_t i = 0; i < 400 * 640; ++i)
+    if (p[3 * i] == p[3 * i + 1] && p[3 * i + 1] == p[3 * i + 2] && p[3 * i] >= 215 && p[3 * i] <= 248) ++grid;
+  EXPECT_GT(grid, 1000);
+  EXPECT_GT(count(38, 38, 38, 12), 500);    // frame, ticks, labels
+  std::tie(status, out) = run("plot --csv " + (dir / "metrics.csv").string() + " --column nope --out " +
+                              (dir / "bad.png").string());
+  EXPECT_NE(status, 0);
+  EXPECT_NE(out.find("nope"), std::string::npos) << out;
   fs::remove_all(dir);
 }
 
