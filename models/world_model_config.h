@@ -48,7 +48,7 @@ struct WorldModelConfig {
   // unset = the model's default (RSSM: identity; RSSMO: 512 x 2, LayerNorm, SiLU).
   std::optional<Head> vector_encoder;
   // Base width of the cnn_ha encoder and decoder (channels 1x, 2x, 4x, 8x): the original's
-  // 32; smaller for laptop-sized runs (the README's demo uses 8).
+  // 32; smaller for laptop-sized runs (the demo, scripts/demo.sh, uses 8).
   std::int64_t cnn_width = 32;
 
   // The original's effective defaults (mind the config-merge trap, docs/original.md §3 and

@@ -11,7 +11,7 @@
 #      and the return-over-training plot .png), from each run's final test.
 # Options: --quick (a tiny run for CI: checks the plumbing, not the numbers),
 #          --setup visual|mdp (mdp: the same story from the vector sensors; 681 s when
-#          measured on 2026-12-04: see the README),
+#          measured on 2026-12-04: see docs/results.md),
 #          --seeds "0 1 2", --out DIR (default runs/demo, or runs/demo-mdp),
 #          --jobs N (runs at once, the world model's training among them, each on cores/N
 #          OpenMP threads, its output in OUT/logs/; default: the number of cores, as AIME's
@@ -46,7 +46,7 @@ start=$(date +%s)
 if [ "$setup" = visual ]; then
   echo "== aime demo: pendulum-swingup from pixels; under 15 minutes on 2 CPU cores (--quick: about 1 minute)"
 else
-  echo "== aime demo: pendulum-swingup from its vector sensors (mdp); 10 minutes or more on 2 CPU cores (README: what was measured)"
+  echo "== aime demo: pendulum-swingup from its vector sensors (mdp); 10 minutes or more on 2 CPU cores (docs/results.md: what was measured)"
 fi
 TARGETS=aime bash scripts/setup.sh
 aime="${BUILD_DIR:-build}/apps/aime"
@@ -70,7 +70,7 @@ baseline_test_period=$(( (max_epochs + 4) / 5 ))
 model_batch=16; model_horizon=16; aime_batch=$aime_window; aime_flags=(); aime_lr=1e-3
 if [ "$setup" = visual ]; then
   # From pixels, 8 windows of 32 steps (same cost as 16 of 16) let the model see an action's
-  # effect (README), nearly all of it in the KL: AIME trains on the KL alone (--kl-only),
+  # effect (docs/results.md), nearly all of it in the KL: AIME trains on the KL alone (--kl-only),
   # which runs no decoder, over demonstrations embedded once.
   # Adam 3e-3 for that policy: over seeds 0-2 at 2,000 steps, 3.9 normalised against 2.1 at 1e-3.
   [ $quick = 1 ] || { model_batch=8; model_horizon=32; aime_batch=16; aime_window=32; baseline_test_period=$max_epochs; aime_lr=3e-3; }

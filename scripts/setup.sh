@@ -4,7 +4,7 @@
 # run it alone to just build.  Environment: BUILD_DIR (default build), JOBS (default 2),
 # INSTALL_ONLY=1 (install, do not build),
 # CI=true turns warnings into errors. The CUDA backend is built when a CUDA compiler is found
-# (see the README; the toolkit is not an apt package here: CI machines have it in /usr/local/cuda).
+# (docs/architecture.md, "On a GPU"; the toolkit is not an apt package here: CI machines have it in /usr/local/cuda).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -30,8 +30,8 @@ TEST(Print, SummarisesLargeTensors) {
 namespace aime {
 namespace {
 
-// The README's API example, verbatim, with its gradient checked against the formula
-// dL/dW = (2 / numel) (y (1 - y^2))^T x for L = mean(tanh(x W^T)^2).
+// docs/architecture.md's API example ("The tensor API in ten lines"), verbatim, with its
+// gradient checked against the formula dL/dW = (2 / numel) (y (1 - y^2))^T x for L = mean(tanh(x W^T)^2).
 TEST(Readme, ApiExampleRunsAndItsGradientIsRight) {
   Generator gen(0);                                   // one seed fixes every random draw
   Tensor W = randn({3, 2}, gen).requires_grad_();     // a leaf: it collects a gradient
