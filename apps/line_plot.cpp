@@ -36,7 +36,7 @@ void text(envs::Canvas& c, double x, double y, const std::string& s, envs::Color
 
 std::string fmt(double v) {
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%.4g", std::abs(v) < 1e-12 ? 0.0 : v);
+  std::snprintf(buf, sizeof buf, "%.6g", std::abs(v) < 1e-12 ? 0.0 : v);  // 25000, not 2.5e+04
   return buf;
 }
 
@@ -105,20 +105,25 @@ void write_line_plot(const std::string& path, const std::vector<PlotSeries>& ser
     c.capsule(px(t), top, px(t), H - bottom, 0.35, grid);
     c.capsule(px(t), H - bottom, px(t), H - bottom + 4, 0.5, ink);
     const std::string label = fmt(t);
-    text(c, px(t) - text_width(label) / 2.0, H - bottom + 7, label, ink);
+    const double x = std::min(px(t) - text_width(label) / 2.0, W - 2.0 - text_width(label));  // inside the image
+    text(c, x, H - bottom + 7, label, ink);
   }
   for (std::size_t k = 0; k < series.size(); ++k) {  // bands next, under every line
     const auto& s = series[k];
     if (s.spread.empty()) continue;
     const envs::Color p = palette[k % colours];
     const envs::Color light{0.75 + 0.25 * p.r, 0.75 + 0.25 * p.g, 0.75 + 0.25 * p.b};
-    for (std::size_t i = 1; i < s.x.size(); ++i)
-      for (double t = 0; t <= 1.0; t += 0.125) {  // vertical strokes filling the band
+    for (std::size_t i = 1; i < s.x.size(); ++i) {
+      // Vertical strokes one pixel apart fill the band between two points, however far apart.
+      const int strokes = std::max(1, static_cast<int>(std::ceil(std::abs(px(s.x[i]) - px(s.x[i - 1])))));
+      for (int j = 0; j <= strokes; ++j) {
+        const double t = static_cast<double>(j) / strokes;
         const double x = s.x[i - 1] + t * (s.x[i] - s.x[i - 1]);
         const double y = s.y[i - 1] + t * (s.y[i] - s.y[i - 1]);
         const double d = s.spread[i - 1] + t * (s.spread[i] - s.spread[i - 1]);
-        c.capsule(px(x), py(y + d), px(x), py(y - d), 1.2, light);
+        c.capsule(px(x), py(y + d), px(x), py(y - d), 0.8, light);
       }
+    }
   }
   for (std::size_t k = 0; k < series.size(); ++k) {
     const auto& s = series[k];
