@@ -79,8 +79,7 @@ int main(int argc, char** argv) {
     if (hook)
       training.set_gradient_hook([&](const algorithms::OptimizerGroup& g) {
         const auto t0 = std::chrono::steady_clock::now();
-        std::vector<double> arrived{1.0};
-        world.all_reduce_sum(arrived);
+        parallel.barrier();
         const auto t1 = std::chrono::steady_clock::now();
         hook(g);
         wait_seconds = std::chrono::duration<double>(t1 - t0).count();
