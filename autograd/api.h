@@ -2,6 +2,7 @@
 #pragma once
 #include "autograd/autograd.h"
 #include "autograd/backend.h"
+#include "autograd/cpu_gemm_choice.h"
 #include "autograd/generator.h"
 #include "autograd/ops/conv.h"
 #include "autograd/ops/creation.h"

@@ -1,10 +1,18 @@
-// The CPU backend: Eigen for GEMM (and so for conv through im2col), OpenMP loops for
-// everything else. Internal to autograd/cpu/; ops reach it through backend_for().
+// The CPU backend: Eigen or a CBLAS for GEMM (and so for conv through im2col; see
+// autograd/cpu_gemm_choice.h), OpenMP loops for everything else. Internal to autograd/cpu/; ops reach it through backend_for().
 #pragma once
 #include "autograd/backend.h"
 #include "autograd/cpu/cpu_allocator.h"
 
 namespace aime::cpu {
+
+// One row-major product C[m, n] = op(A) op(B) + beta C through the chosen library
+// (cpu_gemm.cpp), counted in cpu_gemm_multiply_adds(). Inside a parallel region it runs on
+// the calling thread; outside, the library may thread it.
+void gemm_matrix(bool ta, bool tb, const float* a, const float* b, float* c, std::int64_t m, std::int64_t n,
+                 std::int64_t k, double beta);
+void gemm_matrix(bool ta, bool tb, const double* a, const double* b, double* c, std::int64_t m, std::int64_t n,
+                 std::int64_t k, double beta);
 
 class CpuBackend final : public Backend {
  public:

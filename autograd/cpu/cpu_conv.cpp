@@ -1,6 +1,6 @@
-// CPU conv2d through im2col + GEMM, per image. Images are spread over the threads (each
-// with its own column buffer, GEMM single-threaded inside); a batch of one image lets
-// Eigen parallelise the GEMM instead.
+// CPU conv2d through im2col + GEMM (gemm_matrix: Eigen or the CBLAS), per image. Images are
+// spread over the threads (each with its own column buffer, GEMM single-threaded inside); a
+// batch of one image lets the GEMM library parallelise the product instead.
 //
 //   cols[(c, i, j), (oh, ow)] = x[c, oh*sh - ph + i, ow*sw - pw + j]   (0 outside the image)
 //   forward:         y[n]   = W [O, C*kh*kw] . cols(x[n])             [O, Ho*Wo]
@@ -111,12 +111,10 @@ void CpuBackend::conv2d_forward(const Tensor& x, const Tensor& w, const Conv2dPa
   AIME_DISPATCH_FLOATING(x.dtype(), "conv2d", [&] {
     const scalar_t* px = static_cast<const scalar_t*>(x.data_ptr());
     scalar_t* py = static_cast<scalar_t*>(y.data_ptr());
-    Eigen::Map<const RowMajor<scalar_t>> W(static_cast<const scalar_t*>(w.data_ptr()), g.o, g.ck());
+    const scalar_t* pw = static_cast<const scalar_t*>(w.data_ptr());
     for_each_image<scalar_t>(g, [&](std::int64_t n, scalar_t* cols) {
       im2col(g, px + n * g.c * g.h * g.w, cols);
-      Eigen::Map<const RowMajor<scalar_t>> C(cols, g.ck(), g.l());
-      Eigen::Map<RowMajor<scalar_t>> Y(py + n * g.o * g.l(), g.o, g.l());
-      Y.noalias() = W * C;
+      gemm_matrix(false, false, pw, cols, py + n * g.o * g.l(), g.o, g.l(), g.ck(), 0.0);  // Y = W C
     });
   });
 }
@@ -126,11 +124,9 @@ void CpuBackend::conv2d_backward_input(const Tensor& gy, const Tensor& w, const 
   AIME_DISPATCH_FLOATING(gy.dtype(), "conv2d_backward_input", [&] {
     const scalar_t* pgy = static_cast<const scalar_t*>(gy.data_ptr());
     scalar_t* pgx = static_cast<scalar_t*>(gx.data_ptr());
-    Eigen::Map<const RowMajor<scalar_t>> W(static_cast<const scalar_t*>(w.data_ptr()), g.o, g.ck());
+    const scalar_t* pw = static_cast<const scalar_t*>(w.data_ptr());
     for_each_image<scalar_t>(g, [&](std::int64_t n, scalar_t* cols) {
-      Eigen::Map<const RowMajor<scalar_t>> GY(pgy + n * g.o * g.l(), g.o, g.l());
-      Eigen::Map<RowMajor<scalar_t>> C(cols, g.ck(), g.l());
-      C.noalias() = W.transpose() * GY;
+      gemm_matrix(true, false, pw, pgy + n * g.o * g.l(), cols, g.ck(), g.l(), g.o, 0.0);  // C = W^T GY
       col2im(g, cols, pgx + n * g.c * g.h * g.w);
     });
   });
@@ -146,11 +142,10 @@ void conv2d_backward_weight_impl(const ConvGeometry& g, const T* pgy, const T* p
   std::vector<RowMajor<T>> partial(std::max(threads, 1), RowMajor<T>::Zero(g.o, g.ck()));
   auto work = [&](int t, std::int64_t lo, std::int64_t hi) {
     std::vector<T> cols(static_cast<std::size_t>(g.ck() * g.l()));
-    Eigen::Map<RowMajor<T>> C(cols.data(), g.ck(), g.l());
     for (std::int64_t n = lo; n < hi; ++n) {
       im2col(g, px + n * g.c * g.h * g.w, cols.data());
-      Eigen::Map<const RowMajor<T>> GY(pgy + n * g.o * g.l(), g.o, g.l());
-      partial[t].noalias() += GY * C.transpose();
+      // partial += GY C^T
+      gemm_matrix(false, true, pgy + n * g.o * g.l(), cols.data(), partial[t].data(), g.o, g.ck(), g.l(), 1.0);
     }
   };
   if (threads <= 1) {

@@ -1,7 +1,8 @@
 """PyTorch's world-model training step: the speed reference for benchmarks/train_step.
 
     python3 benchmarks/reference/train_step.py --model rssm|rssmo --setup visual|mdp --device cpu|cuda
-        --steps N --warmup N --threads K [--batch 50] [--horizon 50] [--seed 0] [--graphs] [--compile]
+        --steps N --warmup N --threads K [--size original|demo] [--batch 50] [--horizon 50] [--seed 0]
+        [--graphs] [--compile]
 
 The same step as aime's (torch_world_model.py mirrors our model layer for layer; the
 cross-check proves it): filter over T steps, ELBO, backward, gradient clipping at 100, Adam
@@ -38,12 +39,17 @@ def main():
     ap.add_argument("--steps", type=int, default=10)
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--threads", type=int, default=torch.get_num_threads())
-    ap.add_argument("--batch", type=int, default=50)
-    ap.add_argument("--horizon", type=int, default=50)
+    ap.add_argument("--size", default="original", choices=["original", "demo"],
+                    help="demo: the README demo's model (state 64 + 16, MLPs 64, cnn width 8), batch 16 x horizon 32")
+    ap.add_argument("--batch", type=int, default=None, help="default 50 (demo: 16)")
+    ap.add_argument("--horizon", type=int, default=None, help="default 50 (demo: 32)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--graphs", action="store_true", help="CUDA only: replay the step as one CUDA graph")
     ap.add_argument("--compile", action="store_true", help="torch.compile the model's ELBO")
     a = ap.parse_args()
+    demo = a.size == "demo"
+    a.batch = a.batch if a.batch is not None else (16 if demo else 50)
+    a.horizon = a.horizon if a.horizon is not None else (32 if demo else 50)
     if a.steps < 1 or a.warmup < 0 or a.threads < 1 or a.batch < 1 or a.horizon < 2:
         ap.error("need steps >= 1, warmup >= 0, threads >= 1, batch >= 1, horizon >= 2")
     device = torch.device(a.device)
@@ -56,6 +62,8 @@ def main():
     sensors += [("orientations", (14,)), ("height", (1,)), ("velocity", (9,))] if a.model == "rssm" else \
                [("position", (8,)), ("velocity", (9,))]
     config = twm.original_config(a.model, a.setup, sensors, 6)
+    if demo:  # as benchmarks/train_step.cpp --size demo
+        config.update(deterministic_size=64, stochastic_size=16, hidden_size=64, head_hidden_size=64, cnn_width=8)
     model = twm.WorldModel(config).to(device)
     params = list(model.parameters())
     adam = torch.optim.Adam(params, lr=1e-3, capturable=a.graphs)
@@ -111,7 +119,8 @@ def main():
     peak = torch.cuda.max_memory_allocated(device) / 2**20 if device.type == "cuda" else peak_rss_mib() - rss_before
     print(json.dumps({
         "impl": "pytorch" + ("-graphs" if a.graphs else "") + ("-compile" if a.compile else ""),
-        "torch": torch.__version__, "model": a.model, "setup": a.setup, "device": str(device), "batch": B, "horizon": T,
+        "torch": torch.__version__, "model": a.model, "setup": a.setup, "size": a.size, "device": str(device),
+        "batch": B, "horizon": T,
         "threads": a.threads, "steps": a.steps, "warmup": a.warmup, "parameters": sum(p.numel() for p in params),
         "median_step_s": round(median, 6), "min_step_s": round(s[0], 6), "samples_per_s": round(B * T / median, 1),
         "peak_mib": round(peak, 1), "peak_rss_mib": round(peak_rss_mib(), 1), "last_loss": loss}))

@@ -2,6 +2,7 @@
 // and checks that every AIME_OP declared in autograd/ops/*.h has an entry.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -67,6 +68,39 @@ TEST_P(OpHarness, Float32MatchesFloat64) {
 
 // Mode 3, CUDA vs CPU parity, lives in tests/autograd/cuda_test.cpp (label `cuda`).
 
+// Mode 4: with the CBLAS chosen for the CPU's products (autograd/cpu_gemm_choice.h), every
+// op's forward and input gradients (float64, under a fixed random output gradient) equal
+// Eigen's to rounding. Ops without a product run the same code both times.
+TEST_P(OpHarness, BlasMatchesEigen) {
+  if (!cpu_gemm_is_blas() && available_cpu_gemms().size() < 2) GTEST_SKIP() << "this build has no CBLAS";
+  const OpCase& c = op_cases()[GetParam()];
+  SCOPED_TRACE(c.op + " (" + c.variant + ")");
+  const std::string before = cpu_gemm_is_blas() ? "blas" : "eigen";
+  auto run = [&](const std::string& gemm) {
+    set_cpu_gemm(gemm);
+    Generator gen(11 + GetParam());
+    std::vector<Tensor> inputs = c.make_inputs(gen, kFloat64);
+    for (auto& x : inputs)
+      if (x.is_floating_point() && c.differentiable) x = x.detach().requires_grad_();
+    const Tensor y = c.fn(inputs);
+    std::vector<std::vector<double>> out{y.to_vector<double>()};
+    if (c.differentiable && y.requires_grad()) {
+      sum(y * randn(y.shape(), gen, kFloat64)).backward();
+      for (const auto& x : inputs)
+        if (x.is_floating_point() && x.grad().defined()) out.push_back(x.grad().to_vector<double>());
+    }
+    return out;
+  };
+  const auto eigen = run("eigen"), blas = run("blas");
+  set_cpu_gemm(before);
+  ASSERT_EQ(eigen.size(), blas.size());
+  for (std::size_t t = 0; t < eigen.size(); ++t) {
+    ASSERT_EQ(eigen[t].size(), blas[t].size());
+    for (std::size_t i = 0; i < eigen[t].size(); ++i)
+      EXPECT_NEAR(blas[t][i], eigen[t][i], 1e-12 * (1 + std::fabs(eigen[t][i]))) << "tensor " << t << " at " << i;
+  }
+}
+
 std::vector<std::size_t> all_cases() {
   std::vector<std::size_t> idx(op_cases().size());
   for (std::size_t i = 0; i < idx.size(); ++i) idx[i] = i;
@@ -118,6 +152,51 @@ TEST(OpHarnessCoverage, EveryDeclaredOpHasAHarnessEntryAndAnErrorCase) {
 }
 
 // The checker itself must be able to fail: a deliberately wrong backward is caught.
+TEST(CpuGemm, AnUnknownChoiceIsANamedError) {
+  try {
+    set_cpu_gemm("mkl-please");
+    FAIL() << "no error";
+  } catch (const ValueError& e) {
+    EXPECT_NE(std::string(e.what()).find("expected one of eigen"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("'mkl-please'"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(available_cpu_gemms().front(), "eigen");
+}
+
+// Every form of product the backend runs (both transposes, accumulate, a batch of small
+// ones spread over threads, one large threaded one) gives Eigen's numbers through the
+// CBLAS, in float32 and float64; and the multiply-add counter counts both.
+TEST(CpuGemm, BlasMatchesEigenOnEveryForm) {
+  if (available_cpu_gemms().size() < 2) GTEST_SKIP() << "this build has no CBLAS";
+  const std::string before = cpu_gemm_is_blas() ? "blas" : "eigen";
+  for (DType dt : {kFloat32, kFloat64})
+    for (bool ta : {false, true})
+      for (bool tb : {false, true})
+        for (auto [batch, m, n, k] : std::vector<std::array<std::int64_t, 4>>{{1, 7, 5, 3}, {6, 9, 4, 11}, {1, 300, 200, 150}}) {
+          SCOPED_TRACE(std::string(dtype_name(dt)) + " ta=" + std::to_string(ta) + " tb=" + std::to_string(tb) +
+                       " batch=" + std::to_string(batch) + " m=" + std::to_string(m));
+          Generator gen(5);
+          const Tensor a = randn(ta ? Shape{batch, k, m} : Shape{batch, m, k}, gen, dt);
+          const Tensor b = randn(tb ? Shape{batch, n, k} : Shape{batch, k, n}, gen, dt);
+          const Tensor c0 = randn({batch, m, n}, gen, dt);
+          std::vector<std::vector<double>> results;
+          for (const char* gemm : {"eigen", "blas"})
+            for (double beta : {0.0, 1.0, 0.5}) {
+              set_cpu_gemm(gemm);
+              Tensor c = c0.clone();
+              const std::int64_t before_madds = cpu_gemm_multiply_adds();
+              backend_for(c.device()).gemm(ta, tb, a, b, c, beta);
+              EXPECT_EQ(cpu_gemm_multiply_adds() - before_madds, batch * m * n * k);
+              results.push_back(c.to_vector<double>());
+            }
+          const double tol = dt == kFloat32 ? 1e-4 : 1e-12;
+          for (int r = 0; r < 3; ++r)
+            for (std::size_t i = 0; i < results[r].size(); ++i)
+              ASSERT_NEAR(results[3 + r][i], results[r][i], tol * (1 + std::fabs(results[r][i]))) << "beta case " << r;
+        }
+  set_cpu_gemm(before);
+}
+
 TEST(Gradcheck, CatchesAWrongGradient) {
   auto wrong_square = [](const std::vector<Tensor>& in) {
     Tensor x = in[0];

@@ -1,0 +1,30 @@
+// Which library multiplies matrices on the CPU: Eigen (always built, the fallback) or an
+// optimised BLAS through its CBLAS interface (OpenBLAS, BLIS, MKL: CMake's AIME_BLAS, found
+// by FindBLAS). Every product of the CPU backend (matmul, linear layers, the convolutions'
+// im2col GEMMs, forward and backward) goes through the one chosen here.
+//
+// The choice is process-wide: the environment variable AIME_CPU_GEMM=eigen|blas at start-up,
+// else the build's default (CMake's AIME_CPU_GEMM_DEFAULT). The measurements behind the
+// default are in benchmarks/README.md ("GEMM backends").
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace aime {
+
+// "eigen", then "blas" in a build with a CBLAS.
+std::vector<std::string> available_cpu_gemms();
+// The library in use, e.g. "eigen" or "blas (OpenBLAS 0.3.21, openmp)".
+std::string cpu_gemm_name();
+// True when products go through the CBLAS.
+bool cpu_gemm_is_blas();
+// Selects "eigen" or "blas"; throws ValueError naming the choices this build has.
+void set_cpu_gemm(const std::string& name);
+
+// Multiply-adds of every CPU product since the process started (m n k per matrix, whichever
+// library ran it): benchmarks divide its growth over a step by the step's time to get the
+// step's arithmetic rate.
+std::int64_t cpu_gemm_multiply_adds();
+
+}  // namespace aime
