@@ -29,26 +29,60 @@ bool vectorised_unary(UnaryOp op, const UnaryParams& p, const T* px, T* py, std:
   if (op == UnaryOp::Elu && !std::is_same<T, float>::value) return false;
   const T kMinLog = std::log(std::numeric_limits<T>::min());
   const T a = static_cast<T>(p.a), b = static_cast<T>(p.b);
+  // Eigen 3.4's select() has no packet version either: an expression holding one runs
+  // scalar, exp included. So exp, elu and softplus take their transcendental part through
+  // Eigen into a small buffer, and a plain loop (which GCC vectorises with masks) picks the
+  // branch per element.
+  constexpr std::int64_t kPiece = 512;
   parallel_for(0, n, kGrainSize, [&](std::int64_t lo, std::int64_t hi) {
-    Eigen::Map<const Array> in(px + lo, hi - lo);
-    Eigen::Map<Array> out(py + lo, hi - lo);
-    switch (op) {
-      // Eigen clamps the argument of exp, so exp(-inf) would be the smallest normal
-      // number, not 0 (and logsumexp of -inf would not be -inf): results below the
-      // smallest normal flush to zero instead.
-      case UnaryOp::Exp: out = (in < kMinLog).select(T(0), in.exp()); break;
-      case UnaryOp::Tanh: out = in.tanh(); break;
-      case UnaryOp::Sigmoid: out = T(1) / (T(1) + (-in).exp()); break;  // exp(-x) = inf gives 0
-      case UnaryOp::Sqrt: out = in.sqrt(); break;
-      // The activations of the world model's MLPs (elu: RSSM, silu: RSSMO) and its std
-      // heads (softplus): scalar expm1/exp/log1p per element were 5-10% of an mdp step.
-      case UnaryOp::Elu:
-        out = (in > T(0)).select(
-            in, a * (in.abs() < T(1e-2)).select(in * (T(1) + in * (T(0.5) + in * T(1.0 / 6.0))), in.exp() - T(1)));
-        break;
-      case UnaryOp::Silu: out = in / (T(1) + (-in).exp()); break;
-      case UnaryOp::Softplus: out = (a * in > b).select(in, (a * in).exp().log1p() / a); break;
-      default: break;
+    if (op == UnaryOp::Tanh || op == UnaryOp::Sigmoid || op == UnaryOp::Sqrt || op == UnaryOp::Silu) {
+      Eigen::Map<const Array> in(px + lo, hi - lo);
+      Eigen::Map<Array> out(py + lo, hi - lo);
+      if (op == UnaryOp::Tanh) out = in.tanh();
+      else if (op == UnaryOp::Sigmoid) out = T(1) / (T(1) + (-in).exp());  // exp(-x) = inf gives 0
+      else if (op == UnaryOp::Sqrt) out = in.sqrt();
+      else out = in / (T(1) + (-in).exp());
+      return;
+    }
+    alignas(64) T e[kPiece], l[kPiece];
+    for (std::int64_t s = lo; s < hi; s += kPiece) {
+      const std::int64_t len = std::min(kPiece, hi - s);
+      const T* x = px + s;
+      T* y = py + s;
+      Eigen::Map<const Array> in(x, len);
+      Eigen::Map<Array> ex(e, len), lg(l, len);
+      switch (op) {
+        // Eigen clamps the argument of exp, so exp(-inf) would be the smallest normal
+        // number, not 0 (and logsumexp of -inf would not be -inf): results below the
+        // smallest normal flush to zero instead.
+        case UnaryOp::Exp:
+          ex = in.exp();
+          for (std::int64_t i = 0; i < len; ++i) y[i] = x[i] < kMinLog ? T(0) : e[i];
+          break;
+        // The activations of the world model's MLPs (elu: RSSM, silu: RSSMO) and its std
+        // heads (softplus): scalar expm1/exp/log1p per element were 5-10% of an mdp step.
+        case UnaryOp::Elu:
+          ex = in.min(T(0)).exp();
+          for (std::int64_t i = 0; i < len; ++i) {
+            const T v = x[i];
+            const T small = v * (T(1) + v * (T(0.5) + v * T(1.0 / 6.0)));
+            const T negative = a * ((v < T(0) ? -v : v) < T(1e-2) ? small : e[i] - T(1));
+            y[i] = v > T(0) || v != v ? v : negative;  // NaN passes through
+          }
+          break;
+        // softplus(x) = log1p(exp(a x)) / a below the threshold b, x above it; log1p(u) =
+        // log(w) u / (w - 1) with w = 1 + u (exactly u where w rounds to 1).
+        case UnaryOp::Softplus:
+          ex = (a * in).min(b).exp();
+          lg = (T(1) + ex).log();
+          for (std::int64_t i = 0; i < len; ++i) {
+            const T u = a * x[i] < kMinLog ? T(0) : e[i], w = T(1) + u;  // exp(-inf) = 0, as in Exp
+            const T log1p = w == T(1) ? u : l[i] * (u / (w - T(1)));
+            y[i] = a * x[i] > b || x[i] != x[i] ? x[i] : log1p / a;  // NaN passes through
+          }
+          break;
+        default: break;
+      }
     }
   });
   return true;
