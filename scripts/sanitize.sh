@@ -19,7 +19,7 @@ JOBS=${JOBS:-2}
 # _mm512_undefined_ps, through Eigen); the Release build keeps the warning for our code.
 FLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -Wno-uninitialized"
 cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=None -DCMAKE_CXX_FLAGS="$FLAGS" \
-  -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" -DAIME_CUDA=OFF -DAIME_BUILD_BENCHMARKS=OFF \
+  -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" -DAIME_CUDA=OFF -DAIME_BUILD_BENCHMARKS=OFF -DAIME_MALLOC=system \
   -DAIME_WERROR=OFF >/dev/null
 cmake --build "$BUILD_DIR" -j "$JOBS"
 # halt_on_error: the first report ends the process (a test failure); detect_leaks: LeakSanitizer at exit.
