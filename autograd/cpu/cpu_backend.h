@@ -14,6 +14,10 @@ void gemm_matrix(bool ta, bool tb, const float* a, const float* b, float* c, std
 void gemm_matrix(bool ta, bool tb, const double* a, const double* b, double* c, std::int64_t m, std::int64_t n,
                  std::int64_t k, double beta);
 
+// Convolutions whose images have at most this many output positions run batched over images
+// (cpu_conv.cpp; default 32); 0 runs every layer per image. For tests of both paths.
+void set_conv_batched_max_positions(std::int64_t positions);
+
 class CpuBackend final : public Backend {
  public:
   ~CpuBackend() override { empty_cache(0); }

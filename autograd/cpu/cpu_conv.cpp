@@ -2,6 +2,17 @@
 // spread over the threads (each with its own column buffer, GEMM single-threaded inside); a
 // batch of one image lets the GEMM library parallelise the product instead.
 //
+// Where an image has few output positions (l = ho*wo at most 32, the crossover measured in
+// benchmarks/README.md, "Convolutions with few positions"), one product per image is a thin one (at l = 1, the cnn_ha decoder's first layer, a GEMV that
+// reads the whole 13 MB weight per image) and memory-bound. Those layers run over chunks of
+// images instead, with the columns of a chunk stacked as rows, position-major:
+//   colsT[(n, pos), (c, i, j)] = cols(x[n])[(c, i, j), pos]       [nb*l, C*kh*kw]
+//   forward:         yT  = colsT . W^T                             [nb*l, O]
+//   backward input:  colsT = gyT . W, then col2im per image
+//   backward weight: gW += gyT^T . colsT
+// with yT[(n, pos), o] = y[n, o, pos] (a transpose per image; none at l = 1). Same sums in a
+// different order: results equal the per-image path's to rounding.
+//
 //   cols[(c, i, j), (oh, ow)] = x[c, oh*sh - ph + i, ow*sw - pw + j]   (0 outside the image)
 //   forward:         y[n]   = W [O, C*kh*kw] . cols(x[n])             [O, Ho*Wo]
 //   backward input:  gx[n]  = col2im(W^T . gy[n])                     (col2im sums overlaps)
@@ -104,7 +115,111 @@ void for_each_image(const ConvGeometry& g, Fn&& fn) {
     for (std::int64_t n = lo; n < hi; ++n) fn(n, cols.data());
   });
 }
+
+// Output positions per image up to which a layer runs batched over images (see the top), and
+// the bytes of one chunk's stacked columns. Set by tests to compare both paths.
+std::int64_t batched_max_positions = 32;
+constexpr std::int64_t kBatchedChunkBytes = std::int64_t{8} << 20;
+
+bool batched(const ConvGeometry& g) { return g.l() <= batched_max_positions && g.n > 1; }
+
+// Images per chunk: the stacked columns within kBatchedChunkBytes, at least one image.
+template <class T>
+std::int64_t chunk_images(const ConvGeometry& g) {
+  return std::max<std::int64_t>(1, std::min<std::int64_t>(g.n, kBatchedChunkBytes / (g.l() * g.ck() * sizeof(T))));
+}
+
+// dst[b][q][p] = src[b][p][q] for `count` [P, Q] blocks (per image: [O, l] <-> [l, O]).
+template <class T>
+void transpose_blocks(const T* src, T* dst, std::int64_t count, std::int64_t rows, std::int64_t cols) {
+  parallel_for(0, count, std::max<std::int64_t>(1, kGrainSize / std::max<std::int64_t>(rows * cols, 1)),
+               [&](std::int64_t lo, std::int64_t hi) {
+                 for (std::int64_t b = lo; b < hi; ++b) {
+                   const T* s = src + b * rows * cols;
+                   T* d = dst + b * rows * cols;
+                   for (std::int64_t p = 0; p < rows; ++p)
+                     for (std::int64_t q = 0; q < cols; ++q) d[q * rows + p] = s[p * cols + q];
+                 }
+               });
+}
+
+// colsT of images [n0, n0 + nb): im2col per image (in parallel), transposed into its rows.
+template <class T>
+void stacked_columns(const ConvGeometry& g, const T* x, std::int64_t n0, std::int64_t nb, T* colsT) {
+  const std::int64_t l = g.l(), ck = g.ck();
+  parallel_for(0, nb, 1, [&](std::int64_t lo, std::int64_t hi) {
+    std::vector<T> cols(static_cast<std::size_t>(l == 1 ? 0 : ck * l));
+    for (std::int64_t b = lo; b < hi; ++b) {
+      const T* image = x + (n0 + b) * g.c * g.h * g.w;
+      if (l == 1) {
+        im2col(g, image, colsT + b * ck);  // [ck, 1] is already the row
+        continue;
+      }
+      im2col(g, image, cols.data());
+      T* rows = colsT + b * l * ck;
+      for (std::int64_t r = 0; r < ck; ++r)
+        for (std::int64_t pos = 0; pos < l; ++pos) rows[pos * ck + r] = cols[r * l + pos];
+    }
+  });
+}
+
+// gyT of images [n0, n0 + nb): gy[n] is [O, l]; at l = 1 it is gyT already (returned as is).
+template <class T>
+const T* stacked_output(const ConvGeometry& g, const T* gy, std::int64_t n0, std::int64_t nb, std::vector<T>& buffer) {
+  const T* block = gy + n0 * g.o * g.l();
+  if (g.l() == 1) return block;
+  buffer.resize(static_cast<std::size_t>(nb * g.o * g.l()));
+  transpose_blocks(block, buffer.data(), nb, g.o, g.l());
+  return buffer.data();
+}
+
+template <class T>
+void conv2d_forward_batched(const ConvGeometry& g, const T* x, const T* w, T* y) {
+  const std::int64_t l = g.l(), ck = g.ck(), step = chunk_images<T>(g);
+  std::vector<T> colsT(static_cast<std::size_t>(step * l * ck)), yT(static_cast<std::size_t>(l == 1 ? 0 : step * l * g.o));
+  for (std::int64_t n0 = 0; n0 < g.n; n0 += step) {
+    const std::int64_t nb = std::min(step, g.n - n0);
+    stacked_columns(g, x, n0, nb, colsT.data());
+    T* out = l == 1 ? y + n0 * g.o : yT.data();  // at l = 1, yT is y
+    gemm_matrix(false, true, colsT.data(), w, out, nb * l, g.o, ck, 0.0);
+    if (l != 1) transpose_blocks(yT.data(), y + n0 * g.o * l, nb, l, g.o);
+  }
+}
+
+template <class T>
+void conv2d_backward_input_batched(const ConvGeometry& g, const T* gy, const T* w, T* gx) {
+  const std::int64_t l = g.l(), ck = g.ck(), step = chunk_images<T>(g);
+  std::vector<T> colsT(static_cast<std::size_t>(step * l * ck)), gyT;
+  for (std::int64_t n0 = 0; n0 < g.n; n0 += step) {
+    const std::int64_t nb = std::min(step, g.n - n0);
+    gemm_matrix(false, false, stacked_output(g, gy, n0, nb, gyT), w, colsT.data(), nb * l, ck, g.o, 0.0);
+    parallel_for(0, nb, 1, [&](std::int64_t lo, std::int64_t hi) {
+      std::vector<T> cols(static_cast<std::size_t>(l == 1 ? 0 : ck * l));
+      for (std::int64_t b = lo; b < hi; ++b) {
+        const T* rows = colsT.data() + b * l * ck;
+        if (l != 1) {
+          for (std::int64_t r = 0; r < ck; ++r)
+            for (std::int64_t pos = 0; pos < l; ++pos) cols[r * l + pos] = rows[pos * ck + r];
+        }
+        col2im(g, l == 1 ? rows : cols.data(), gx + (n0 + b) * g.c * g.h * g.w);
+      }
+    });
+  }
+}
+
+template <class T>
+void conv2d_backward_weight_batched(const ConvGeometry& g, const T* gy, const T* x, T* gw) {
+  const std::int64_t l = g.l(), ck = g.ck(), step = chunk_images<T>(g);
+  std::vector<T> colsT(static_cast<std::size_t>(step * l * ck)), gyT;
+  for (std::int64_t n0 = 0; n0 < g.n; n0 += step) {
+    const std::int64_t nb = std::min(step, g.n - n0);
+    stacked_columns(g, x, n0, nb, colsT.data());
+    gemm_matrix(true, false, stacked_output(g, gy, n0, nb, gyT), colsT.data(), gw, g.o, ck, nb * l, n0 == 0 ? 0.0 : 1.0);
+  }
+}
 }  // namespace
+
+void set_conv_batched_max_positions(std::int64_t positions) { batched_max_positions = positions; }
 
 void CpuBackend::conv2d_forward(const Tensor& x, const Tensor& w, const Conv2dParams& p, const Tensor& y) {
   const ConvGeometry g = conv_geometry(x, w, y, p);
@@ -112,6 +227,7 @@ void CpuBackend::conv2d_forward(const Tensor& x, const Tensor& w, const Conv2dPa
     const scalar_t* px = static_cast<const scalar_t*>(x.data_ptr());
     scalar_t* py = static_cast<scalar_t*>(y.data_ptr());
     const scalar_t* pw = static_cast<const scalar_t*>(w.data_ptr());
+    if (batched(g)) return conv2d_forward_batched(g, px, pw, py);
     for_each_image<scalar_t>(g, [&](std::int64_t n, scalar_t* cols) {
       im2col(g, px + n * g.c * g.h * g.w, cols);
       gemm_matrix(false, false, pw, cols, py + n * g.o * g.l(), g.o, g.l(), g.ck(), 0.0);  // Y = W C
@@ -125,6 +241,7 @@ void CpuBackend::conv2d_backward_input(const Tensor& gy, const Tensor& w, const 
     const scalar_t* pgy = static_cast<const scalar_t*>(gy.data_ptr());
     scalar_t* pgx = static_cast<scalar_t*>(gx.data_ptr());
     const scalar_t* pw = static_cast<const scalar_t*>(w.data_ptr());
+    if (batched(g)) return conv2d_backward_input_batched(g, pgy, pw, pgx);
     for_each_image<scalar_t>(g, [&](std::int64_t n, scalar_t* cols) {
       gemm_matrix(true, false, pw, pgy + n * g.o * g.l(), cols, g.ck(), g.l(), g.o, 0.0);  // C = W^T GY
       col2im(g, cols, pgx + n * g.c * g.h * g.w);
@@ -166,6 +283,9 @@ void conv2d_backward_weight_impl(const ConvGeometry& g, const T* pgy, const T* p
 void CpuBackend::conv2d_backward_weight(const Tensor& gy, const Tensor& x, const Conv2dParams& p, const Tensor& gw) {
   const ConvGeometry g = conv_geometry(x, gw, gy, p);
   AIME_DISPATCH_FLOATING(gy.dtype(), "conv2d_backward_weight", [&] {
+    if (batched(g))
+      return conv2d_backward_weight_batched(g, static_cast<const scalar_t*>(gy.data_ptr()),
+                                            static_cast<const scalar_t*>(x.data_ptr()), static_cast<scalar_t*>(gw.data_ptr()));
     conv2d_backward_weight_impl(g, static_cast<const scalar_t*>(gy.data_ptr()), static_cast<const scalar_t*>(x.data_ptr()),
                                 static_cast<scalar_t*>(gw.data_ptr()));
   });

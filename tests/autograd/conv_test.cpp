@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "autograd/api.h"
+#include "autograd/cpu/cpu_backend.h"
 
 namespace aime {
 namespace {
@@ -93,6 +96,47 @@ TEST(Conv2d, CnnHaGeometryOfTheOriginal) {
     z = conv_transpose2d(z, zeros({cin, cout, k, k}), Tensor(), 2);
     EXPECT_EQ(z.size(2), want);
   }
+}
+
+// Layers with few output positions per image run batched over chunks of images
+// (autograd/cpu/cpu_conv.cpp); the rest one image at a time. Both paths give the same
+// forward and gradients, for conv2d and conv_transpose2d, at the cnn_ha decoder's 1x1 input
+// (l = 1), the encoder's 2x2 output (l = 4) and a wider layer, in float64 and float32.
+TEST(Conv2d, BatchedOverImagesEqualsOneImageAtATime) {
+  struct Case {
+    bool transpose;
+    Shape x, w;
+    std::int64_t stride, pad;
+  };
+  const std::vector<Case> cases{
+      {true, {7, 16, 1, 1}, {16, 6, 5, 5}, 2, 0},   // convT from 1x1: l = 1 in every product
+      {false, {5, 6, 5, 5}, {16, 6, 5, 5}, 2, 0},   // conv to 1x1
+      {false, {9, 8, 6, 6}, {12, 8, 4, 4}, 2, 0},   // 2x2 output: l = 4
+      {false, {4, 3, 9, 9}, {5, 3, 3, 3}, 1, 1},    // l = 81, padded
+      {true, {6, 5, 3, 3}, {5, 4, 4, 4}, 2, 1},     // convT, l = 9
+  };
+  for (DType dt : {kFloat64, kFloat32})
+    for (const Case& c : cases) {
+      SCOPED_TRACE(std::string(dtype_name(dt)) + (c.transpose ? " conv_transpose2d " : " conv2d ") + shape_str(c.x));
+      std::vector<std::vector<double>> results[2];
+      for (int path = 0; path < 2; ++path) {
+        cpu::set_conv_batched_max_positions(path == 0 ? 0 : 1 << 20);
+        Generator gen(3);
+        Tensor x = randn(c.x, gen, dt).requires_grad_(), w = randn(c.w, gen, dt).requires_grad_();
+        Tensor y = c.transpose ? conv_transpose2d(x, w, Tensor(), c.stride, c.pad)
+                               : conv2d(x, w, Tensor(), c.stride, c.pad);
+        sum(y * randn(y.shape(), gen, dt)).backward();
+        results[path] = {y.to_vector<double>(), x.grad().to_vector<double>(), w.grad().to_vector<double>()};
+      }
+      cpu::set_conv_batched_max_positions(32);
+      const double tol = dt == kFloat64 ? 1e-12 : 1e-4;
+      for (int t = 0; t < 3; ++t) {
+        ASSERT_EQ(results[0][t].size(), results[1][t].size());
+        for (std::size_t i = 0; i < results[0][t].size(); ++i)
+          ASSERT_NEAR(results[1][t][i], results[0][t][i], tol * (1 + std::fabs(results[0][t][i])))
+              << (t == 0 ? "output" : t == 1 ? "input gradient" : "weight gradient") << " at " << i;
+      }
+    }
 }
 
 }  // namespace
