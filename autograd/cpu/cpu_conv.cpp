@@ -3,8 +3,9 @@
 // batch of one image lets the GEMM library parallelise the product instead.
 //
 // Where an image has few output positions (l = ho*wo at most 32, the crossover measured in
-// benchmarks/README.md, "Convolutions with few positions"), one product per image is a thin one (at l = 1, the cnn_ha decoder's first layer, a GEMV that
-// reads the whole 13 MB weight per image) and memory-bound. Those layers run over chunks of
+// benchmarks/README.md, "Convolutions with few positions"), one product per image is a thin
+// one (at l = 1, the cnn_ha decoder's first layer, a GEMV that reads the whole 13 MB weight
+// per image) and memory-bound. Those layers run over chunks of
 // images instead, with the columns of a chunk stacked as rows, position-major:
 //   colsT[(n, pos), (c, i, j)] = cols(x[n])[(c, i, j), pos]       [nb*l, C*kh*kw]
 //   forward:         yT  = colsT . W^T                             [nb*l, O]
