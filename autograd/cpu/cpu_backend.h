@@ -15,7 +15,7 @@ void gemm_matrix(bool ta, bool tb, const double* a, const double* b, double* c, 
                  std::int64_t k, double beta);
 
 // Convolutions whose images have at most this many output positions run batched over images
-// (cpu_conv.cpp; default 32); 0 runs every layer per image. For tests of both paths.
+// (cpu_conv.cpp; default 64); 0 runs every layer per image. For tests of both paths.
 void set_conv_batched_max_positions(std::int64_t positions);
 
 class CpuBackend final : public Backend {

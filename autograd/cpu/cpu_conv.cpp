@@ -2,17 +2,17 @@
 // spread over the threads (each with its own column buffer, GEMM single-threaded inside); a
 // batch of one image lets the GEMM library parallelise the product instead.
 //
-// Where an image has few output positions (l = ho*wo at most 32, the crossover measured in
+// Where an image has few output positions (l = ho*wo at most 64, the crossover measured in
 // benchmarks/README.md, "Convolutions with few positions"), one product per image is a thin
 // one (at l = 1, the cnn_ha decoder's first layer, a GEMV that reads the whole 13 MB weight
-// per image) and memory-bound. Those layers run over chunks of
-// images instead, with the columns of a chunk stacked as rows, position-major:
-//   colsT[(n, pos), (c, i, j)] = cols(x[n])[(c, i, j), pos]       [nb*l, C*kh*kw]
-//   forward:         yT  = colsT . W^T                             [nb*l, O]
-//   backward input:  colsT = gyT . W, then col2im per image
-//   backward weight: gW += gyT^T . colsT
-// with yT[(n, pos), o] = y[n, o, pos] (a transpose per image; none at l = 1). Same sums in a
-// different order: results equal the per-image path's to rounding.
+// per image) and memory-bound. Those layers run over chunks of images instead, the chunk's
+// columns side by side, so that each product is one wide GEMM:
+//   cols[(c, i, j), (n, pos)]   the chunk's columns                 [C*kh*kw, nb*l]
+//   forward:         y    = W . cols                               [O, nb*l]
+//   backward input:  cols = W^T . gy, then col2im per image
+//   backward weight: gW  += gy . cols^T
+// with [O, nb*l] <-> [nb, O, l] copies of runs of l values. Same sums in another order:
+// results equal the per-image path's to rounding.
 //
 //   cols[(c, i, j), (oh, ow)] = x[c, oh*sh - ph + i, ow*sw - pw + j]   (0 outside the image)
 //   forward:         y[n]   = W [O, C*kh*kw] . cols(x[n])             [O, Ho*Wo]
@@ -52,9 +52,11 @@ inline ValidColumns valid_columns(const ConvGeometry& g, std::int64_t j) {
   return {lo, hi, off};
 }
 
+// Row r of the columns starts at cols + r * ld (ld = l for one image's own buffer; wider
+// when the columns of several images sit side by side).
 template <class T>
-void im2col(const ConvGeometry& g, const T* x, T* cols) {
-  const std::int64_t L = g.l(), sw = g.sw;
+void im2col(const ConvGeometry& g, const T* x, T* cols, std::int64_t ld) {
+  const std::int64_t L = ld, sw = g.sw;
   for (std::int64_t c = 0; c < g.c; ++c)
     for (std::int64_t i = 0; i < g.kh; ++i)
       for (std::int64_t j = 0; j < g.kw; ++j) {
@@ -83,8 +85,8 @@ void im2col(const ConvGeometry& g, const T* x, T* cols) {
 }
 
 template <class T>
-void col2im(const ConvGeometry& g, const T* cols, T* x) {
-  const std::int64_t L = g.l(), sw = g.sw;
+void col2im(const ConvGeometry& g, const T* cols, T* x, std::int64_t ld) {
+  const std::int64_t L = ld, sw = g.sw;
   std::fill(x, x + g.c * g.h * g.w, T(0));
   for (std::int64_t c = 0; c < g.c; ++c)
     for (std::int64_t i = 0; i < g.kh; ++i)
@@ -119,91 +121,69 @@ void for_each_image(const ConvGeometry& g, Fn&& fn) {
 
 // Output positions per image up to which a layer runs batched over images (see the top), and
 // the bytes of one chunk's stacked columns. Set by tests to compare both paths.
-std::int64_t batched_max_positions = 32;
+std::int64_t batched_max_positions = 64;
 constexpr std::int64_t kBatchedChunkBytes = std::int64_t{8} << 20;
 
 bool batched(const ConvGeometry& g) { return g.l() <= batched_max_positions && g.n > 1; }
 
-// Images per chunk: the stacked columns within kBatchedChunkBytes, at least one image.
+// Images per chunk: the chunk's columns within kBatchedChunkBytes, at least one image.
 template <class T>
 std::int64_t chunk_images(const ConvGeometry& g) {
   return std::max<std::int64_t>(1, std::min<std::int64_t>(g.n, kBatchedChunkBytes / (g.l() * g.ck() * sizeof(T))));
 }
 
-// dst[b][q][p] = src[b][p][q] for `count` [P, Q] blocks (per image: [O, l] <-> [l, O]).
+// The columns of images [n0, n0 + nb) side by side: cols[r, b*l + pos] (im2col per image, in
+// parallel, each into its own columns).
 template <class T>
-void transpose_blocks(const T* src, T* dst, std::int64_t count, std::int64_t rows, std::int64_t cols) {
-  parallel_for(0, count, std::max<std::int64_t>(1, kGrainSize / std::max<std::int64_t>(rows * cols, 1)),
-               [&](std::int64_t lo, std::int64_t hi) {
-                 for (std::int64_t b = lo; b < hi; ++b) {
-                   const T* s = src + b * rows * cols;
-                   T* d = dst + b * rows * cols;
-                   for (std::int64_t p = 0; p < rows; ++p)
-                     for (std::int64_t q = 0; q < cols; ++q) d[q * rows + p] = s[p * cols + q];
-                 }
-               });
-}
-
-// colsT of images [n0, n0 + nb): im2col per image (in parallel), transposed into its rows.
-template <class T>
-void stacked_columns(const ConvGeometry& g, const T* x, std::int64_t n0, std::int64_t nb, T* colsT) {
-  const std::int64_t l = g.l(), ck = g.ck();
+void chunk_columns(const ConvGeometry& g, const T* x, std::int64_t n0, std::int64_t nb, T* cols) {
   parallel_for(0, nb, 1, [&](std::int64_t lo, std::int64_t hi) {
-    std::vector<T> cols(static_cast<std::size_t>(l == 1 ? 0 : ck * l));
-    for (std::int64_t b = lo; b < hi; ++b) {
-      const T* image = x + (n0 + b) * g.c * g.h * g.w;
-      if (l == 1) {
-        im2col(g, image, colsT + b * ck);  // [ck, 1] is already the row
-        continue;
-      }
-      im2col(g, image, cols.data());
-      T* rows = colsT + b * l * ck;
-      for (std::int64_t r = 0; r < ck; ++r)
-        for (std::int64_t pos = 0; pos < l; ++pos) rows[pos * ck + r] = cols[r * l + pos];
-    }
+    for (std::int64_t b = lo; b < hi; ++b) im2col(g, x + (n0 + b) * g.c * g.h * g.w, cols + b * g.l(), nb * g.l());
   });
 }
 
-// gyT of images [n0, n0 + nb): gy[n] is [O, l]; at l = 1 it is gyT already (returned as is).
+// wide[o, b*l + pos] <-> y[n0 + b, o, pos]: the chunk's outputs between the product's layout
+// and the tensor's (runs of l contiguous values).
 template <class T>
-const T* stacked_output(const ConvGeometry& g, const T* gy, std::int64_t n0, std::int64_t nb, std::vector<T>& buffer) {
-  const T* block = gy + n0 * g.o * g.l();
-  if (g.l() == 1) return block;
-  buffer.resize(static_cast<std::size_t>(nb * g.o * g.l()));
-  transpose_blocks(block, buffer.data(), nb, g.o, g.l());
-  return buffer.data();
+void outputs_to_images(const ConvGeometry& g, const T* wide, T* y, std::int64_t n0, std::int64_t nb) {
+  const std::int64_t l = g.l();
+  parallel_for(0, nb, std::max<std::int64_t>(1, kGrainSize / std::max<std::int64_t>(g.o * l, 1)), [&](std::int64_t lo, std::int64_t hi) {
+    for (std::int64_t b = lo; b < hi; ++b)
+      for (std::int64_t o = 0; o < g.o; ++o)
+        std::copy(wide + o * nb * l + b * l, wide + o * nb * l + (b + 1) * l, y + ((n0 + b) * g.o + o) * l);
+  });
+}
+template <class T>
+void images_to_outputs(const ConvGeometry& g, const T* y, T* wide, std::int64_t n0, std::int64_t nb) {
+  const std::int64_t l = g.l();
+  parallel_for(0, nb, std::max<std::int64_t>(1, kGrainSize / std::max<std::int64_t>(g.o * l, 1)), [&](std::int64_t lo, std::int64_t hi) {
+    for (std::int64_t b = lo; b < hi; ++b)
+      for (std::int64_t o = 0; o < g.o; ++o)
+        std::copy(y + ((n0 + b) * g.o + o) * l, y + ((n0 + b) * g.o + o + 1) * l, wide + o * nb * l + b * l);
+  });
 }
 
 template <class T>
 void conv2d_forward_batched(const ConvGeometry& g, const T* x, const T* w, T* y) {
   const std::int64_t l = g.l(), ck = g.ck(), step = chunk_images<T>(g);
-  std::vector<T> colsT(static_cast<std::size_t>(step * l * ck)), yT(static_cast<std::size_t>(l == 1 ? 0 : step * l * g.o));
+  std::vector<T> cols(static_cast<std::size_t>(ck * step * l)), wide(static_cast<std::size_t>(g.o * step * l));
   for (std::int64_t n0 = 0; n0 < g.n; n0 += step) {
     const std::int64_t nb = std::min(step, g.n - n0);
-    stacked_columns(g, x, n0, nb, colsT.data());
-    T* out = l == 1 ? y + n0 * g.o : yT.data();  // at l = 1, yT is y
-    gemm_matrix(false, true, colsT.data(), w, out, nb * l, g.o, ck, 0.0);
-    if (l != 1) transpose_blocks(yT.data(), y + n0 * g.o * l, nb, l, g.o);
+    chunk_columns(g, x, n0, nb, cols.data());
+    gemm_matrix(false, false, w, cols.data(), wide.data(), g.o, nb * l, ck, 0.0);  // W . cols
+    outputs_to_images(g, wide.data(), y, n0, nb);
   }
 }
 
 template <class T>
 void conv2d_backward_input_batched(const ConvGeometry& g, const T* gy, const T* w, T* gx) {
   const std::int64_t l = g.l(), ck = g.ck(), step = chunk_images<T>(g);
-  std::vector<T> colsT(static_cast<std::size_t>(step * l * ck)), gyT;
+  std::vector<T> cols(static_cast<std::size_t>(ck * step * l)), wide(static_cast<std::size_t>(g.o * step * l));
   for (std::int64_t n0 = 0; n0 < g.n; n0 += step) {
     const std::int64_t nb = std::min(step, g.n - n0);
-    gemm_matrix(false, false, stacked_output(g, gy, n0, nb, gyT), w, colsT.data(), nb * l, ck, g.o, 0.0);
+    images_to_outputs(g, gy, wide.data(), n0, nb);
+    gemm_matrix(true, false, w, wide.data(), cols.data(), ck, nb * l, g.o, 0.0);  // W^T . gy
     parallel_for(0, nb, 1, [&](std::int64_t lo, std::int64_t hi) {
-      std::vector<T> cols(static_cast<std::size_t>(l == 1 ? 0 : ck * l));
-      for (std::int64_t b = lo; b < hi; ++b) {
-        const T* rows = colsT.data() + b * l * ck;
-        if (l != 1) {
-          for (std::int64_t r = 0; r < ck; ++r)
-            for (std::int64_t pos = 0; pos < l; ++pos) cols[r * l + pos] = rows[pos * ck + r];
-        }
-        col2im(g, l == 1 ? rows : cols.data(), gx + (n0 + b) * g.c * g.h * g.w);
-      }
+      for (std::int64_t b = lo; b < hi; ++b) col2im(g, cols.data() + b * l, gx + (n0 + b) * g.c * g.h * g.w, nb * l);
     });
   }
 }
@@ -211,11 +191,12 @@ void conv2d_backward_input_batched(const ConvGeometry& g, const T* gy, const T* 
 template <class T>
 void conv2d_backward_weight_batched(const ConvGeometry& g, const T* gy, const T* x, T* gw) {
   const std::int64_t l = g.l(), ck = g.ck(), step = chunk_images<T>(g);
-  std::vector<T> colsT(static_cast<std::size_t>(step * l * ck)), gyT;
+  std::vector<T> cols(static_cast<std::size_t>(ck * step * l)), wide(static_cast<std::size_t>(g.o * step * l));
   for (std::int64_t n0 = 0; n0 < g.n; n0 += step) {
     const std::int64_t nb = std::min(step, g.n - n0);
-    stacked_columns(g, x, n0, nb, colsT.data());
-    gemm_matrix(true, false, stacked_output(g, gy, n0, nb, gyT), colsT.data(), gw, g.o, ck, nb * l, n0 == 0 ? 0.0 : 1.0);
+    chunk_columns(g, x, n0, nb, cols.data());
+    images_to_outputs(g, gy, wide.data(), n0, nb);
+    gemm_matrix(false, true, wide.data(), cols.data(), gw, g.o, ck, nb * l, n0 == 0 ? 0.0 : 1.0);  // gy . cols^T
   }
 }
 }  // namespace
@@ -230,7 +211,7 @@ void CpuBackend::conv2d_forward(const Tensor& x, const Tensor& w, const Conv2dPa
     const scalar_t* pw = static_cast<const scalar_t*>(w.data_ptr());
     if (batched(g)) return conv2d_forward_batched(g, px, pw, py);
     for_each_image<scalar_t>(g, [&](std::int64_t n, scalar_t* cols) {
-      im2col(g, px + n * g.c * g.h * g.w, cols);
+      im2col(g, px + n * g.c * g.h * g.w, cols, g.l());
       gemm_matrix(false, false, pw, cols, py + n * g.o * g.l(), g.o, g.l(), g.ck(), 0.0);  // Y = W C
     });
   });
@@ -245,7 +226,7 @@ void CpuBackend::conv2d_backward_input(const Tensor& gy, const Tensor& w, const 
     if (batched(g)) return conv2d_backward_input_batched(g, pgy, pw, pgx);
     for_each_image<scalar_t>(g, [&](std::int64_t n, scalar_t* cols) {
       gemm_matrix(true, false, pw, pgy + n * g.o * g.l(), cols, g.ck(), g.l(), g.o, 0.0);  // C = W^T GY
-      col2im(g, cols, pgx + n * g.c * g.h * g.w);
+      col2im(g, cols, pgx + n * g.c * g.h * g.w, g.l());
     });
   });
 }
@@ -261,7 +242,7 @@ void conv2d_backward_weight_impl(const ConvGeometry& g, const T* pgy, const T* p
   auto work = [&](int t, std::int64_t lo, std::int64_t hi) {
     std::vector<T> cols(static_cast<std::size_t>(g.ck() * g.l()));
     for (std::int64_t n = lo; n < hi; ++n) {
-      im2col(g, px + n * g.c * g.h * g.w, cols.data());
+      im2col(g, px + n * g.c * g.h * g.w, cols.data(), g.l());
       // partial += GY C^T
       gemm_matrix(false, true, pgy + n * g.o * g.l(), cols.data(), partial[t].data(), g.o, g.ck(), g.l(), 1.0);
     }

@@ -128,7 +128,7 @@ TEST(Conv2d, BatchedOverImagesEqualsOneImageAtATime) {
         sum(y * randn(y.shape(), gen, dt)).backward();
         results[path] = {y.to_vector<double>(), x.grad().to_vector<double>(), w.grad().to_vector<double>()};
       }
-      cpu::set_conv_batched_max_positions(32);
+      cpu::set_conv_batched_max_positions(64);
       const double tol = dt == kFloat64 ? 1e-12 : 1e-4;
       for (int t = 0; t < 3; ++t) {
         ASSERT_EQ(results[0][t].size(), results[1][t].size());
