@@ -7,6 +7,7 @@
 #include "autograd/backend.h"
 #include "autograd/ops/creation.h"
 #include "autograd/ops/elementwise.h"
+#include "autograd/ops/shape_ops.h"
 
 namespace aime {
 namespace {
@@ -75,7 +76,68 @@ void check_grad(const Tensor& g, const Shape& shape, DType dtype, const char* wh
                         dtype_name(dtype));
 }
 
+// The deferred a^T b products of the backward running on this thread, per leaf, in the
+// order the leaves were first seen (so a run is reproducible).
+struct DeferredProducts {
+  struct Pending {
+    std::shared_ptr<TensorImpl> leaf;
+    std::vector<Tensor> a, b;
+    std::int64_t rows = 0;
+  };
+  std::vector<Pending> pending;
+  std::unordered_map<TensorImpl*, std::size_t> index;
+
+  static void flush(Pending& p) {
+    if (p.a.empty()) return;
+    const Tensor a = p.a.size() == 1 ? p.a[0] : cat(p.a, 0), b = p.b.size() == 1 ? p.b[0] : cat(p.b, 0);
+    const std::int64_t rows = a.shape()[0], m = a.shape()[1], n = b.shape()[1];
+    Tensor g = Tensor::empty({1, m, n}, a.dtype(), a.device());
+    backend_for(a.device()).gemm(true, false, a.contiguous().reshape({1, rows, m}), b.contiguous().reshape({1, rows, n}), g, 0.0);
+    accumulate_into_leaf(*p.leaf, g.reshape({m, n}));
+    p.a.clear();
+    p.b.clear();
+    p.rows = 0;
+  }
+  void add(const std::shared_ptr<TensorImpl>& leaf, const Tensor& a, const Tensor& b) {
+    auto [it, inserted] = index.try_emplace(leaf.get(), pending.size());
+    if (inserted) pending.push_back({leaf, {}, {}, 0});
+    Pending& p = pending[it->second];
+    p.a.push_back(a);
+    p.b.push_back(b);
+    p.rows += a.shape()[0];
+    if (p.rows >= kDeferredRows) flush(p);
+  }
+  void flush_all() {
+    for (auto& p : pending) flush(p);
+  }
+};
+thread_local DeferredProducts* deferred_products = nullptr;
+
+// Installs a DeferredProducts for one run_backward; the run flushes it before returning.
+class DeferredProductsScope {
+ public:
+  DeferredProductsScope() : previous_(deferred_products) { deferred_products = &products_; }
+  ~DeferredProductsScope() { deferred_products = previous_; }
+  DeferredProducts& products() { return products_; }
+  DeferredProductsScope(const DeferredProductsScope&) = delete;
+  DeferredProductsScope& operator=(const DeferredProductsScope&) = delete;
+
+ private:
+  DeferredProducts products_;
+  DeferredProducts* previous_;
+};
+
 }  // namespace
+
+bool defer_leaf_gradient_product(const std::shared_ptr<TensorImpl>& leaf, const Tensor& a, const Tensor& b) {
+  if (!deferred_products || !leaf) return false;
+  if (a.dim() != 2 || b.dim() != 2 || a.shape()[0] != b.shape()[0] || leaf->shape != Shape{a.shape()[1], b.shape()[1]} ||
+      a.dtype() != leaf->dtype || b.dtype() != leaf->dtype)
+    throw AutogradError("defer_leaf_gradient_product: factors " + shape_str(a.shape()) + " and " + shape_str(b.shape()) +
+                        " do not make a gradient of shape " + shape_str(leaf->shape));
+  deferred_products->add(leaf, a, b);
+  return true;
+}
 
 void run_backward(const Tensor& root, const Tensor& grad_in, bool retain_graph) {
   if (!root.requires_grad())
@@ -130,6 +192,7 @@ void run_backward(const Tensor& root, const Tensor& grad_in, bool retain_graph) 
     p.owned = true;
   };
   std::unordered_map<Node*, Pending> pending{{root.grad_fn().get(), {grad, false}}};
+  DeferredProductsScope deferred;
   for (auto it = order.rbegin(); it != order.rend(); ++it) {
     Node* node = it->get();
     auto found = pending.find(node);
@@ -183,6 +246,7 @@ void run_backward(const Tensor& root, const Tensor& grad_in, bool retain_graph) 
       node->edges.clear();
     }
   }
+  deferred.products().flush_all();
 }
 
 }  // namespace aime

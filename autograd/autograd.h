@@ -81,6 +81,16 @@ Tensor record(Tensor output, const char* name, const std::vector<Tensor>& inputs
 // The engine (Tensor::backward calls this).
 void run_backward(const Tensor& root, const Tensor& grad, bool retain_graph);
 
+// For a backward closure whose gradient for the leaf `leaf` is a^T b (a [rows, P], b
+// [rows, Q], the leaf [P, Q]: a linear layer's weight, dW = dy^T x): hands the product to
+// the engine, which stacks the factors of several such calls for the same leaf and forms
+// their sum as one product over all their rows (flushed every kDeferredRows rows and when
+// backward ends). A recurrence uses its weights once per step, and T products of K = B
+// rows run at a fraction of the GEMM's rate that one product of K = T*B reaches. Returns
+// false when no backward is running on this thread (the caller then computes it itself).
+bool defer_leaf_gradient_product(const std::shared_ptr<TensorImpl>& leaf, const Tensor& a, const Tensor& b);
+constexpr std::int64_t kDeferredRows = 1024;
+
 // Number of Nodes alive in this process: a leak check for tests.
 std::int64_t live_node_count();
 

@@ -9,6 +9,10 @@ namespace aime {
 using detail::contiguous_data;
 
 namespace {
+// Rows up to which a linear layer's weight gradient is left to the engine to stack
+// (defer_leaf_gradient_product): a recurrence's per-step batch, not a time-parallel layer.
+constexpr std::int64_t kDeferMaxRows = 256;
+
 // c = op(a) op(b) on 3-D contiguous data (see Backend::gemm).
 Tensor gemm(bool ta, bool tb, const Tensor& a, const Tensor& b, std::int64_t batch) {
   const std::int64_t m = ta ? a.shape()[2] : a.shape()[1];
@@ -88,12 +92,18 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   Shape shape = x.shape();
   shape.back() = outf;
   const bool need_x = x.requires_grad(), need_w = weight.requires_grad(), need_b = bias.defined() && bias.requires_grad();
+  // The weight when it is a leaf (a parameter): its gradient may be deferred (see below).
+  std::shared_ptr<TensorImpl> w_leaf = need_w && !weight.grad_fn() ? weight.impl_ptr() : nullptr;
   return record(y.reshape(shape), "LinearBackward", {x, weight, bias},
                 [=, sx = x.shape()](const Tensor& g) {
                   Tensor g3 = contiguous_data(g).reshape({1, rows, outf});
                   Tensor gx, gw, gb;
                   if (need_x) gx = gemm(false, false, g3, wd, 1).reshape(sx);
-                  if (need_w) gw = gemm(true, false, g3, xd, 1).reshape({outf, in});
+                  // dW = dy^T x. Over a few rows (a recurrence's step) the engine stacks the
+                  // steps' factors and forms one product over all of them.
+                  if (need_w && !(w_leaf && rows <= kDeferMaxRows &&
+                                  defer_leaf_gradient_product(w_leaf, g3.reshape({rows, outf}), xd.reshape({rows, in}))))
+                    gw = gemm(true, false, g3, xd, 1).reshape({outf, in});
                   // db = 1^T dy, as a product: a sum over dim 0 permuted dy into a copy
                   // first (2.5% of the mdp step) and summed it one row at a time.
                   if (need_b) gb = gemm(false, false, ones({1, 1, rows}, g3.dtype(), g3.device()), g3, 1).reshape({outf});
