@@ -76,5 +76,29 @@ TEST(Reduce, Uint8SumsDoNotOverflow) {
   EXPECT_EQ(sum(full({10}, 200, kUInt8)).item(), 2000);
 }
 
+// Outside a recorded graph, summing away leading dims is one product with a ones row; it
+// gives what the row reduction gives, in both dtypes, and a recorded sum_to still records.
+TEST(SumTo, LeadingDimsThroughAProductEqualTheRowReduction) {
+  for (DType dt : {kFloat64, kFloat32}) {
+    Generator gen(4);
+    const Tensor x = randn({4, 3, 5}, gen, dt);
+    for (const Shape& to : std::vector<Shape>{{5}, {3, 5}, {1, 3, 5}}) {
+      NoGradGuard no_grad;
+      const auto fast = sum_to(x, to).to_vector<double>();
+      const std::vector<std::int64_t> dims = to.size() == 1 ? std::vector<std::int64_t>{0, 1} : std::vector<std::int64_t>{0};
+      const auto slow = sum(x, dims).reshape(to).to_vector<double>();
+      ASSERT_EQ(fast.size(), slow.size());
+      for (std::size_t i = 0; i < fast.size(); ++i)
+        EXPECT_NEAR(fast[i], slow[i], (dt == kFloat64 ? 1e-12 : 1e-5) * (1 + std::fabs(slow[i])));
+    }
+  }
+  Generator gen(5);
+  const Tensor x = randn({4, 5}, gen, kFloat64).requires_grad_();
+  const Tensor y = sum_to(x, {5});
+  ASSERT_TRUE(y.requires_grad());
+  sum(y * 2.0).backward();
+  for (double g : x.grad().to_vector<double>()) EXPECT_EQ(g, 2.0);
+}
+
 }  // namespace
 }  // namespace aime
