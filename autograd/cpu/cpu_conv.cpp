@@ -141,63 +141,54 @@ void chunk_columns(const ConvGeometry& g, const T* x, std::int64_t n0, std::int6
   });
 }
 
-// wide[o, b*l + pos] <-> y[n0 + b, o, pos]: the chunk's outputs between the product's layout
-// and the tensor's (runs of l contiguous values).
-template <class T>
-void outputs_to_images(const ConvGeometry& g, const T* wide, T* y, std::int64_t n0, std::int64_t nb) {
+// The chunk's outputs sit as wide[o, b*l + pos] in the product's layout and as
+// y[n0 + b, o, pos] in the tensor: fn(wide_offset, y_offset) for each run of l contiguous
+// values, to copy one way or the other.
+template <class Fn>
+void for_each_output_run(const ConvGeometry& g, std::int64_t n0, std::int64_t nb, Fn&& fn) {
   const std::int64_t l = g.l();
   parallel_for(0, nb, std::max<std::int64_t>(1, kGrainSize / std::max<std::int64_t>(g.o * l, 1)), [&](std::int64_t lo, std::int64_t hi) {
     for (std::int64_t b = lo; b < hi; ++b)
-      for (std::int64_t o = 0; o < g.o; ++o)
-        std::copy(wide + o * nb * l + b * l, wide + o * nb * l + (b + 1) * l, y + ((n0 + b) * g.o + o) * l);
+      for (std::int64_t o = 0; o < g.o; ++o) fn(o * nb * l + b * l, ((n0 + b) * g.o + o) * l);
   });
 }
-template <class T>
-void images_to_outputs(const ConvGeometry& g, const T* y, T* wide, std::int64_t n0, std::int64_t nb) {
-  const std::int64_t l = g.l();
-  parallel_for(0, nb, std::max<std::int64_t>(1, kGrainSize / std::max<std::int64_t>(g.o * l, 1)), [&](std::int64_t lo, std::int64_t hi) {
-    for (std::int64_t b = lo; b < hi; ++b)
-      for (std::int64_t o = 0; o < g.o; ++o)
-        std::copy(y + ((n0 + b) * g.o + o) * l, y + ((n0 + b) * g.o + o + 1) * l, wide + o * nb * l + b * l);
-  });
+
+// Calls fn(n0, nb, cols, wide) for each chunk of images [n0, n0 + nb), with the chunk's
+// column buffer [ck, nb*l] and output buffer [O, nb*l] (allocated once for all chunks).
+template <class T, class Fn>
+void for_each_chunk(const ConvGeometry& g, Fn&& fn) {
+  const std::int64_t l = g.l(), step = chunk_images<T>(g);
+  std::vector<T> cols(static_cast<std::size_t>(g.ck() * step * l)), wide(static_cast<std::size_t>(g.o * step * l));
+  for (std::int64_t n0 = 0; n0 < g.n; n0 += step) fn(n0, std::min(step, g.n - n0), cols.data(), wide.data());
 }
 
 template <class T>
 void conv2d_forward_batched(const ConvGeometry& g, const T* x, const T* w, T* y) {
-  const std::int64_t l = g.l(), ck = g.ck(), step = chunk_images<T>(g);
-  std::vector<T> cols(static_cast<std::size_t>(ck * step * l)), wide(static_cast<std::size_t>(g.o * step * l));
-  for (std::int64_t n0 = 0; n0 < g.n; n0 += step) {
-    const std::int64_t nb = std::min(step, g.n - n0);
-    chunk_columns(g, x, n0, nb, cols.data());
-    gemm_matrix(false, false, w, cols.data(), wide.data(), g.o, nb * l, ck, 0.0);  // W . cols
-    outputs_to_images(g, wide.data(), y, n0, nb);
-  }
+  for_each_chunk<T>(g, [&](std::int64_t n0, std::int64_t nb, T* cols, T* wide) {
+    chunk_columns(g, x, n0, nb, cols);
+    gemm_matrix(false, false, w, cols, wide, g.o, nb * g.l(), g.ck(), 0.0);  // W . cols
+    for_each_output_run(g, n0, nb, [&](std::int64_t wi, std::int64_t yi) { std::copy(wide + wi, wide + wi + g.l(), y + yi); });
+  });
 }
 
 template <class T>
 void conv2d_backward_input_batched(const ConvGeometry& g, const T* gy, const T* w, T* gx) {
-  const std::int64_t l = g.l(), ck = g.ck(), step = chunk_images<T>(g);
-  std::vector<T> cols(static_cast<std::size_t>(ck * step * l)), wide(static_cast<std::size_t>(g.o * step * l));
-  for (std::int64_t n0 = 0; n0 < g.n; n0 += step) {
-    const std::int64_t nb = std::min(step, g.n - n0);
-    images_to_outputs(g, gy, wide.data(), n0, nb);
-    gemm_matrix(true, false, w, wide.data(), cols.data(), ck, nb * l, g.o, 0.0);  // W^T . gy
+  for_each_chunk<T>(g, [&](std::int64_t n0, std::int64_t nb, T* cols, T* wide) {
+    for_each_output_run(g, n0, nb, [&](std::int64_t wi, std::int64_t yi) { std::copy(gy + yi, gy + yi + g.l(), wide + wi); });
+    gemm_matrix(true, false, w, wide, cols, g.ck(), nb * g.l(), g.o, 0.0);  // W^T . gy
     parallel_for(0, nb, 1, [&](std::int64_t lo, std::int64_t hi) {
-      for (std::int64_t b = lo; b < hi; ++b) col2im(g, cols.data() + b * l, gx + (n0 + b) * g.c * g.h * g.w, nb * l);
+      for (std::int64_t b = lo; b < hi; ++b) col2im(g, cols + b * g.l(), gx + (n0 + b) * g.c * g.h * g.w, nb * g.l());
     });
-  }
+  });
 }
 
 template <class T>
 void conv2d_backward_weight_batched(const ConvGeometry& g, const T* gy, const T* x, T* gw) {
-  const std::int64_t l = g.l(), ck = g.ck(), step = chunk_images<T>(g);
-  std::vector<T> cols(static_cast<std::size_t>(ck * step * l)), wide(static_cast<std::size_t>(g.o * step * l));
-  for (std::int64_t n0 = 0; n0 < g.n; n0 += step) {
-    const std::int64_t nb = std::min(step, g.n - n0);
-    chunk_columns(g, x, n0, nb, cols.data());
-    images_to_outputs(g, gy, wide.data(), n0, nb);
-    gemm_matrix(false, true, wide.data(), cols.data(), gw, g.o, ck, nb * l, n0 == 0 ? 0.0 : 1.0);  // gy . cols^T
-  }
+  for_each_chunk<T>(g, [&](std::int64_t n0, std::int64_t nb, T* cols, T* wide) {
+    chunk_columns(g, x, n0, nb, cols);
+    for_each_output_run(g, n0, nb, [&](std::int64_t wi, std::int64_t yi) { std::copy(gy + yi, gy + yi + g.l(), wide + wi); });
+    gemm_matrix(false, true, wide, cols, gw, g.o, g.ck(), nb * g.l(), n0 == 0 ? 0.0 : 1.0);  // gy . cols^T
+  });
 }
 }  // namespace
 

@@ -104,9 +104,8 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
                   if (need_w && !(w_leaf && rows <= kDeferMaxRows &&
                                   defer_leaf_gradient_product(w_leaf, g3.reshape({rows, outf}), xd.reshape({rows, in}))))
                     gw = gemm(true, false, g3, xd, 1).reshape({outf, in});
-                  // db = 1^T dy, as a product: a sum over dim 0 permuted dy into a copy
-                  // first (2.5% of the mdp step) and summed it one row at a time.
-                  if (need_b) gb = gemm(false, false, ones({1, 1, rows}, g3.dtype(), g3.device()), g3, 1).reshape({outf});
+                  // db = 1^T dy: sum_to forms it as one product (no graph is recorded here).
+                  if (need_b) gb = sum_to(g3, {outf});
                   return std::vector<Tensor>{gx, gw, gb};
                 });
 }
