@@ -23,6 +23,7 @@ seeds="0 1 2"
 setup=visual
 out=""
 jobs=""
+env=pendulum-swingup
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1 ;;
@@ -30,7 +31,8 @@ while [ $# -gt 0 ]; do
     --setup) setup="$2"; shift ;;
     --out) out="$2"; shift ;;
     --jobs) jobs="$2"; shift ;;
-    *) echo "demo.sh: unknown option $1 (use --quick, --setup visual|mdp, --seeds \"0 1 2\", --out DIR, --jobs N)" >&2; exit 2 ;;
+    --env) env="$2"; shift ;;
+    *) echo "demo.sh: unknown option $1 (use --quick, --setup visual|mdp, --env NAME, --seeds \"0 1 2\", --out DIR, --jobs N)" >&2; exit 2 ;;
   esac
   shift
 done
@@ -50,7 +52,6 @@ else
 fi
 TARGETS=aime bash scripts/setup.sh
 aime="${BUILD_DIR:-build}/apps/aime"
-env=pendulum-swingup
 if [ $quick = 1 ]; then
   mix_episodes=3; demo_episodes=2; episode_steps=200
   model_steps=20; aime_epochs=2; aime_batches=5; aime_window=16; aime_test_period=2
