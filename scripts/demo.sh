@@ -18,6 +18,8 @@
 #          from vectors: docs/results.md says why),
 #          --models shared|per-seed (one world model for every AIME seed, or one per seed;
 #          default: shared from pixels, per-seed from vectors),
+#          --demo-policy expert|noisy (who the demonstrations come from: the scripted expert,
+#          or the expert with Gaussian noise of std 0.3 added to its actions),
 #          --seeds "0 1 2", --out DIR (default runs/demo, or runs/demo-mdp),
 #          --jobs N (runs at once, the world model's training among them, each on cores/N
 #          OpenMP threads, its output in OUT/logs/; default: the number of cores, as AIME's
@@ -31,6 +33,7 @@ out=""
 jobs=""
 env=""
 models=""
+demo_policy=expert
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1 ;;
@@ -40,7 +43,8 @@ while [ $# -gt 0 ]; do
     --jobs) jobs="$2"; shift ;;
     --env) env="$2"; shift ;;
     --models) models="$2"; shift ;;
-    *) echo "demo.sh: unknown option $1 (use --quick, --setup visual|mdp, --env NAME, --models shared|per-seed, --seeds \"0 1 2\", --out DIR, --jobs N)" >&2; exit 2 ;;
+    --demo-policy) demo_policy="$2"; shift ;;
+    *) echo "demo.sh: unknown option $1 (use --quick, --setup visual|mdp, --env NAME, --models shared|per-seed, --demo-policy expert|noisy, --seeds \"0 1 2\", --out DIR, --jobs N)" >&2; exit 2 ;;
   esac
   shift
 done
@@ -57,6 +61,10 @@ if [ -z "$env" ]; then if [ "$setup" = mdp ]; then env=pendulum-swingup; else en
 # From the vector sensors a model trains in seconds, so each AIME seed gets its own; from
 # pixels one model takes most of the budget, and the seeds share it.
 if [ -z "$models" ]; then if [ "$setup" = mdp ]; then models=per-seed; else models=shared; fi; fi
+case "$demo_policy" in
+  expert|noisy) ;;
+  *) echo "demo.sh: --demo-policy must be expert or noisy, got $demo_policy" >&2; exit 2 ;;
+esac
 case "$models" in
   shared|per-seed) ;;
   *) echo "demo.sh: --models must be shared or per-seed, got $models" >&2; exit 2 ;;
@@ -110,7 +118,7 @@ echo "   baselines: ${baseline_setup[*]}, $min_epochs-$max_epochs epochs; seeds:
 rm -rf "$out"
 mkdir -p "$out"
 "$aime" collect "${common[@]}" --policy mix --episodes $mix_episodes --seed 0 --out "$out/data/mix"
-"$aime" collect "${common[@]}" --policy expert --episodes $demo_episodes --seed 1 --out "$out/data/expert"
+"$aime" collect "${common[@]}" --policy $demo_policy --episodes $demo_episodes --seed 1 --out "$out/data/expert"
 # The world model(s): one shared by every AIME seed, or one per seed (--models per-seed), so
 # that AIME's spread over seeds includes the model's (a model trained from another seed, or
 # with other float rounding, is another model: docs/results.md).
