@@ -56,7 +56,8 @@ esac
 # From pixels, the pendulum model's state does not carry what a policy needs (a policy
 # regressing the expert's true actions on it, --oracle-actions, reaches 7 normalised), the
 # cartpole model's does (22-30); from vectors, every method imitates the pendulum expert
-# (BC 63) and none the cartpole expert beyond 34 (docs/results.md, issue 30).
+# (BC 63) and none the cartpole expert's own demonstrations beyond 34 (docs/results.md,
+# issue 30).
 if [ -z "$env" ]; then if [ "$setup" = mdp ]; then env=pendulum-swingup; else env=cartpole-swingup; fi; fi
 # From the vector sensors a model trains in seconds, so each AIME seed gets its own; from
 # pixels one model takes most of the budget, and the seeds share it.
@@ -142,7 +143,10 @@ baseline=("${baseline_setup[@]}" --test-period $baseline_test_period --min-epoch
           --dynamics-min-steps 0 --dynamics-min-epochs $dyn_epochs --dynamics-max-epochs $dyn_epochs --val-windows 500)
 # The runs: the world model(s), AIME's (which need one) and the baselines' (which do not).
 model_runs=(); aime_runs=(); baseline_runs=(); policies=()
-if [ "$models" = per-seed ]; then for seed in $seeds; do model_runs+=("model-$seed"); done; else model_runs=(model); fi
+for seed in $seeds; do  # each model once, in the order AIME's seeds need them
+  m=$(model_of $seed)
+  [[ " ${model_runs[*]} " == *" $m "* ]] || model_runs+=("$m")
+done
 for seed in $seeds; do aime_runs+=("aime-$seed"); done
 for seed in $seeds; do baseline_runs+=("bc-$seed" "bco-$seed" "iidm-$seed"); done
 for seed in $seeds; do
@@ -245,5 +249,5 @@ fi
                      END { gsub(",", "", nk); gsub(",", "", ok); printf "| %s | %s nats | %s | %s nats | %s |\n", m, n, nk, o, ok }'
   done
 } > "$out/action_signal.md"
-cat "$out/action_signal.md" | tee -a "$out/results.md"
+tee -a "$out/results.md" < "$out/action_signal.md"
 echo "== demo finished in $(( $(date +%s) - start )) s; table: $out/results.md, plot: $out/results.png"
