@@ -9,6 +9,9 @@
 #include "apps/command.h"
 #include "apps/options.h"
 #include "apps/progress.h"
+#include <filesystem>
+
+#include "algorithms/policy_checkpoint.h"
 #include "envs/collect.h"
 
 namespace aime::app {
@@ -23,7 +26,7 @@ int collect(const std::vector<std::string>& args) {
   po::options_description options("aime collect: write a dataset of episodes (0.npz, 1.npz, ...) from a policy");
   options.add_options()("help,h", "show this help")
       ("env", po::value<std::string>()->default_value("pendulum-swingup"), ("environment: " + env_list).c_str())
-      ("policy", po::value<std::string>()->default_value("random"), "random, expert, noisy (expert + noise), mix, or gait (a sine per motor; for walker and cheetah, which have no scripted expert: mix = random / gait / noisy gait)")
+      ("policy", po::value<std::string>()->default_value("random"), "random, expert, noisy (expert + noise), mix, or gait (a sine per motor; for walker and cheetah, which have no scripted expert: mix = random / gait / noisy gait); or a folder: a trained policy (aime imitate's run, or aime train-agent's run or its policy/), acting by its mode")
       ("episodes", po::value<std::int64_t>()->default_value(10), "number of episodes")
       ("out", po::value<std::string>(), "output folder (created)")
       ("seed", po::value<std::uint64_t>()->default_value(0), "fixes every initial state and all policy noise")
@@ -61,11 +64,21 @@ int collect(const std::vector<std::string>& args) {
   env_options.action_repeat = vm["action-repeat"].as<int>();
   env_options.episode_steps = vm["episode-steps"].as<std::int64_t>();
   env_options.renderer = vm["renderer"].as<std::string>();
-  const envs::CollectSummary s =
-      envs::collect_dataset(env, policy, episodes, out, vm["seed"].as<std::uint64_t>(),
-                            [&](std::int64_t i) { bar.update(i + 1); },
-                            vm["compress"].as<bool>() ? data::Compression::Deflate : data::Compression::Stored,
-                            env_options);
+  const auto compression = vm["compress"].as<bool>() ? data::Compression::Deflate : data::Compression::Stored;
+  auto on_episode = [&](std::int64_t i) { bar.update(i + 1); };
+  envs::CollectSummary s;
+  if (std::filesystem::is_directory(policy)) {
+    // A trained policy; a train-agent run keeps its latest one in policy/.
+    const std::string dir = std::filesystem::exists(std::filesystem::path(policy) / "policy" / "policy.safetensors")
+                                ? (std::filesystem::path(policy) / "policy").string()
+                                : policy;
+    const algorithms::LoadedPolicy loaded = algorithms::load_policy(dir);
+    s = envs::collect_dataset(env, *loaded.actor, episodes, out, vm["seed"].as<std::uint64_t>(), on_episode, compression,
+                              env_options);
+  } else {
+    s = envs::collect_dataset(env, policy, episodes, out, vm["seed"].as<std::uint64_t>(), on_episode, compression,
+                              env_options);
+  }
   char line[256];
   std::snprintf(line, sizeof line, "%s %s: return %.1f +- %.1f (min %.1f, max %.1f) over %lld episodes\n", env.c_str(),
                 policy.c_str(), s.mean(), s.stddev(), *std::min_element(s.returns.begin(), s.returns.end()),

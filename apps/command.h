@@ -31,5 +31,6 @@ std::vector<Command> collect_commands();
 std::vector<Command> model_commands();
 std::vector<Command> plot_commands();
 std::vector<Command> imitation_commands();
+std::vector<Command> agent_commands();
 
 }  // namespace aime::app

@@ -17,6 +17,7 @@ std::vector<Command> all_commands() {
   for (auto& c : collect_commands()) all.push_back(std::move(c));
   for (auto& c : model_commands()) all.push_back(std::move(c));
   for (auto& c : imitation_commands()) all.push_back(std::move(c));
+  for (auto& c : agent_commands()) all.push_back(std::move(c));
   for (auto& c : plot_commands()) all.push_back(std::move(c));
   return all;
 }

@@ -89,9 +89,17 @@ CollectSummary collect_dataset(const std::string& env_name, const std::string& p
                                const std::string& out_dir, std::uint64_t seed,
                                const std::function<void(std::int64_t)>& progress, data::Compression compression,
                                const EnvironmentOptions& env_options) {
-  if (episodes < 1) throw ValueError("collect: episodes must be >= 1, got " + std::to_string(episodes));
   auto env = make_environment(env_name, env_options);
   auto policy = make_policy(policy_kind, *env);
+  return collect_dataset(env_name, *policy, episodes, out_dir, seed, progress, compression, env_options);
+}
+
+CollectSummary collect_dataset(const std::string& env_name, Policy& policy, std::int64_t episodes,
+                               const std::string& out_dir, std::uint64_t seed,
+                               const std::function<void(std::int64_t)>& progress, data::Compression compression,
+                               const EnvironmentOptions& env_options) {
+  if (episodes < 1) throw ValueError("collect: episodes must be >= 1, got " + std::to_string(episodes));
+  auto env = make_environment(env_name, env_options);
   std::filesystem::create_directories(out_dir);
   if (env_options.render)
     io::write_file_atomically((std::filesystem::path(out_dir) / "renderer.txt").string(),
@@ -99,7 +107,7 @@ CollectSummary collect_dataset(const std::string& env_name, const std::string& p
   CollectSummary summary;
   for (std::int64_t i = 0; i < episodes; ++i) {
     double ret = 0;
-    const data::Episode e = collect_episode(*env, *policy, derive_seed(seed, static_cast<std::uint64_t>(i)), &ret);
+    const data::Episode e = collect_episode(*env, policy, derive_seed(seed, static_cast<std::uint64_t>(i)), &ret);
     data::save_episode((std::filesystem::path(out_dir) / (std::to_string(i) + ".npz")).string(), e, compression);
     summary.returns.push_back(ret);
     if (progress) progress(i);

@@ -31,6 +31,13 @@ CollectSummary collect_dataset(const std::string& env_name, const std::string& p
                                data::Compression compression = data::Compression::Stored,
                                const EnvironmentOptions& env_options = {});
 
+// The same with a policy of the caller's (e.g. a trained agent, algorithms/policy_checkpoint.h).
+CollectSummary collect_dataset(const std::string& env_name, Policy& policy, std::int64_t episodes,
+                               const std::string& out_dir, std::uint64_t seed,
+                               const std::function<void(std::int64_t)>& progress = {},
+                               data::Compression compression = data::Compression::Stored,
+                               const EnvironmentOptions& env_options = {});
+
 // Which renderer drew a dataset's frames: collect_dataset writes <dir>/renderer.txt
 // ("canvas" or "mujoco") when it renders; "" for a folder without one (e.g. the original's).
 // ValueError naming the file for any other content.
