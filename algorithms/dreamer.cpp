@@ -349,6 +349,7 @@ DreamerResult train_dreamer(const DreamerTrainingOptions& o, const std::function
   // One iteration (dreamer-facts.md §3); returns its numbers.
   auto iterate = [&](const Batch& batch, bool with_agent, std::map<std::string, double>& sums) {
     models::ElboTerms terms;
+    const auto t_model = std::chrono::steady_clock::now();
     const auto m = model_step->run([&] {
       terms = a.model->elbo(batch, noise);
       return terms.loss;
@@ -357,6 +358,8 @@ DreamerResult train_dreamer(const DreamerTrainingOptions& o, const std::function
     sums["kl"] += terms.kl.item();
     sums["rec/reward"] += terms.reconstruction.at("reward").item();
     sums["model_grad_norm"] += m.grad_norms[0];
+    const auto t_actor = std::chrono::steady_clock::now();
+    sums["model_seconds"] += std::chrono::duration<double>(t_actor - t_model).count();
     if (!with_agent) return;
     const std::int64_t T = terms.filtered.h.size(0), B = terms.filtered.h.size(1);
     models::State starts{terms.filtered.h.detach().reshape({T * B, terms.filtered.h.size(2)}),
@@ -380,7 +383,10 @@ DreamerResult train_dreamer(const DreamerTrainingOptions& o, const std::function
     }
     a.model->unfreeze();
     a.value->unfreeze();
+    const auto t_value = std::chrono::steady_clock::now();
+    sums["actor_seconds"] += std::chrono::duration<double>(t_value - t_actor).count();
     const auto v = value_step->run([&] { return value_loss(a, im); });
+    sums["value_seconds"] += std::chrono::duration<double>(std::chrono::steady_clock::now() - t_value).count();
     sums["value_loss"] += v.loss.item();
     sums["action_kl"] += im.action_kl.item();
     sums["imagined_reward"] += im.reward.item();

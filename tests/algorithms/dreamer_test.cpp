@@ -1,0 +1,276 @@
+#include "algorithms/dreamer.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+
+#include "algorithms/model_training.h"
+#include "algorithms/policy_checkpoint.h"
+#include "autograd/api.h"
+#include "autograd/testing/gradcheck.h"
+#include "data/episode.h"
+#include "distributions/kl.h"
+#include "distributions/normal.h"
+#include "envs/collect.h"
+#include "nn/serialize/safetensors.h"
+
+namespace aime::algorithms {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::vector<double> values_of(const Tensor& t) { return t.to(kFloat64).contiguous().to_vector<double>(); }
+
+// |a - b| <= atol + rtol |b| elementwise, same shape.
+bool allclose(const Tensor& a, const Tensor& b, double rtol, double atol) {
+  if (a.shape() != b.shape()) return false;
+  const auto x = values_of(a), y = values_of(b);
+  for (std::size_t i = 0; i < x.size(); ++i)
+    if (!(std::fabs(x[i] - y[i]) <= atol + rtol * std::fabs(y[i]))) return false;
+  return true;
+}
+
+bool equal(const Tensor& a, const Tensor& b) { return a.dtype() == b.dtype() && allclose(a, b, 0.0, 0.0); }
+
+TEST(LambdaReturns, HandComputedCase) {
+  // r = (1, 2, 3), V = (10, 20, 30), gamma = lambda = 1/2:
+  //   R_1 = r_1 + gamma V_2 = 2 + 15 = 17
+  //   R_0 = r_0 + gamma ((1 - lambda) V_1 + lambda R_1) = 1 + 0.5 (10 + 8.5) = 10.25
+  const Tensor r = tensor({1, 2, 3}, {3, 1}, kFloat64), v = tensor({10, 20, 30}, {3, 1}, kFloat64);
+  const auto R = lambda_returns(r, v, 0.5, 0.5).to_vector<double>();
+  ASSERT_EQ(R.size(), 2u);
+  EXPECT_DOUBLE_EQ(R[0], 10.25);
+  EXPECT_DOUBLE_EQ(R[1], 17.0);
+}
+
+TEST(LambdaReturns, LambdaOneIsTheDiscountedSumAndZeroIsOneStep) {
+  Generator gen(3);
+  const Tensor r = randn({6, 4, 1}, gen, kFloat64), v = randn({6, 4, 1}, gen, kFloat64);
+  const double g = 0.9;
+  const auto mc = lambda_returns(r, v, g, 1.0), td = lambda_returns(r, v, g, 0.0);
+  for (std::int64_t k = 0; k < 5; ++k) {
+    // lambda = 1: sum_{j=k}^{4} g^(j-k) r_j + g^(5-k) V_5; lambda = 0: r_k + g V_{k+1}.
+    Tensor expect = std::pow(g, 5 - k) * v.select(0, 5);
+    for (std::int64_t j = k; j < 5; ++j) expect = expect + std::pow(g, j - k) * r.select(0, j);
+    EXPECT_TRUE(allclose(mc.select(0, k), expect, 1e-12, 1e-12)) << k;
+    EXPECT_TRUE(allclose(td.select(0, k), r.select(0, k) + g * v.select(0, k + 1), 1e-12, 1e-12)) << k;
+  }
+}
+
+TEST(LambdaReturns, Float64GradientCheck) {
+  Generator gen(4);
+  const Tensor r = randn({5, 3, 1}, gen, kFloat64), v = randn({5, 3, 1}, gen, kFloat64);
+  const GradcheckResult g =
+      gradcheck([](const std::vector<Tensor>& x) { return lambda_returns(x[0], x[1], 0.9, 0.7); }, {r, v});
+  EXPECT_TRUE(g.ok) << g.message;
+}
+
+TEST(LambdaReturns, RefusesMismatchedLengths) {
+  EXPECT_THROW(lambda_returns(zeros({3, 1}), zeros({4, 1}), 0.9, 0.9), ValueError);
+  EXPECT_THROW(lambda_returns(zeros({1, 1}), zeros({1, 1}), 0.9, 0.9), ValueError);
+}
+
+TEST(ActionPriorKl, EqualsTheNormalKlOfTheBase) {
+  Generator gen(5);
+  const Tensor mu = randn({4, 3}, gen, kFloat64), s = exp(0.3 * randn({4, 3}, gen, kFloat64));
+  const distributions::TanhNormal a(mu, s);
+  const Tensor expect = sum(distributions::kl_divergence(distributions::Normal(mu, s),
+                                                         distributions::Normal(zeros_like(mu), full_like(mu, 0.88))),
+                            {-1});
+  EXPECT_TRUE(allclose(action_prior_kl(a), expect, 1e-12, 1e-12));
+}
+
+// A tiny world model over a two-sensor vector environment.
+models::WorldModelConfig tiny_config() {
+  auto c = models::WorldModelConfig::original("rssm", models::Setup::MDP, {{"position", {2}}, {"velocity", {2}}}, 1);
+  c.rssm.deterministic_size = 16;
+  c.rssm.stochastic_size = 4;
+  c.rssm.hidden_size = 16;
+  c.head_hidden_size = 16;
+  return c;
+}
+
+DreamerConfig tiny_dreamer() {
+  DreamerConfig d;
+  d.imagination_horizon = 5;
+  d.actor_hidden_size = d.value_hidden_size = 16;
+  return d;
+}
+
+TEST(DreamerAgent, HasARewardHeadAndKeepsAnExistingOne) {
+  Generator gen(1);
+  const DreamerAgent agent(tiny_config(), tiny_dreamer(), gen);
+  ASSERT_TRUE(agent.model->decoders.count("reward"));
+  EXPECT_EQ(with_reward_head(agent.model->config()).outputs.size(), agent.model->config().outputs.size());
+}
+
+models::State random_starts(const DreamerAgent& agent, std::int64_t n, Generator& gen) {
+  return {randn({n, agent.model->ssm().deterministic_size()}, gen),
+          randn({n, agent.model->ssm().stochastic_size()}, gen)};
+}
+
+std::map<std::string, Tensor> grads_of(const nn::Module& m) {
+  std::map<std::string, Tensor> out;
+  for (const auto& [name, p] : m.named_parameters())
+    if (p.grad().defined()) out[name] = p.grad().clone();
+  return out;
+}
+
+TEST(DreamerActor, GradientReachesTheActorThroughTheImaginedStatesAndNotTheModel) {
+  Generator init(2);
+  DreamerConfig d = tiny_dreamer();
+  d.entropy_scale = 0.0;  // no direct path: the actor's only gradient is through the dynamics
+  DreamerAgent agent(tiny_config(), d, init);
+  Generator data(7);
+  const models::State starts = random_starts(agent, 12, data);
+  agent.model->freeze();
+  agent.value->freeze();
+  Generator noise(11);
+  ImaginationTerms im = imagine_actor_loss(agent, starts, noise);
+  im.actor_loss.backward();
+  EXPECT_TRUE(grads_of(*agent.model).empty()) << "the model got a gradient from the actor's loss";
+  EXPECT_TRUE(grads_of(*agent.value).empty());
+  const auto frozen = grads_of(*agent.actor);
+  ASSERT_EQ(frozen.size(), agent.actor->named_parameters().size());
+  double norm = 0;
+  for (const auto& [k, g] : frozen) norm += sum(square(g)).item();
+  EXPECT_GT(norm, 0.0);
+  // Freezing changes nothing about the actor's gradient: the same loss, the model trainable.
+  agent.model->unfreeze();
+  agent.value->unfreeze();
+  agent.actor->zero_grad(true);
+  Generator noise2(11);
+  imagine_actor_loss(agent, starts, noise2).actor_loss.backward();
+  for (const auto& [k, g] : grads_of(*agent.actor)) EXPECT_TRUE(allclose(g, frozen.at(k), 1e-5, 1e-7)) << k;
+  EXPECT_FALSE(grads_of(*agent.model).empty());
+}
+
+TEST(DreamerValue, LossTrainsTheValueAlone) {
+  Generator init(2);
+  DreamerAgent agent(tiny_config(), tiny_dreamer(), init);
+  Generator data(7), noise(3);
+  const ImaginationTerms im = imagine_actor_loss(agent, random_starts(agent, 8, data), noise);
+  agent.model->zero_grad(true);
+  agent.actor->zero_grad(true);
+  agent.value->zero_grad(true);
+  const Tensor loss = value_loss(agent, im);
+  // 1/2 mean (vnet(f_k) - (1 - gamma) R_k)^2 over k < H - 1.
+  const Tensor v = agent.value->forward(im.features.narrow(0, 0, 4));
+  EXPECT_NEAR(loss.item(), 0.5 * mean(square(v - 0.01 * im.returns)).item(), 1e-6);
+  loss.backward();
+  EXPECT_TRUE(grads_of(*agent.model).empty());
+  EXPECT_TRUE(grads_of(*agent.actor).empty());
+  EXPECT_EQ(grads_of(*agent.value).size(), agent.value->named_parameters().size());
+}
+
+TEST(DreamerConfig, MetadataRoundTripAndBadFields) {
+  DreamerConfig c = tiny_dreamer();
+  c.gamma = 0.97;
+  c.entropy_scale = 3e-4;
+  const DreamerConfig back = DreamerConfig::from_metadata(c.to_metadata());
+  EXPECT_EQ(back.to_metadata(), c.to_metadata());
+  auto m = c.to_metadata();
+  m["dreamer.gamma"] = "1.5";
+  EXPECT_THROW(DreamerConfig::from_metadata(m), ValueError);
+  m = c.to_metadata();
+  m.erase("dreamer.lambda");
+  try {
+    DreamerConfig::from_metadata(m);
+    FAIL();
+  } catch (const ValueError& e) {
+    EXPECT_NE(std::string(e.what()).find("dreamer.lambda"), std::string::npos) << e.what();
+  }
+}
+
+// A short run on pendulum-swingup with 100-step episodes.
+DreamerTrainingOptions tiny_run(const std::string& out, std::int64_t epochs) {
+  DreamerTrainingOptions o;
+  o.env = "pendulum-swingup";
+  o.env_options.episode_steps = 100;
+  o.out_dir = out;
+  o.seed = 5;
+  o.prefill_episodes = 2;
+  o.pretrain_updates = 2;
+  o.epochs = epochs;
+  o.updates_per_epoch = 3;
+  o.batch_size = 4;
+  o.horizon = 10;
+  o.eval_every = 2;
+  o.dreamer = tiny_dreamer();
+  o.model_config = [](const std::vector<models::SensorSpec>& sensors, std::int64_t actions) {
+    auto c = models::WorldModelConfig::original("rssm", models::Setup::MDP, sensors, actions);
+    c.rssm.deterministic_size = 16;
+    c.rssm.stochastic_size = 4;
+    c.rssm.hidden_size = c.head_hidden_size = 16;
+    return c;
+  };
+  return o;
+}
+
+std::string temp_dir(const std::string& name) {
+  const auto dir = fs::temp_directory_path() / ("aime_dreamer_" + name + "_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  return dir.string();
+}
+
+TEST(TrainDreamer, WritesTheRunFolder) {
+  const std::string out = temp_dir("folder");
+  const DreamerResult r = train_dreamer(tiny_run(out, 3));
+  EXPECT_EQ(r.epochs, 3);
+  // 2 prefill + 3 agent episodes, in the original's layout (a buffer dataset).
+  const data::SequenceDataset buffer((fs::path(out) / "train_trajectories").string());
+  EXPECT_EQ(buffer.num_episodes(), 5);
+  for (const char* key : {"orientation", "velocity", "pre_action", "reward", "is_first"})
+    EXPECT_NE(std::find(buffer.keys().begin(), buffer.keys().end(), key), buffer.keys().end()) << key;
+  // mdp: the training episodes are not rendered (the original renders only for visual).
+  EXPECT_EQ(std::find(buffer.keys().begin(), buffer.keys().end(), "image"), buffer.keys().end());
+  EXPECT_TRUE(fs::exists(fs::path(out) / "test_trajectories" / "0.npz"));  // epoch 0 and the last (2) test
+  EXPECT_TRUE(fs::exists(fs::path(out) / "test_trajectories" / "2.npz"));
+  EXPECT_TRUE(fs::exists(fs::path(out) / "metrics.csv"));
+  // policy/ loads as a policy and acts.
+  const LoadedPolicy p = load_policy((fs::path(out) / "policy").string());
+  auto env = envs::make_environment("pendulum-swingup", {2, 100, false});
+  double ret = -1;
+  envs::collect_episode(*env, *p.actor, 1, &ret);
+  EXPECT_GE(ret, 0.0);
+  fs::remove_all(out);
+}
+
+TEST(TrainDreamer, ResumeIsExact) {
+  const std::string straight = temp_dir("straight"), resumed = temp_dir("resumed");
+  train_dreamer(tiny_run(straight, 3));
+  train_dreamer(tiny_run(resumed, 2));
+  // A crash after the next episode was written and before its checkpoint: resume drops it.
+  fs::copy_file(fs::path(resumed) / "train_trajectories" / "0.npz", fs::path(resumed) / "train_trajectories" / "4.npz");
+  DreamerTrainingOptions more = tiny_run(resumed, 3);
+  more.resume = true;
+  more.model_config = nullptr;  // the checkpoint holds the model's config
+  train_dreamer(more);
+  const auto a = nn::load_safetensors((fs::path(straight) / "agent.safetensors").string());
+  const auto b = nn::load_safetensors((fs::path(resumed) / "agent.safetensors").string());
+  ASSERT_EQ(a.tensors.size(), b.tensors.size());
+  for (const auto& [k, t] : a.tensors) EXPECT_TRUE(equal(t, b.tensors.at(k))) << k;
+  EXPECT_EQ(a.metadata.at("train.noise_offset"), b.metadata.at("train.noise_offset"));
+  for (int i = 0; i < 5; ++i) {
+    const auto name = std::to_string(i) + ".npz";
+    const auto ea = data::load_episode((fs::path(straight) / "train_trajectories" / name).string());
+    const auto eb = data::load_episode((fs::path(resumed) / "train_trajectories" / name).string());
+    EXPECT_TRUE(equal(ea.at("pre_action").data, eb.at("pre_action").data)) << name;
+  }
+  // Resuming a finished run changes nothing; another seed is refused, naming the key.
+  more.epochs = 3;
+  EXPECT_TRUE(train_dreamer(more).already_finished);
+  more.seed = 6;
+  try {
+    train_dreamer(more);
+    FAIL();
+  } catch (const ValueError& e) {
+    EXPECT_NE(std::string(e.what()).find("train.seed"), std::string::npos) << e.what();
+  }
+  fs::remove_all(straight);
+  fs::remove_all(resumed);
+}
+
+}  // namespace
+}  // namespace aime::algorithms
