@@ -15,6 +15,7 @@
 #include "autograd/api.h"
 #include "data/episode.h"
 #include "data/episode_file.h"
+#include "data/mix.h"
 #include "data/png.h"
 #include "autograd/ops/shape_ops.h"
 
@@ -133,12 +134,35 @@ int dataset_strip(const std::vector<std::string>& args) {
   return 0;
 }
 
+int dataset_mix(const std::vector<std::string>& args) {
+  namespace po = boost::program_options;
+  po::options_description options(
+      "aime dataset mix -i A B ... -o M: concatenate episode folders into one (the original's mix_datasets.py)");
+  options.add_options()("help,h", "show this help")
+      ("input,i", po::value<std::vector<std::string>>()->multitoken(), "episode folders, in the order to mix them")
+      ("output,o", po::value<std::string>(), "the new folder (episodes 0.npz, 1.npz, ...)")
+      ("numeric-order", po::bool_switch(),
+       "take each folder's files by number (0, 1, 2, ...); by default by name (0, 1, 10, 100, ...), as the original");
+  const po::variables_map vm = parse_options(args, options);
+  if (vm.count("help")) {
+    std::cout << options << "\n";
+    return 0;
+  }
+  if (!vm.count("input") || !vm.count("output")) throw UsageError("needs -i DIR... and -o DIR");
+  const auto inputs = vm["input"].as<std::vector<std::string>>();
+  const data::MixSummary s = data::mix_datasets(inputs, vm["output"].as<std::string>(), vm["numeric-order"].as<bool>());
+  for (std::size_t i = 0; i < inputs.size(); ++i) std::cout << inputs[i] << ": " << s.episodes[i] << " episodes\n";
+  std::cout << "wrote " << s.total << " episodes to " << vm["output"].as<std::string>() << "\n";
+  return 0;
+}
+
 }  // namespace
 
 std::vector<Command> dataset_commands() {
   return {{"dataset info", "summarise an episode folder: episodes, steps, keys, shapes, dtypes, value ranges",
            dataset_info},
-          {"dataset strip", "write a PNG strip of one episode's frames", dataset_strip}};
+          {"dataset strip", "write a PNG strip of one episode's frames", dataset_strip},
+          {"dataset mix", "concatenate episode folders into one, renumbered (the original's mix_datasets.py)", dataset_mix}};
 }
 
 }  // namespace aime::app

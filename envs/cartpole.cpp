@@ -37,7 +37,22 @@ void Cartpole::control_step(const std::vector<double>& action) {
     const double r1 = F - p_.cart_damping * s[2] + m * l * sn * s[3] * s[3];
     const double r2 = m * g * l * sn - p_.pole_damping * s[3];
     const double det = a11 * a22 - a12 * a21;
-    return std::array<double, 4>{s[2], s[3], (r1 * a22 - a12 * r2) / det, (a11 * r2 - a21 * r1) / det};
+    double xdd = (r1 * a22 - a12 * r2) / det, tdd = (a11 * r2 - a21 * r1) / det;
+    // The rail's ends (see cartpole.h): in the constraint's coordinate r = L - |x| (< 0 past
+    // the end), with sign j = sign(x), the cart's constraint acceleration a0 = -j x'' moves
+    // toward a_ref by d; f = (a1 - a0) / A, A = (M^-1)_xx, must push (f >= 0).
+    if (p_.rail_limit > 0 && std::fabs(s[0]) > p_.rail_limit) {
+      const double j = s[0] > 0 ? 1.0 : -1.0;
+      const double d = p_.limit_impedance, tc = p_.limit_timeconst, zeta = p_.limit_dampratio;
+      const double k = 1.0 / (d * d * tc * tc * zeta * zeta), b = 2.0 / (d * tc);
+      const double r = p_.rail_limit - std::fabs(s[0]), v = -j * s[2], a0 = -j * xdd;
+      const double A = a22 / det;
+      const double f = std::fmax(0.0, d * ((-b * v - k * r) - a0) / A);
+      const double Fx = -j * f;  // the generalised force on x
+      xdd += a22 / det * Fx;
+      tdd += -a21 / det * Fx;
+    }
+    return std::array<double, 4>{s[2], s[3], xdd, tdd};
   };
   for (int i = 0; i < p_.substeps; ++i) s_ = rk4_step<4>(s_, dt, f);
   s_[1] = std::remainder(s_[1], 2.0 * M_PI);

@@ -9,6 +9,11 @@
 // sin theta], velocity = [x', theta']. Reward as DMC's smooth one:
 //   (cos theta + 1)/2 * (1 + centred(x))/2 * (4 + small_control(u))/5 * (1 + small_velocity(theta'))/2
 // Swing-up starts hanging (theta = pi) with small noise; balance starts near upright.
+// The rail ends at x = +-1.8 m, as DMC's slider joint (limited, range -1.8 1.8, solreflimit
+// .08 1): past an end, a unilateral soft constraint in MuJoCo's form pushes the cart back,
+// moving the cart's acceleration a fraction d = 0.95 (solimp's dmax) of the way from the
+// unconstrained one to a_ref = -b v - k r (r the penetration, v its rate, b = 2 / (d tc),
+// k = 1 / (d^2 tc^2 zeta^2), tc = 0.08 s, zeta = 1), and never pulling.
 #pragma once
 #include <array>
 
@@ -26,6 +31,10 @@ struct CartpoleParams {
   double gear = 10.0;             // N per unit of action
   double control_dt = 0.01;       // s, DMC's timestep
   int substeps = 2;
+  double rail_limit = 1.8;        // m; <= 0: an endless rail
+  double limit_timeconst = 0.08;  // s (solref)
+  double limit_dampratio = 1.0;
+  double limit_impedance = 0.95;  // solimp's dmax
 };
 
 class Cartpole : public Environment {

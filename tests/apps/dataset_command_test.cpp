@@ -89,4 +89,45 @@ TEST(DatasetInfo, AnHonestlyHugeCompressedEpisodeIsSummarisedInBoundedMemory) {
   fs::remove_all(dir);
 }
 
+TEST(DatasetMix, ConcatenatesInTheOriginalsOrderAndRefusesMismatches) {
+  namespace fs = std::filesystem;
+  const fs::path root = fs::temp_directory_path() / ("aime_cli_mix_" + std::to_string(::getpid()));
+  fs::remove_all(root);
+  // Folder a: 11 episodes whose velocity is their index; folder b: 2 (index + 100).
+  auto write = [&](const fs::path& dir, int n, double offset, std::int64_t width) {
+    fs::create_directories(dir);
+    for (int i = 0; i < n; ++i) {
+      aime::data::Episode e;
+      e.set("velocity", aime::full({3, width}, offset + i, aime::kFloat64));
+      aime::data::save_episode((dir / (std::to_string(i) + ".npz")).string(), e);
+    }
+  };
+  write(root / "a", 11, 0, 1);
+  write(root / "b", 2, 100, 1);
+  write(root / "c", 1, 0, 2);
+  auto velocity = [](const fs::path& file) {
+    return aime::data::load_episode(file.string()).at("velocity").data.to_vector<double>()[0];
+  };
+  auto [status, out] = run("dataset mix -i " + (root / "a").string() + " " + (root / "b").string() + " -o " +
+                           (root / "m").string());
+  ASSERT_EQ(status, 0) << out;
+  EXPECT_NE(out.find("wrote 13 episodes"), std::string::npos) << out;
+  // By name, as the original's os.listdir + sorted: 0, 1, 10, 2, ..., 9; then b's.
+  EXPECT_EQ(velocity(root / "m" / "2.npz"), 10.0);
+  EXPECT_EQ(velocity(root / "m" / "3.npz"), 2.0);
+  EXPECT_EQ(velocity(root / "m" / "12.npz"), 101.0);
+  std::tie(status, out) = run("dataset mix --numeric-order -i " + (root / "a").string() + " -o " + (root / "n").string());
+  ASSERT_EQ(status, 0) << out;
+  EXPECT_EQ(velocity(root / "n" / "2.npz"), 2.0);
+  // Into a folder that holds episodes, or folders whose shapes differ: refused, naming them.
+  std::tie(status, out) = run("dataset mix -i " + (root / "a").string() + " -o " + (root / "n").string());
+  EXPECT_NE(status, 0);
+  EXPECT_NE(out.find("already holds episodes"), std::string::npos) << out;
+  std::tie(status, out) = run("dataset mix -i " + (root / "a").string() + " " + (root / "c").string() + " -o " +
+                              (root / "x").string());
+  EXPECT_NE(status, 0);
+  EXPECT_NE(out.find("'velocity' is [2] per step"), std::string::npos) << out;
+  fs::remove_all(root);
+}
+
 }  // namespace

@@ -19,6 +19,7 @@ TEST(Cartpole, ConservesEnergyWithoutFrictionOrForce) {
   CartpoleParams p;
   p.cart_damping = 0.0;
   p.pole_damping = 0.0;
+  p.rail_limit = 0.0;  // an endless rail: the ends' soft constraint dissipates
   Cartpole env(true, no_render(), p);
   env.set_state({0.3, 2.5, -0.4, 1.0});
   const double e0 = env.energy();
@@ -26,11 +27,34 @@ TEST(Cartpole, ConservesEnergyWithoutFrictionOrForce) {
   EXPECT_NEAR(env.energy(), e0, 1e-6 * p.pole_mass * p.gravity * p.pole_half_length);
 }
 
+TEST(Cartpole, TheRailEndsHoldTheCartAndNeverPull) {
+  Cartpole env(true, no_render());
+  env.set_state({0.0, M_PI, 0.0, 0.0});
+  double furthest = 0.0;
+  for (int i = 0; i < 1000; ++i) {  // full force to the right for 10 s
+    env.control_step({1.0});
+    furthest = std::max(furthest, env.state()[0]);
+  }
+  EXPECT_GT(furthest, 1.8);   // soft: it penetrates a little
+  EXPECT_LT(furthest, 2.0);  // hitting the end at ~5 m/s: about v tc / e
+  EXPECT_GT(env.state()[0], 1.75);
+  // Past the end and moving back in fast: the end does not hold it (a constraint only pushes).
+  env.set_state({1.81, M_PI, -3.0, 0.0});
+  env.control_step({0.0});
+  EXPECT_LT(env.state()[2], -2.9);
+  // Symmetric at the left end.
+  env.set_state({0.0, M_PI, 0.0, 0.0});
+  for (int i = 0; i < 1000; ++i) env.control_step({-1.0});
+  EXPECT_LT(env.state()[0], -1.75);
+  EXPECT_GT(env.state()[0], -1.9);
+}
+
 TEST(Cartpole, MomentumIsConservedWithoutForce) {
   // No external horizontal force: (M + m) x' + m l cos(theta) theta' stays constant.
   CartpoleParams p;
   p.cart_damping = 0.0;
   p.pole_damping = 0.0;
+  p.rail_limit = 0.0;  // an endless rail: the ends' soft constraint dissipates
   Cartpole env(true, no_render(), p);
   env.set_state({0.0, 1.0, 0.2, -2.0});
   auto momentum = [&] {

@@ -1,0 +1,105 @@
+// `aime train-agent`: a short Dreamer run from the command line, its policy acting through
+// `aime collect --policy`, and a run killed with SIGKILL and resumed, which must end with the
+// bytes of the uninterrupted run.
+#include <gtest/gtest.h>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <thread>
+
+#include "tests/apps/run_aime.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using aime::app::testing::run_aime;
+
+std::string read_bytes(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+std::string tiny_run(const fs::path& out, int epochs) {
+  return "train-agent --env pendulum-swingup --episode-steps 100 --world-model rssm --state-size 16,4 --hidden-size 16 "
+         "--actor-hidden-size 16 --value-hidden-size 16 --batch-size 4 --horizon 10 --imagination-horizon 5 "
+         "--prefill-episodes 2 --pretrain-updates 2 --updates-per-epoch 3 --eval-every 2 --seed 3 --epochs " +
+         std::to_string(epochs) + " --out " + out.string();
+}
+
+TEST(TrainAgent, RunsAndItsPolicyCollectsADataset) {
+  const fs::path root = fs::temp_directory_path() / ("aime_agent_cli_" + std::to_string(::getpid()));
+  fs::remove_all(root);
+  auto [status, out] = run_aime(tiny_run(root / "run", 3));
+  ASSERT_EQ(status, 0) << out;
+  EXPECT_NE(out.find("epoch 3/3: train return"), std::string::npos) << out;
+  EXPECT_TRUE(fs::exists(root / "run" / "train_trajectories" / "4.npz"));
+  // The run folder as a policy (its policy/), acting by its mode: an expert-dataset maker.
+  std::tie(status, out) = run_aime("collect --env pendulum-swingup --episode-steps 100 --episodes 2 --policy " +
+                                   (root / "run").string() + " --out " + (root / "expert").string());
+  ASSERT_EQ(status, 0) << out;
+  EXPECT_TRUE(fs::exists(root / "expert" / "1.npz"));
+  // Usage errors name what is wrong.
+  std::tie(status, out) = run_aime(tiny_run(root / "other", 1) + " --algo ppo");
+  EXPECT_NE(status, 0);
+  EXPECT_NE(out.find("--algo"), std::string::npos) << out;
+  std::tie(status, out) = run_aime(tiny_run(root / "run", 4) + " --resume --seed 4");
+  EXPECT_NE(status, 0);
+  EXPECT_NE(out.find("train.seed"), std::string::npos) << out;
+  fs::remove_all(root);
+}
+
+pid_t spawn(const std::string& args, const fs::path& log) {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const std::string command = std::string(AIME_BINARY) + " " + args + " > " + log.string() + " 2>&1";
+    ::execl("/bin/sh", "sh", "-c", ("exec " + command).c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  return pid;
+}
+
+TEST(TrainAgent, AKilledRunResumesToTheUninterruptedBytes) {
+  const fs::path root = fs::temp_directory_path() / ("aime_agent_kill_" + std::to_string(::getpid()));
+  fs::remove_all(root);
+  const int epochs = 8;
+  const auto t0 = std::chrono::steady_clock::now();
+  auto [status, out] = run_aime(tiny_run(root / "straight", epochs));
+  ASSERT_EQ(status, 0) << out;
+  const double run_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  std::mt19937 rng(20261206);
+  std::uniform_real_distribution<double> fraction(0.1, 0.6);
+  int kills = 0;
+  for (int attempt = 0; attempt < 6; ++attempt) {
+    const pid_t pid = spawn(tiny_run(root / "killed", epochs) + " --resume", root / "run.log");
+    std::this_thread::sleep_for(std::chrono::microseconds(static_cast<long>(fraction(rng) * run_ms * 1000)));
+    int wstatus = 0;
+    if (::waitpid(pid, &wstatus, WNOHANG) == pid) break;  // finished before its kill
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, &wstatus, 0);
+    if (WIFSIGNALED(wstatus)) ++kills;
+  }
+  std::tie(status, out) = run_aime(tiny_run(root / "killed", epochs) + " --resume");
+  ASSERT_EQ(status, 0) << out;
+  EXPECT_GE(kills, 1);
+  EXPECT_EQ(read_bytes(root / "killed" / "agent.safetensors"), read_bytes(root / "straight" / "agent.safetensors"));
+  // One metrics row per epoch (the rows after a kill's last checkpoint are written again).
+  const std::string metrics = read_bytes(root / "killed" / "metrics.csv");
+  EXPECT_EQ(std::count(metrics.begin(), metrics.end(), '\n'), epochs + 1) << metrics;
+  for (int i = 0; i < 2 + epochs; ++i) {
+    const auto name = std::to_string(i) + ".npz";
+    EXPECT_EQ(read_bytes(root / "killed" / "train_trajectories" / name),
+              read_bytes(root / "straight" / "train_trajectories" / name))
+        << name;
+  }
+  fs::remove_all(root);
+}
+
+}  // namespace
