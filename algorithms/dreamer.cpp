@@ -1,5 +1,6 @@
 #include "algorithms/dreamer.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -52,7 +53,11 @@ nn::Metadata DreamerConfig::to_metadata() const {
     std::snprintf(text, sizeof text, "%.17g", v);
     return std::string(text);
   };
-  return {{"dreamer.imagination_horizon", std::to_string(imagination_horizon)},
+  return {{"dreamer.algo", algo},
+          {"dreamer.ensemble_size", std::to_string(ensemble_size)},
+          {"dreamer.ensemble_hidden_size", std::to_string(ensemble_hidden_size)},
+          {"dreamer.ensemble_hidden_layers", std::to_string(ensemble_hidden_layers)},
+          {"dreamer.imagination_horizon", std::to_string(imagination_horizon)},
           {"dreamer.gamma", num(gamma)},
           {"dreamer.lambda", num(lambda)},
           {"dreamer.entropy_scale", num(entropy_scale)},
@@ -81,6 +86,10 @@ DreamerConfig DreamerConfig::from_metadata(const nn::Metadata& m) {
   };
   auto integer = [&](const std::string& key) { return metadata_integer(m, key, "the agent's metadata"); };
   DreamerConfig c;
+  c.algo = get("dreamer.algo");
+  c.ensemble_size = integer("dreamer.ensemble_size");
+  c.ensemble_hidden_size = integer("dreamer.ensemble_hidden_size");
+  c.ensemble_hidden_layers = integer("dreamer.ensemble_hidden_layers");
   c.imagination_horizon = integer("dreamer.imagination_horizon");
   c.gamma = real("dreamer.gamma");
   c.lambda = real("dreamer.lambda");
@@ -101,6 +110,8 @@ void DreamerConfig::validate() const {
   auto need = [](bool ok, const std::string& what) {
     if (!ok) throw ValueError("dreamer." + what);
   };
+  need(algo == "dreamer" || algo == "plan2explore", "algo must be dreamer or plan2explore, got '" + algo + "'");
+  need(ensemble_size >= 2 && ensemble_size <= 64, "ensemble_size must be in [2, 64], got " + std::to_string(ensemble_size));
   need(imagination_horizon >= 2 && imagination_horizon <= 1000,
        "imagination_horizon must be in [2, 1000], got " + std::to_string(imagination_horizon));
   need(gamma > 0 && gamma < 1, "gamma must be in (0, 1), got " + std::to_string(gamma));
@@ -108,10 +119,12 @@ void DreamerConfig::validate() const {
   need(entropy_scale >= 0 && std::isfinite(entropy_scale), "entropy_scale must be >= 0");
   need(model_lr > 0 && actor_lr > 0 && value_lr > 0, "model_lr, actor_lr and value_lr must be > 0");
   for (auto [n, v] : {std::pair<const char*, std::int64_t>{"actor_hidden_size", actor_hidden_size},
-                      {"value_hidden_size", value_hidden_size}})
+                      {"value_hidden_size", value_hidden_size},
+                      {"ensemble_hidden_size", ensemble_hidden_size}})
     need(v >= 1 && v <= (1 << 20), std::string(n) + " must be in [1, 2^20], got " + std::to_string(v));
   for (auto [n, v] : {std::pair<const char*, std::int64_t>{"actor_hidden_layers", actor_hidden_layers},
-                      {"value_hidden_layers", value_hidden_layers}})
+                      {"value_hidden_layers", value_hidden_layers},
+                      {"ensemble_hidden_layers", ensemble_hidden_layers}})
     need(v >= 0 && v <= 64, std::string(n) + " must be in [0, 64], got " + std::to_string(v));
 }
 
@@ -125,11 +138,54 @@ models::WorldModelConfig with_reward_head(models::WorldModelConfig config) {
 DreamerAgent::DreamerAgent(const models::WorldModelConfig& model_config, const DreamerConfig& c, Generator& gen)
     : config(c) {
   config.validate();
-  model = std::make_unique<models::WorldModel>(with_reward_head(model_config), gen);
+  // Plan2Explore's model has no reward head (the original removes it before training).
+  models::WorldModelConfig mc = model_config;
+  if (explores())
+    mc.outputs.erase(std::remove_if(mc.outputs.begin(), mc.outputs.end(),
+                                    [](const models::SensorSpec& s) { return s.name == "reward"; }),
+                     mc.outputs.end());
+  else
+    mc = with_reward_head(mc);
+  model = std::make_unique<models::WorldModel>(mc, gen);
   const std::int64_t F = model->ssm().feature_size();
+  if (explores())
+    for (std::int64_t j = 0; j < c.ensemble_size; ++j)
+      ensemble.push_back(std::make_shared<nn::MLP>(
+          nn::mlp_options(F + model_config.action_size, model->ssm().embedding_size(), c.ensemble_hidden_size,
+                          c.ensemble_hidden_layers),
+          gen));
   actor = std::make_shared<models::TanhGaussianPolicy>(F, model_config.action_size, c.actor_hidden_size,
                                                        c.actor_hidden_layers, gen);
   value = std::make_shared<nn::MLP>(nn::mlp_options(F, 1, c.value_hidden_size, c.value_hidden_layers), gen);
+}
+
+std::vector<Tensor> DreamerAgent::model_parameters() const {
+  std::vector<Tensor> out = model->parameters();
+  for (const auto& head : ensemble)
+    for (const auto& p : head->parameters()) out.push_back(p);
+  return out;
+}
+
+Tensor DreamerAgent::ensemble_loss(const Tensor& features, const Tensor& pre_action, const Tensor& embeddings) const {
+  if (ensemble.empty()) return Tensor();
+  const std::int64_t T = features.size(0);
+  const Tensor input = cat({features.narrow(0, 0, T - 1).detach(), pre_action.narrow(0, 1, T - 1)}, -1);
+  const Tensor target = embeddings.narrow(0, 1, T - 1).detach();
+  Tensor loss;
+  for (const auto& head : ensemble) {
+    const Tensor l = mean(square(head->forward(input) - target));
+    loss = loss.defined() ? loss + l : l;
+  }
+  return loss;
+}
+
+Tensor DreamerAgent::intrinsic_reward(const Tensor& inputs) const {
+  std::vector<Tensor> predictions;
+  for (const auto& head : ensemble) predictions.push_back(head->forward(inputs));
+  const Tensor p = stack(predictions, 0);  // [K, ..., E]
+  const double K = static_cast<double>(ensemble.size());
+  const Tensor variance = sum(square(p - mean(p, {0}, true)), {0}) * (1.0 / (K - 1.0));
+  return mean(log(variance), {-1}, true);
 }
 
 // ---- one iteration's imagination ----
@@ -137,18 +193,22 @@ DreamerAgent::DreamerAgent(const models::WorldModelConfig& model_config, const D
 ImaginationTerms imagine_actor_loss(const DreamerAgent& agent, const models::State& starts, Generator& gen) {
   const DreamerConfig& c = agent.config;
   const models::WorldModel& model = *agent.model;
-  std::vector<Tensor> kls;
+  std::vector<Tensor> kls, disagreement_inputs;
   // The actor sees the state detached (the original's policy input), so its gradient reaches
   // it only through the actions' effect on the imagined states, rewards and values.
   auto act = [&](const models::State& previous, std::int64_t, Generator& g) -> Tensor {
-    const auto pi = agent.actor->forward(previous.feature().detach());
+    const Tensor feature = previous.feature();
+    const auto pi = agent.actor->forward(feature.detach());
     kls.push_back(action_prior_kl(*pi));
-    return pi->rsample(g);
+    Tensor action = pi->rsample(g);
+    if (agent.explores()) disagreement_inputs.push_back(cat({feature, action}, -1));  // (f(s_{k-1}), a_k)
+    return action;
   };
   const models::FilterOutput imagined =
       model.ssm().rollout(starts, models::ActionSource::from_policy(act, c.imagination_horizon), gen);
   const Tensor features = imagined.features();  // [H, N, F]: f_0..f_{H-1}, the start excluded
-  const Tensor rewards = model.decoders.at("reward")->forward(features)->mean();  // [H, N, 1]
+  const Tensor rewards = agent.explores() ? agent.intrinsic_reward(stack(disagreement_inputs, 0))
+                                          : model.decoders.at("reward")->forward(features)->mean();  // [H, N, 1]
   const Tensor values = agent.value->forward(features) * (1.0 / (1.0 - c.gamma));
   const Tensor returns = lambda_returns(rewards, values, c.gamma, c.lambda);  // [H-1, N, 1]
   // w_k = gamma^(k+1): the original's cumulative product starts at gamma.
@@ -262,8 +322,8 @@ DreamerResult train_dreamer(const DreamerTrainingOptions& o, const std::function
   bool resumed = false;
   auto make_steps = [&] {
     const DreamerConfig& c = agent->config;
-    nn::flatten_parameters(agent->model->parameters());
-    OptimizerGroup model_group{"model", agent->model->parameters(), {}, c.grad_clip};
+    nn::flatten_parameters(agent->model_parameters());
+    OptimizerGroup model_group{"model", agent->model_parameters(), {}, c.grad_clip};
     model_group.adam.lr = c.model_lr;
     OptimizerGroup actor_group{"actor", agent->actor->parameters(), {}, c.grad_clip};
     actor_group.adam.lr = c.actor_lr;
@@ -275,7 +335,7 @@ DreamerResult train_dreamer(const DreamerTrainingOptions& o, const std::function
   };
   nn::Metadata run_metadata = {{"train.env", o.env},
                                {"train.setup", models::setup_name(o.setup)},
-                               {"train.algo", "dreamer"},
+                               {"train.algo", o.dreamer.algo},
                                {"train.seed", std::to_string(o.seed)},
                                {"train.action_repeat", std::to_string(o.env_options.action_repeat)},
                                {"train.episode_steps", std::to_string(o.env_options.episode_steps)},
@@ -298,6 +358,8 @@ DreamerResult train_dreamer(const DreamerTrainingOptions& o, const std::function
     agent->model->load_state_dict(take_prefixed(file.tensors, "model."), true);
     agent->actor->load_state_dict(take_prefixed(file.tensors, "actor."), true);
     agent->value->load_state_dict(take_prefixed(file.tensors, "value."), true);
+    for (std::size_t j = 0; j < agent->ensemble.size(); ++j)
+      agent->ensemble[j]->load_state_dict(take_prefixed(file.tensors, "ensemble." + std::to_string(j) + "."), true);
     make_steps();
     model_step->optimizer(0).load_state_dict(take_prefixed(file.tensors, "optim.model."),
                                              take_prefixed(file.metadata, "optim.model."));
@@ -350,13 +412,20 @@ DreamerResult train_dreamer(const DreamerTrainingOptions& o, const std::function
   auto iterate = [&](const Batch& batch, bool with_agent, std::map<std::string, double>& sums) {
     models::ElboTerms terms;
     const auto t_model = std::chrono::steady_clock::now();
+    Tensor ensemble_loss;
     const auto m = model_step->run([&] {
-      terms = a.model->elbo(batch, noise);
-      return terms.loss;
+      // WorldModel::elbo, with the embeddings kept for the ensemble's targets.
+      const Tensor embeddings = a.model->embed(batch);
+      terms = a.model->elbo_of(a.model->ssm().filter(embeddings, batch.at("pre_action"), models::State{}, noise),
+                               embeddings, batch, models::ElboOptions::training());
+      if (!a.explores()) return terms.loss;
+      ensemble_loss = a.ensemble_loss(terms.filtered.features(), batch.at("pre_action"), embeddings);
+      return terms.loss + ensemble_loss;
     });
     sums["model_loss"] += m.loss.item();
     sums["kl"] += terms.kl.item();
-    sums["rec/reward"] += terms.reconstruction.at("reward").item();
+    if (a.explores()) sums["ensemble_loss"] += ensemble_loss.item();
+    else sums["rec/reward"] += terms.reconstruction.at("reward").item();
     sums["model_grad_norm"] += m.grad_norms[0];
     const auto t_actor = std::chrono::steady_clock::now();
     sums["model_seconds"] += std::chrono::duration<double>(t_actor - t_model).count();
@@ -367,8 +436,12 @@ DreamerResult train_dreamer(const DreamerTrainingOptions& o, const std::function
     ImaginationTerms im;
     // Only the actor learns from its loss: the model and the value are frozen while it is
     // built and differentiated (no gradient is computed for them at all).
-    a.model->freeze();
-    a.value->freeze();
+    auto freeze = [&](bool frozen) {
+      a.model->requires_grad_(!frozen);
+      for (auto& head : a.ensemble) head->requires_grad_(!frozen);
+      a.value->requires_grad_(!frozen);
+    };
+    freeze(true);
     try {
       const auto r = actor_step->run([&] {
         im = imagine_actor_loss(a, starts, noise);
@@ -377,12 +450,10 @@ DreamerResult train_dreamer(const DreamerTrainingOptions& o, const std::function
       sums["actor_loss"] += r.loss.item();
       sums["actor_grad_norm"] += r.grad_norms[0];
     } catch (...) {
-      a.model->unfreeze();
-      a.value->unfreeze();
+      freeze(false);
       throw;
     }
-    a.model->unfreeze();
-    a.value->unfreeze();
+    freeze(false);
     const auto t_value = std::chrono::steady_clock::now();
     sums["actor_seconds"] += std::chrono::duration<double>(t_value - t_actor).count();
     const auto v = value_step->run([&] { return value_loss(a, im); });
@@ -398,6 +469,8 @@ DreamerResult train_dreamer(const DreamerTrainingOptions& o, const std::function
     add_prefixed(tensors, "model.", a.model->state_dict());
     add_prefixed(tensors, "actor.", a.actor->state_dict());
     add_prefixed(tensors, "value.", a.value->state_dict());
+    for (std::size_t j = 0; j < a.ensemble.size(); ++j)
+      add_prefixed(tensors, "ensemble." + std::to_string(j) + ".", a.ensemble[j]->state_dict());
     nn::Metadata meta = run_metadata;
     for (const auto& [k, v] : model_config.to_metadata()) meta[k] = v;
     for (const auto& [k, v] : a.config.to_metadata()) meta[k] = v;

@@ -39,6 +39,14 @@ Tensor lambda_returns(const Tensor& rewards, const Tensor& values, double gamma,
 Tensor action_prior_kl(const distributions::TanhNormal& action, double target_std = 0.88);
 
 struct DreamerConfig {
+  // "dreamer": the reward head's extrinsic reward; "plan2explore": no reward head, the
+  // intrinsic reward of an ensemble's disagreement (Sekar et al. 2020; dreamer-facts.md §8):
+  //   heads j = 1..K: (sg f_t, a_{t+1}) -> e_{t+1}, each an ELU MLP, trained with the model
+  //   (the sum over heads of each one's mean squared error to sg e_{t+1});
+  //   r_k = (1/E) sum_d log Var_j(head_j(f(s_{k-1}), a_k)_d), the unbiased variance.
+  std::string algo = "dreamer";
+  std::int64_t ensemble_size = 5;
+  std::int64_t ensemble_hidden_size = 1024, ensemble_hidden_layers = 2;
   std::int64_t imagination_horizon = 15;
   double gamma = 0.99;
   double lambda = 0.95;
@@ -56,12 +64,21 @@ struct DreamerConfig {
   void validate() const;  // ValueError naming the field
 };
 
-// The world model with a reward head (the sensor "reward" among its outputs), the actor and
-// the value network; owns all three.
+// The world model (Dreamer: with a reward head, the sensor "reward" among its outputs), the
+// ensemble (Plan2Explore), the actor and the value network; owns them all.
 struct DreamerAgent {
   DreamerAgent(const models::WorldModelConfig& model_config, const DreamerConfig& config, Generator& gen);
+  bool explores() const { return config.algo == "plan2explore"; }
+  // Every parameter the model's optimiser updates: the world model's, and the ensemble's.
+  std::vector<Tensor> model_parameters() const;
+  // The ensemble's loss on a batch's posterior features [T, B, F], actions (pre_action
+  // [T, B, A]) and embeddings [T, B, E], all taken detached; undefined for Dreamer.
+  Tensor ensemble_loss(const Tensor& features, const Tensor& pre_action, const Tensor& embeddings) const;
+  // The disagreement reward [..., 1] of inputs [..., F + A].
+  Tensor intrinsic_reward(const Tensor& inputs) const;
   DreamerConfig config;
   std::unique_ptr<models::WorldModel> model;
+  std::vector<std::shared_ptr<nn::MLP>> ensemble;
   std::shared_ptr<models::TanhGaussianPolicy> actor;
   std::shared_ptr<nn::MLP> value;
 };
@@ -76,7 +93,7 @@ struct ImaginationTerms {
   Tensor returns;         // [H-1, N, 1] lambda-returns, detached: the value's targets
   Tensor features;        // [H, N, F] imagined features, detached: the value's inputs
   Tensor action_kl;       // scalar: mean_k mean_n sum_a KL (the entropy term before its scale)
-  Tensor reward;          // scalar: mean imagined reward
+  Tensor reward;          // scalar: mean imagined reward (extrinsic, or the disagreement)
 };
 
 // Steps b-e from detached start states [N, .] (the caller freezes model and value when only

@@ -1,5 +1,5 @@
-// aime train-agent: a model-based RL agent (Dreamer) that learns in the world model's
-// imagination and acts in a built-in environment (algorithms/dreamer.h).
+// aime train-agent: a model-based RL agent (Dreamer, or Plan2Explore's explorer) that learns
+// in the world model's imagination and acts in a built-in environment (algorithms/dreamer.h).
 #include <boost/program_options.hpp>
 #include <cstdio>
 #include <iostream>
@@ -31,11 +31,13 @@ int train_agent(const std::vector<std::string>& args) {
   std::string env_list;
   for (const auto& n : envs::environment_names()) env_list += (env_list.empty() ? "" : ", ") + n;
   po::options_description options(
-      "aime train-agent: train a Dreamer agent in a built-in environment (the original's scripts/train_dreamer.py)");
+      "aime train-agent: train a Dreamer or Plan2Explore agent in a built-in environment (the original's "
+      "scripts/train_dreamer.py and train_plan2explore.py)");
   options.add_options()("help,h", "show this help")
       ("config", po::value<std::vector<std::string>>()->composing(),
        "INI files of defaults (configs/dreamer-*.ini); flags win")
-      ("algo", po::value<std::string>()->default_value("dreamer"), "dreamer")
+      ("algo", po::value<std::string>()->default_value("dreamer"),
+       "dreamer (the reward head's reward) or plan2explore (an ensemble's disagreement: exploration without reward)")
       ("env", po::value<std::string>(), ("environment: " + env_list).c_str())
       ("setup", po::value<std::string>()->default_value("mdp"), "visual, lpomdp or mdp: what the agent observes")
       ("out", po::value<std::string>(), "run folder (created)")
@@ -63,6 +65,8 @@ int train_agent(const std::vector<std::string>& args) {
       ("grad-clip", default_of(dc.grad_clip), "gradient norm clip of each of the three")
       ("actor-hidden-size", default_of(dc.actor_hidden_size), "actor MLP width")
       ("value-hidden-size", default_of(dc.value_hidden_size), "value MLP width")
+      ("ensemble-size", default_of(dc.ensemble_size), "plan2explore: heads of the ensemble")
+      ("ensemble-hidden-size", default_of(dc.ensemble_hidden_size), "plan2explore: width of each head")
       ("exploration-noise", default_of(d.exploration_noise), "std of Gaussian noise on the training episodes' actions (the original's 0)")
       ("eval-every", default_of(d.eval_every), "epochs between test episodes (and the model/ and policy/ folders)")
       ("eval-episodes", default_of(d.eval_episodes), "test episodes each time")
@@ -78,7 +82,8 @@ int train_agent(const std::vector<std::string>& args) {
   if (!vm.count("env")) throw UsageError("missing --env NAME");
   if (!vm.count("out")) throw UsageError("missing --out DIR");
   const std::string algo = vm["algo"].as<std::string>();
-  if (algo != "dreamer") throw UsageError("--algo: expected dreamer, got '" + algo + "'");
+  if (algo != "dreamer" && algo != "plan2explore")
+    throw UsageError("--algo: expected dreamer or plan2explore, got '" + algo + "'");
   algorithms::DreamerTrainingOptions o;
   o.env = vm["env"].as<std::string>();
   o.setup = models::parse_setup(vm["setup"].as<std::string>());
@@ -107,6 +112,9 @@ int train_agent(const std::vector<std::string>& args) {
   o.dreamer.grad_clip = vm["grad-clip"].as<double>();
   o.dreamer.actor_hidden_size = vm["actor-hidden-size"].as<std::int64_t>();
   o.dreamer.value_hidden_size = vm["value-hidden-size"].as<std::int64_t>();
+  o.dreamer.algo = algo;
+  o.dreamer.ensemble_size = vm["ensemble-size"].as<std::int64_t>();
+  o.dreamer.ensemble_hidden_size = vm["ensemble-hidden-size"].as<std::int64_t>();
   o.dreamer.validate();
   const std::string world_model = vm["world-model"].as<std::string>();
   o.model_config = [&](const std::vector<models::SensorSpec>& sensors, std::int64_t action_size) {
@@ -125,7 +133,7 @@ int train_agent(const std::vector<std::string>& args) {
     if (vm.count("kl-rebalance")) config.kl_rebalance = vm["kl-rebalance"].as<double>();
     return config;
   };
-  std::cerr << (o.resume ? "resuming" : "training") << " dreamer on " << o.env << " (" << vm["setup"].as<std::string>()
+  std::cerr << (o.resume ? "resuming " : "training ") << algo << " on " << o.env << " (" << vm["setup"].as<std::string>()
             << ", " << world_model << ") into " << o.out_dir << ": " << o.epochs << " epochs of " << o.updates_per_epoch
             << " updates and one episode\n";
   ProgressBar bar(o.epochs, "epochs");
@@ -153,7 +161,7 @@ int train_agent(const std::vector<std::string>& args) {
 }  // namespace
 
 std::vector<Command> agent_commands() {
-  return {{"train-agent", "train a Dreamer agent in a built-in environment (model-based RL in imagination)", train_agent}};
+  return {{"train-agent", "train a Dreamer or Plan2Explore agent in a built-in environment (model-based RL in imagination)", train_agent}};
 }
 
 }  // namespace aime::app

@@ -164,6 +164,70 @@ TEST(DreamerValue, LossTrainsTheValueAlone) {
   EXPECT_EQ(grads_of(*agent.value).size(), agent.value->named_parameters().size());
 }
 
+DreamerConfig tiny_explorer() {
+  DreamerConfig d = tiny_dreamer();
+  d.algo = "plan2explore";
+  d.ensemble_size = 3;
+  d.ensemble_hidden_size = 8;
+  return d;
+}
+
+TEST(Plan2Explore, TheDisagreementIsTheMeanLogUnbiasedVariance) {
+  Generator init(2);
+  const DreamerAgent agent(tiny_config(), tiny_explorer(), init);
+  EXPECT_FALSE(agent.model->decoders.count("reward"));  // removed, as the original does
+  ASSERT_EQ(agent.ensemble.size(), 3u);
+  const std::int64_t F = agent.model->ssm().feature_size(), E = agent.model->ssm().embedding_size();
+  Generator data(8);
+  const Tensor x = randn({2, 5, F + 1}, data);
+  const auto r = values_of(agent.intrinsic_reward(x));
+  ASSERT_EQ(r.size(), 10u);
+  std::vector<std::vector<double>> p;
+  for (const auto& head : agent.ensemble) p.push_back(values_of(head->forward(x)));  // [2*5*E] each
+  for (std::size_t n = 0; n < 10; ++n) {
+    double expect = 0;
+    for (std::int64_t d = 0; d < E; ++d) {
+      const std::size_t i = n * static_cast<std::size_t>(E) + static_cast<std::size_t>(d);
+      const double m = (p[0][i] + p[1][i] + p[2][i]) / 3.0;
+      double var = 0;
+      for (int j = 0; j < 3; ++j) var += (p[j][i] - m) * (p[j][i] - m);
+      expect += std::log(var / 2.0) / static_cast<double>(E);
+    }
+    EXPECT_NEAR(r[n], expect, 1e-4 * std::fabs(expect) + 1e-5) << n;
+  }
+}
+
+TEST(Plan2Explore, EnsembleLearnsTheNextEmbeddingFromTheDetachedFeature) {
+  Generator init(2);
+  const DreamerAgent agent(tiny_config(), tiny_explorer(), init);
+  const std::int64_t F = agent.model->ssm().feature_size(), E = agent.model->ssm().embedding_size();
+  Generator data(9);
+  const Tensor f = randn({4, 3, F}, data).requires_grad_(), a = randn({4, 3, 1}, data), e = randn({4, 3, E}, data);
+  const Tensor loss = agent.ensemble_loss(f, a, e);
+  // sum over heads of mean (head_j([f_t, a_{t+1}]) - e_{t+1})^2, t < T - 1
+  double expect = 0;
+  const Tensor in = cat({f.narrow(0, 0, 3), a.narrow(0, 1, 3)}, -1);
+  for (const auto& head : agent.ensemble) expect += mean(square(head->forward(in) - e.narrow(0, 1, 3))).item();
+  EXPECT_NEAR(loss.item(), expect, 1e-5 * expect);
+  loss.backward();
+  EXPECT_FALSE(f.grad().defined());  // the features are taken detached: the model learns nothing from it
+}
+
+TEST(Plan2Explore, ActorGradientComesThroughTheDisagreementAlone) {
+  Generator init(2);
+  DreamerConfig d = tiny_explorer();
+  d.entropy_scale = 0.0;
+  DreamerAgent agent(tiny_config(), d, init);
+  Generator data(7), noise(5);
+  agent.model->freeze();
+  agent.value->freeze();
+  for (auto& h : agent.ensemble) h->freeze();
+  imagine_actor_loss(agent, random_starts(agent, 6, data), noise).actor_loss.backward();
+  EXPECT_TRUE(grads_of(*agent.model).empty());
+  for (auto& h : agent.ensemble) EXPECT_TRUE(grads_of(*h).empty());
+  EXPECT_EQ(grads_of(*agent.actor).size(), agent.actor->named_parameters().size());
+}
+
 TEST(DreamerConfig, MetadataRoundTripAndBadFields) {
   DreamerConfig c = tiny_dreamer();
   c.gamma = 0.97;
@@ -237,13 +301,18 @@ TEST(TrainDreamer, WritesTheRunFolder) {
   fs::remove_all(out);
 }
 
-TEST(TrainDreamer, ResumeIsExact) {
+TEST(TrainDreamer, ResumeIsExact) {  // with Plan2Explore's ensemble: every part of the state
   const std::string straight = temp_dir("straight"), resumed = temp_dir("resumed");
-  train_dreamer(tiny_run(straight, 3));
-  train_dreamer(tiny_run(resumed, 2));
+  DreamerTrainingOptions first = tiny_run(straight, 3);
+  first.dreamer = tiny_explorer();
+  train_dreamer(first);
+  first.out_dir = resumed;
+  first.epochs = 2;
+  train_dreamer(first);
   // A crash after the next episode was written and before its checkpoint: resume drops it.
   fs::copy_file(fs::path(resumed) / "train_trajectories" / "0.npz", fs::path(resumed) / "train_trajectories" / "4.npz");
   DreamerTrainingOptions more = tiny_run(resumed, 3);
+  more.dreamer = tiny_explorer();
   more.resume = true;
   more.model_config = nullptr;  // the checkpoint holds the model's config
   train_dreamer(more);
@@ -251,6 +320,7 @@ TEST(TrainDreamer, ResumeIsExact) {
   const auto b = nn::load_safetensors((fs::path(resumed) / "agent.safetensors").string());
   ASSERT_EQ(a.tensors.size(), b.tensors.size());
   for (const auto& [k, t] : a.tensors) EXPECT_TRUE(equal(t, b.tensors.at(k))) << k;
+  EXPECT_TRUE(a.tensors.contains("ensemble.0.0.weight")) << "the explorer's ensemble is in the checkpoint";
   EXPECT_EQ(a.metadata.at("train.noise_offset"), b.metadata.at("train.noise_offset"));
   for (int i = 0; i < 5; ++i) {
     const auto name = std::to_string(i) + ".npz";
