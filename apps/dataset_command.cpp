@@ -134,6 +134,94 @@ int dataset_strip(const std::vector<std::string>& args) {
   return 0;
 }
 
+// "height[0]" -> ("height", 0); "height" -> ("height", 0).
+std::pair<std::string, std::int64_t> parse_feature(const std::string& text) {
+  const auto open = text.find('[');
+  if (open == std::string::npos) return {text, 0};
+  const auto close = text.find(']', open);
+  try {
+    if (close == text.size() - 1) return {text.substr(0, open), std::stoll(text.substr(open + 1, close - open - 1))};
+  } catch (const std::exception&) {
+  }
+  throw UsageError("--features: expected KEY or KEY[INDEX], got '" + text + "'");
+}
+
+int dataset_coverage(const std::vector<std::string>& args) {
+  namespace po = boost::program_options;
+  po::options_description options(
+      "aime dataset coverage DIR...: how much of a 2-D slice of the state space each folder's steps visit");
+  options.add_options()("help,h", "show this help")("dirs", po::value<std::vector<std::string>>(), "episode folders")
+      ("features", po::value<std::string>()->default_value("height[0],velocity[1]"),
+       "two vector features KEY[INDEX],KEY[INDEX] (default: walker's torso height and forward velocity)")
+      ("bins", po::value<std::int64_t>()->default_value(20), "cells per axis, over the range all folders span together");
+  po::positional_options_description positional;
+  positional.add("dirs", -1);
+  const po::variables_map vm = parse_options(args, options, positional);
+  if (vm.count("help")) {
+    std::cout << options << "\n";
+    return 0;
+  }
+  if (!vm.count("dirs")) throw UsageError("missing DIR...");
+  const std::string spec = vm["features"].as<std::string>();
+  const auto comma = spec.find(',');
+  if (comma == std::string::npos) throw UsageError("--features needs two features, KEY[I],KEY[J]");
+  const std::array<std::pair<std::string, std::int64_t>, 2> features{parse_feature(spec.substr(0, comma)),
+                                                                     parse_feature(spec.substr(comma + 1))};
+  const std::int64_t bins = vm["bins"].as<std::int64_t>();
+  if (bins < 1 || bins > 4096) throw UsageError("--bins must be in [1, 4096]");
+  // Every step's two values, per folder.
+  const auto dirs = vm["dirs"].as<std::vector<std::string>>();
+  std::vector<std::array<std::vector<double>, 2>> values(dirs.size());
+  std::array<double, 2> lo{INFINITY, INFINITY}, hi{-INFINITY, -INFINITY};
+  for (std::size_t d = 0; d < dirs.size(); ++d)
+    for (const auto& file : data::list_episode_files(dirs[d])) {
+      const data::Episode e = data::load_episode(file);
+      for (int f = 0; f < 2; ++f) {
+        const auto& [key, index] = features[static_cast<std::size_t>(f)];
+        if (!e.contains(key)) throw ValueError(file + ": no '" + key + "' (--features)");
+        const Tensor t = e.at(key).data.to(kFloat64).contiguous();
+        const std::int64_t width = t.numel() / t.size(0);
+        if (index < 0 || index >= width)
+          throw ValueError(file + ": '" + key + "' has " + std::to_string(width) + " values per step, --features asks for [" +
+                           std::to_string(index) + "]");
+        const double* v = t.data<double>();
+        for (std::int64_t i = 0; i < t.size(0); ++i) {
+          const double x = v[i * width + index];
+          values[d][static_cast<std::size_t>(f)].push_back(x);
+          lo[static_cast<std::size_t>(f)] = std::min(lo[static_cast<std::size_t>(f)], x);
+          hi[static_cast<std::size_t>(f)] = std::max(hi[static_cast<std::size_t>(f)], x);
+        }
+      }
+    }
+  std::cout << "cells of a " << bins << " x " << bins << " grid over " << features[0].first << "[" << features[0].second
+            << "] in [" << lo[0] << ", " << hi[0] << "] and " << features[1].first << "[" << features[1].second << "] in ["
+            << lo[1] << ", " << hi[1] << "] that each folder's steps visit:\n";
+  for (std::size_t d = 0; d < dirs.size(); ++d) {
+    std::vector<char> seen(static_cast<std::size_t>(bins * bins), 0);
+    const auto& [a, b] = values[d];
+    auto cell = [&](double x, int f) {
+      const double span = hi[static_cast<std::size_t>(f)] - lo[static_cast<std::size_t>(f)];
+      const auto c = span > 0 ? static_cast<std::int64_t>((x - lo[static_cast<std::size_t>(f)]) / span * static_cast<double>(bins)) : 0;
+      return std::min(c, bins - 1);
+    };
+    for (std::size_t i = 0; i < a.size(); ++i) seen[static_cast<std::size_t>(cell(a[i], 0) * bins + cell(b[i], 1))] = 1;
+    const auto visited = std::count(seen.begin(), seen.end(), 1);
+    auto spread = [](const std::vector<double>& v) {
+      double m = 0, s = 0;
+      for (double x : v) m += x;
+      m /= static_cast<double>(v.size());
+      for (double x : v) s += (x - m) * (x - m);
+      return std::sqrt(s / static_cast<double>(v.size()));
+    };
+    char line[256];
+    std::snprintf(line, sizeof line, "  %-40s %5lld of %lld cells (%.1f%%), std %.3f and %.3f over %zu steps\n", dirs[d].c_str(),
+                  static_cast<long long>(visited), static_cast<long long>(bins * bins),
+                  100.0 * static_cast<double>(visited) / static_cast<double>(bins * bins), spread(a), spread(b), a.size());
+    std::cout << line;
+  }
+  return 0;
+}
+
 int dataset_mix(const std::vector<std::string>& args) {
   namespace po = boost::program_options;
   po::options_description options(
@@ -162,6 +250,8 @@ std::vector<Command> dataset_commands() {
   return {{"dataset info", "summarise an episode folder: episodes, steps, keys, shapes, dtypes, value ranges",
            dataset_info},
           {"dataset strip", "write a PNG strip of one episode's frames", dataset_strip},
+          {"dataset coverage", "how much of a 2-D slice of the state space each folder's steps visit (exploration)",
+           dataset_coverage},
           {"dataset mix", "concatenate episode folders into one, renumbered (the original's mix_datasets.py)", dataset_mix}};
 }
 

@@ -130,4 +130,31 @@ TEST(DatasetMix, ConcatenatesInTheOriginalsOrderAndRefusesMismatches) {
   fs::remove_all(root);
 }
 
+TEST(DatasetCoverage, CountsTheCellsEachFolderVisits) {
+  namespace fs = std::filesystem;
+  const fs::path root = fs::temp_directory_path() / ("aime_cli_coverage_" + std::to_string(::getpid()));
+  fs::remove_all(root);
+  // a: four steps at the grid's corners (x, y in {0, 1}); b: one point, four times.
+  auto write = [&](const fs::path& dir, std::vector<double> x, std::vector<double> y) {
+    fs::create_directories(dir);
+    aime::data::Episode e;
+    const auto T = static_cast<std::int64_t>(x.size());
+    e.set("height", aime::tensor(x, {T, 1}, aime::kFloat64));
+    std::vector<double> v;
+    for (double y1 : y) v.insert(v.end(), {9.0, y1});
+    e.set("velocity", aime::tensor(v, {T, 2}, aime::kFloat64));
+    aime::data::save_episode((dir / "0.npz").string(), e);
+  };
+  write(root / "a", {0, 0, 1, 1}, {0, 1, 0, 1});
+  write(root / "b", {0.5, 0.5, 0.5, 0.5}, {0.5, 0.5, 0.5, 0.5});
+  auto [status, out] = run("dataset coverage " + (root / "a").string() + " " + (root / "b").string() + " --bins 4");
+  ASSERT_EQ(status, 0) << out;
+  EXPECT_NE(out.find("4 of 16 cells (25.0%)"), std::string::npos) << out;
+  EXPECT_NE(out.find("1 of 16 cells (6.2%)"), std::string::npos) << out;
+  std::tie(status, out) = run("dataset coverage " + (root / "a").string() + " --features height[0],velocity[2]");
+  EXPECT_NE(status, 0);
+  EXPECT_NE(out.find("has 2 values per step"), std::string::npos) << out;
+  fs::remove_all(root);
+}
+
 }  // namespace
