@@ -491,7 +491,7 @@ DreamerResult train_dreamer(const DreamerTrainingOptions& o, const std::function
     meta["train.epoch"] = std::to_string(epoch);
     meta["train.step"] = std::to_string(epoch);
     save_model_checkpoint((fs::path(o.out_dir) / "model").string(), *a.model, nullptr, meta);
-    save_aime_policy((fs::path(o.out_dir) / "policy").string(), *a.model, *a.actor, meta);
+    save_aime_policy((fs::path(o.out_dir) / "policy").string(), *a.model, *a.actor, meta, a.config.algo);
   };
 
   DreamerResult result;

@@ -36,7 +36,7 @@ const std::string& require(const nn::Metadata& m, const std::string& key, const 
 }  // namespace
 
 void save_aime_policy(const std::string& dir, const models::WorldModel& model, const models::TanhGaussianPolicy& policy,
-                      const nn::Metadata& extra) {
+                      const nn::Metadata& extra, const std::string& algo) {
   fs::create_directories(dir);
   nn::StateDict tensors;
   add_prefixed(tensors, policy.state_dict(), "policy.");
@@ -44,7 +44,7 @@ void save_aime_policy(const std::string& dir, const models::WorldModel& model, c
   nn::Metadata m = model.config().to_metadata();
   for (const auto& [k, v] : extra) m[k] = v;
   m["format"] = "aime policy";
-  m["policy.algo"] = "aime";
+  m["policy.algo"] = algo;
   m["policy.hidden_size"] = std::to_string(policy.mean_net->options.hidden_size);
   m["policy.hidden_layers"] = std::to_string(policy.mean_net->options.hidden_layers);
   nn::save_safetensors(policy_path(dir), tensors, m);
@@ -107,7 +107,7 @@ LoadedPolicy load_policy(const std::string& dir) {
   out.metadata = file.metadata;
   out.algo = require(file.metadata, "policy.algo", path);
   Generator gen(0);  // initial weights, overwritten
-  if (out.algo == "aime") {
+  if (out.algo == "aime" || out.algo == "dreamer" || out.algo == "plan2explore") {
     std::shared_ptr<models::WorldModel> model;
     try {
       model = std::make_shared<models::WorldModel>(models::WorldModelConfig::from_metadata(file.metadata), gen);
@@ -120,7 +120,7 @@ LoadedPolicy load_policy(const std::string& dir) {
     auto policy = std::make_shared<models::TanhGaussianPolicy>(model->ssm().feature_size(), model->config().action_size,
                                                                hidden, layers, gen);
     policy->load_state_dict(with_prefix(file.tensors, "policy."), true);
-    out.actor = std::make_unique<PolicyActor>(*model, *policy, "aime");
+    out.actor = std::make_unique<PolicyActor>(*model, *policy, out.algo);
     out.modules = {model, policy};
   } else if (out.algo == "bc" || out.algo == "bco" || out.algo == "iidm") {
     auto policy = std::make_shared<FrameStackPolicy>(FrameStackConfig::from_metadata(file.metadata, "policy"), gen);
@@ -128,7 +128,7 @@ LoadedPolicy load_policy(const std::string& dir) {
     out.actor = std::make_unique<FrameStackActor>(*policy, out.algo);
     out.modules = {policy};
   } else {
-    throw ValueError(path + ": unknown policy.algo '" + out.algo + "' (expected aime, bc, bco or iidm)");
+    throw ValueError(path + ": unknown policy.algo '" + out.algo + "' (expected aime, dreamer, plan2explore, bc, bco or iidm)");
   }
   return out;
 }

@@ -2,8 +2,8 @@
 // original's folders with a policy.pt, see algorithms/checkpoint.h). One file,
 // <dir>/policy.safetensors, holds everything needed to act, so a folder can be copied
 // alone:
-//   aime                the TanhGaussianPolicy ("policy.*") and the frozen world model it
-//                       acts through ("world_model.*", with the model's config);
+//   aime, dreamer,      the TanhGaussianPolicy ("policy.*") and the frozen world model
+//   plan2explore        it acts through ("world_model.*", with the model's config);
 //   bc / bco / iidm     the FrameStackPolicy ("policy.*", with its FrameStackConfig).
 // Metadata: format "aime policy", policy.algo, the configs, and whatever the trainer adds
 // (the training's seed, steps, the demonstrations' folder). Written atomically.
@@ -18,8 +18,10 @@
 
 namespace aime::algorithms {
 
+// `algo`: "aime", or the agent that trained the policy ("dreamer", "plan2explore": a policy
+// on the same filtered state, loaded and acting the same way).
 void save_aime_policy(const std::string& dir, const models::WorldModel& model, const models::TanhGaussianPolicy& policy,
-                      const nn::Metadata& extra = {});
+                      const nn::Metadata& extra = {}, const std::string& algo = "aime");
 void save_frame_stack_policy(const std::string& dir, const FrameStackPolicy& policy, const std::string& algo,
                              const nn::Metadata& extra = {});
 

@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# The paper's pipeline on walker from nothing, at a reduced scale (issue 25), from the vector
+# sensors (mdp), every stage with aime alone:
+#   1. Plan2Explore explores walker without reward: its training episodes are the embodiment
+#      dataset (the original's walker-plan2explore-buffer);
+#   2. Dreamer experts for walker-stand and walker-walk (the original's *-expert come from
+#      trained Dreamer agents); each acts by its mode for N demonstrations
+#      (`aime collect --policy`, as generate_expert_datasets.py);
+#   3. a world model on the Plan2Explore buffer (phase 1);
+#   4. AIME through that frozen model, and BCO(0) with the buffer's actions, on the
+#      walker-walk demonstrations (the cell p2e / walk, mdp, of the paper's table: AIME 84.1,
+#      BCO(0) 67.5 normalised);
+#   5. the table: every policy in walker-walk, normalised by the demonstrations' return.
+# Each stage is skipped when its output exists, and the agents' runs resume (--resume):
+# rerun the script after an interruption. The coverage of the Plan2Explore buffer against
+# random episodes is printed after stage 1 (`aime dataset coverage`).
+# Options: --quick (a tiny run that checks the plumbing, not the numbers), --out DIR
+# (default runs/walker-story), --agent-epochs N (each agent's epochs; default 150),
+# --demos N (default 20), --model-steps N (default 5000), --seeds "0 1 2".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+quick=0
+out=runs/walker-story
+agent_epochs=150
+demos=20
+model_steps=5000
+seeds="0 1 2"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) quick=1 ;;
+    --out) out="$2"; shift ;;
+    --agent-epochs) agent_epochs="$2"; shift ;;
+    --demos) demos="$2"; shift ;;
+    --model-steps) model_steps="$2"; shift ;;
+    --seeds) seeds="$2"; shift ;;
+    *) echo "walker_story.sh: unknown option $1 (use --quick, --out DIR, --agent-epochs N, --demos N, --model-steps N, --seeds \"0 1 2\")" >&2; exit 2 ;;
+  esac
+  shift
+done
+start=$(date +%s)
+TARGETS=aime bash scripts/setup.sh
+aime="${BUILD_DIR:-build}/apps/aime"
+if ! "$aime" collect --help | grep -q walker; then
+  echo "walker_story.sh: this build has no MuJoCo (walker): install libmujoco-dev (scripts/setup.sh) and rebuild" >&2
+  exit 1
+fi
+episode_steps=1000
+aime_epochs=20; aime_batches=100; test_episodes=5; final_episodes=10
+agent=(--config configs/dreamer-small.ini --setup mdp --exploration-noise 0.3)
+if [ $quick = 1 ]; then
+  episode_steps=100; agent_epochs=2; demos=2; model_steps=20; aime_epochs=2; aime_batches=5; test_episodes=1
+  final_episodes=2; seeds="0"
+  agent+=(--updates-per-epoch 5 --pretrain-updates 5 --prefill-episodes 2 --eval-every 1 --batch-size 4 --horizon 16)
+fi
+env_flags=(--episode-steps $episode_steps)
+echo "== walker story: $agent_epochs epochs per agent (configs/dreamer-small.ini), $demos demonstrations, a world model of $model_steps steps, seeds $seeds; into $out"
+mkdir -p "$out"
+train_agent() {  # train_agent ALGO ENV NAME
+  if [ -f "$out/$3/done" ]; then echo "== $3: done"; return; fi
+  echo "== $3: $1 on $2"
+  "$aime" train-agent --algo "$1" --env "$2" "${agent[@]}" "${env_flags[@]}" --epochs $agent_epochs --seed 0 \
+    --out "$out/$3" --resume
+  touch "$out/$3/done"
+}
+# 1. The embodiment dataset: Plan2Explore's episodes, and random ones to compare coverage.
+train_agent plan2explore walker-walk p2e
+[ -d "$out/data/random" ] || "$aime" collect --env walker-walk "${env_flags[@]}" --policy random \
+  --episodes "$(ls "$out/p2e/train_trajectories" | wc -l)" --seed 7 --out "$out/data/random"
+"$aime" dataset coverage "$out/p2e/train_trajectories" "$out/data/random" | tee "$out/coverage.txt"
+# 2. Experts, and the walk expert's demonstrations.
+train_agent dreamer walker-stand dreamer-stand
+train_agent dreamer walker-walk dreamer-walk
+[ -d "$out/data/walk-expert" ] || "$aime" collect --env walker-walk "${env_flags[@]}" --policy "$out/dreamer-walk" \
+  --episodes $demos --seed 42 --out "$out/data/walk-expert"
+[ -d "$out/data/stand-expert" ] || "$aime" collect --env walker-stand "${env_flags[@]}" --policy "$out/dreamer-stand" \
+  --episodes $demos --seed 42 --out "$out/data/stand-expert"
+# 3. The world model on the buffer (RSSMO at the laptop size of the agents).
+if [ ! -f "$out/model/model.safetensors" ]; then
+  "$aime" train-model --dataset "$out/p2e/train_trajectories" --setup mdp --world-model rssmo --state-size 64,16 \
+    --hidden-size 64 --batch-size 16 --horizon 32 --epochs 1 --batches-per-epoch $model_steps --checkpoint-every 500 \
+    --seed 0 --out "$out/model" --resume
+fi
+# 4. AIME and BCO(0) on the walk demonstrations.
+imitate=(--demos "$out/data/walk-expert" --env walker-walk "${env_flags[@]}" --test-seed 142 --test-episodes $test_episodes
+  --final-test-episodes $final_episodes)
+policies=()
+for seed in $seeds; do
+  [ -f "$out/aime-$seed/policy.safetensors" ] || "$aime" imitate --algo aime --model "$out/model" "${imitate[@]}" \
+    --epochs $aime_epochs --batches-per-epoch $aime_batches --batch-size 16 --horizon 32 --seed $seed --out "$out/aime-$seed"
+  [ -f "$out/bco-$seed/policy.safetensors" ] || "$aime" imitate --algo bco --embodiment "$out/p2e/train_trajectories" \
+    "${imitate[@]}" --setup mdp --stack 1 --seed $seed --out "$out/bco-$seed"
+  policies+=(--policy "$out/aime-$seed" --policy "$out/bco-$seed")
+done
+# 5. The table.
+"$aime" evaluate "${policies[@]}" --policy "$out/dreamer-walk/policy" --policy random \
+  --env walker-walk "${env_flags[@]}" --episodes $final_episodes --seed 142 --demos "$out/data/walk-expert" --out "$out/results"
+{
+  echo
+  echo "The paper's cell p2e / walk, mdp (its Table, normalised by its expert): AIME 84.1, BCO(0) 67.5."
+} >> "$out/results.md"
+cat "$out/results.md"
+echo "== walker story finished in $(( $(date +%s) - start )) s; table: $out/results.md"
