@@ -50,7 +50,9 @@ TEST(TrainAgent, RunsAndItsPolicyCollectsADataset) {
   std::tie(status, out) = run_aime(tiny_run(root / "other", 1) + " --algo ppo");
   EXPECT_NE(status, 0);
   EXPECT_NE(out.find("--algo"), std::string::npos) << out;
-  std::tie(status, out) = run_aime(tiny_run(root / "run", 4) + " --resume --seed 4");
+  std::string other_seed = tiny_run(root / "run", 4) + " --resume";
+  other_seed.replace(other_seed.find("--seed 3"), 8, "--seed 4");
+  std::tie(status, out) = run_aime(other_seed);
   EXPECT_NE(status, 0);
   EXPECT_NE(out.find("train.seed"), std::string::npos) << out;
   fs::remove_all(root);
