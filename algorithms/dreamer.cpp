@@ -307,7 +307,6 @@ DreamerResult train_dreamer(const DreamerTrainingOptions& o, const std::function
   // The buffer: every training episode, in memory, in collection order.
   std::vector<data::Episode> episodes;
   std::vector<std::string> names;
-  std::vector<double> episode_returns;
   auto add_episode = [&](data::Episode e, std::int64_t i, bool write) {
     if (write) data::save_episode(episode_path(train_dir, i), e);
     names.push_back(episode_path(train_dir, i));
@@ -372,9 +371,7 @@ DreamerResult train_dreamer(const DreamerTrainingOptions& o, const std::function
     resumed = true;
     const std::int64_t n = metadata_integer(file.metadata, "train.episodes", agent_path);
     for (std::int64_t i = 0; i < n; ++i) {
-      data::Episode e = data::load_episode(episode_path(train_dir, i));
-      episode_returns.push_back(e.at("reward").data.to(kFloat64).sum().item());
-      add_episode(std::move(e), i, false);
+      add_episode(data::load_episode(episode_path(train_dir, i)), i, false);
     }
     // Episodes collected after the checkpoint are collected again, as an uninterrupted run would.
     for (std::int64_t i = n; fs::exists(episode_path(train_dir, i)); ++i) fs::remove(episode_path(train_dir, i));
@@ -382,10 +379,7 @@ DreamerResult train_dreamer(const DreamerTrainingOptions& o, const std::function
     if (!o.model_config) throw ValueError("train_dreamer: model_config is required for a new run");
     for (std::int64_t i = 0; i < o.prefill_episodes; ++i) {
       envs::RandomPolicy random(env->action_dim());
-      double ret = 0;
-      add_episode(envs::collect_episode(*env, random, envs::derive_seed(o.seed, static_cast<std::uint64_t>(i)), &ret), i,
-                  true);
-      episode_returns.push_back(ret);
+      add_episode(envs::collect_episode(*env, random, envs::derive_seed(o.seed, static_cast<std::uint64_t>(i))), i, true);
     }
     std::int64_t action_size = 0;
     const data::SequenceDataset first({episodes[0]}, {names[0]}, {});
@@ -396,10 +390,10 @@ DreamerResult train_dreamer(const DreamerTrainingOptions& o, const std::function
   }
   DreamerAgent& a = *agent;
   const models::WorldModelConfig& model_config = a.model->config();
-  for (const auto& e : episodes)
-    if (e.length() < o.horizon)
-      throw ValueError(names[0] + ": episodes of " + std::to_string(e.length()) + " steps are shorter than the horizon " +
-                       std::to_string(o.horizon));
+  for (std::size_t i = 0; i < episodes.size(); ++i)
+    if (episodes[i].length() < o.horizon)
+      throw ValueError(names[i] + ": an episode of " + std::to_string(episodes[i].length()) +
+                       " steps is shorter than the horizon " + std::to_string(o.horizon) + " (--horizon, --episode-steps)");
 
   data::SequenceDatasetOptions dso;
   dso.horizon = o.horizon;
@@ -525,7 +519,6 @@ DreamerResult train_dreamer(const DreamerTrainingOptions& o, const std::function
     const std::int64_t index = static_cast<std::int64_t>(episodes.size());
     add_episode(envs::collect_episode(*env, explore, envs::derive_seed(o.seed, static_cast<std::uint64_t>(index)), &train_return),
                 index, true);
-    episode_returns.push_back(train_return);
     const double episode_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
 
     std::map<std::string, double> row;
