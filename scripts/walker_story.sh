@@ -46,7 +46,7 @@ if ! "$aime" collect --help | grep -q walker; then
 fi
 episode_steps=1000
 aime_epochs=20; aime_batches=100; test_episodes=5; final_episodes=10
-agent=(--config configs/dreamer-small.ini --setup mdp --exploration-noise 0.3)
+agent=(--config configs/dreamer-small.ini --setup mdp --ensemble-hidden-size 64)
 if [ $quick = 1 ]; then
   episode_steps=100; agent_epochs=2; demos=2; model_steps=20; aime_epochs=2; aime_batches=5; test_episodes=1
   final_episodes=2; seeds="0"
