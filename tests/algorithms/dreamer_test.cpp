@@ -13,6 +13,7 @@
 #include "distributions/kl.h"
 #include "distributions/normal.h"
 #include "envs/collect.h"
+#include "nn/flat_parameters.h"
 #include "nn/serialize/safetensors.h"
 
 namespace aime::algorithms {
@@ -144,6 +145,26 @@ TEST(DreamerActor, GradientReachesTheActorThroughTheImaginedStatesAndNotTheModel
   imagine_actor_loss(agent, starts, noise2).actor_loss.backward();
   for (const auto& [k, g] : grads_of(*agent.actor)) EXPECT_TRUE(allclose(g, frozen.at(k), 1e-5, 1e-7)) << k;
   EXPECT_FALSE(grads_of(*agent.model).empty());
+}
+
+TEST(DreamerActor, FrozenPackedModelParametersGetNoGradient) {
+  // As train_dreamer holds them: packed into one buffer (nn::flatten_parameters), whose
+  // gradient views stay defined; freezing must keep them at zero.
+  Generator init(2);
+  DreamerAgent agent(tiny_config(), tiny_dreamer(), init);
+  nn::flatten_parameters(agent.model_parameters());
+  agent.model->freeze();
+  agent.value->freeze();
+  Generator data(7), noise(11);
+  imagine_actor_loss(agent, random_starts(agent, 12, data), noise).actor_loss.backward();
+  for (const auto& [name, p] : agent.model->named_parameters()) {
+    if (p.grad().defined()) {
+      EXPECT_EQ(sum(square(p.grad())).item(), 0.0) << name;
+    }
+  }
+  double actor = 0;
+  for (const auto& [name, g] : grads_of(*agent.actor)) actor += sum(square(g)).item();
+  EXPECT_GT(actor, 0.0);
 }
 
 TEST(DreamerValue, LossTrainsTheValueAlone) {
