@@ -408,12 +408,9 @@ DreamerResult train_dreamer(const DreamerTrainingOptions& o, const std::function
     const auto t_model = std::chrono::steady_clock::now();
     Tensor ensemble_loss;
     const auto m = model_step->run([&] {
-      // WorldModel::elbo, with the embeddings kept for the ensemble's targets.
-      const Tensor embeddings = a.model->embed(batch);
-      terms = a.model->elbo_of(a.model->ssm().filter(embeddings, batch.at("pre_action"), models::State{}, noise),
-                               embeddings, batch, models::ElboOptions::training());
+      terms = a.model->elbo(batch, noise);
       if (!a.explores()) return terms.loss;
-      ensemble_loss = a.ensemble_loss(terms.filtered.features(), batch.at("pre_action"), embeddings);
+      ensemble_loss = a.ensemble_loss(terms.filtered.features(), batch.at("pre_action"), terms.embeddings);
       return terms.loss + ensemble_loss;
     });
     sums["model_loss"] += m.loss.item();

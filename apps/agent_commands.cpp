@@ -8,21 +8,13 @@
 #include "apps/command.h"
 #include "apps/options.h"
 #include "apps/progress.h"
+#include "apps/world_model_flags.h"
 
 namespace aime::app {
 
 namespace {
 
 namespace po = boost::program_options;
-
-std::pair<std::int64_t, std::int64_t> state_size_of(const std::string& text) {
-  const auto comma = text.find(',');
-  try {
-    if (comma != std::string::npos) return {std::stoll(text.substr(0, comma)), std::stoll(text.substr(comma + 1))};
-  } catch (const std::exception&) {
-  }
-  throw UsageError("--state-size must be DETERMINISTIC,STOCHASTIC (e.g. 200,30), got '" + text + "'");
-}
 
 int train_agent(const std::vector<std::string>& args) {
   const algorithms::DreamerTrainingOptions d;
@@ -119,18 +111,7 @@ int train_agent(const std::vector<std::string>& args) {
   const std::string world_model = vm["world-model"].as<std::string>();
   o.model_config = [&](const std::vector<models::SensorSpec>& sensors, std::int64_t action_size) {
     auto config = models::WorldModelConfig::original(world_model, o.setup, sensors, action_size);
-    if (vm.count("state-size")) {
-      const auto [h, z] = state_size_of(vm["state-size"].as<std::string>());
-      config.rssm.deterministic_size = config.rssmo.deterministic_size = h;
-      config.rssm.stochastic_size = config.rssmo.stochastic_size = z;
-    }
-    if (vm.count("hidden-size")) {
-      const auto w = vm["hidden-size"].as<std::int64_t>();
-      config.rssm.hidden_size = config.rssmo.hidden_size = config.head_hidden_size = w;
-    }
-    config.cnn_width = vm["cnn-width"].as<std::int64_t>();
-    if (vm.count("free-nats")) config.free_nats = vm["free-nats"].as<double>();
-    if (vm.count("kl-rebalance")) config.kl_rebalance = vm["kl-rebalance"].as<double>();
+    apply_world_model_flags(vm, config);
     return config;
   };
   std::cerr << (o.resume ? "resuming " : "training ") << algo << " on " << o.env << " (" << vm["setup"].as<std::string>()

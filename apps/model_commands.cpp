@@ -12,6 +12,7 @@
 #include "apps/options.h"
 #include "apps/parallel_run.h"
 #include "apps/progress.h"
+#include "apps/world_model_flags.h"
 #include "autograd/api.h"
 #include "data/gif.h"
 #include "data/npz.h"
@@ -24,15 +25,6 @@ namespace aime::app {
 namespace {
 
 namespace po = boost::program_options;
-
-std::pair<std::int64_t, std::int64_t> parse_state_size(const std::string& text) {
-  const auto comma = text.find(',');
-  try {
-    if (comma != std::string::npos) return {std::stoll(text.substr(0, comma)), std::stoll(text.substr(comma + 1))};
-  } catch (const std::exception&) {
-  }
-  throw UsageError("--state-size must be DETERMINISTIC,STOCHASTIC (e.g. 512,128), got '" + text + "'");
-}
 
 int train_model(const std::vector<std::string>& args) {
   const algorithms::ModelTrainingOptions defaults;
@@ -97,21 +89,7 @@ int train_model(const std::vector<std::string>& args) {
   const auto sensors = algorithms::dataset_sensors(data::index_first_episode(vm["dataset"].as<std::string>()), &action_size);
   auto config = models::WorldModelConfig::original(vm["world-model"].as<std::string>(),
                                                    models::parse_setup(vm["setup"].as<std::string>()), sensors, action_size);
-  if (vm.count("state-size")) {
-    const auto [h, z] = parse_state_size(vm["state-size"].as<std::string>());
-    config.rssm.deterministic_size = config.rssmo.deterministic_size = h;
-    config.rssm.stochastic_size = config.rssmo.stochastic_size = z;
-  }
-  if (vm.count("hidden-size")) {
-    const auto w = vm["hidden-size"].as<std::int64_t>();
-    config.rssm.hidden_size = config.rssmo.hidden_size = config.head_hidden_size = w;
-  }
-  config.cnn_width = vm["cnn-width"].as<std::int64_t>();
-  if (config.cnn_width < 1) throw UsageError("--cnn-width must be >= 1");
-  if (vm.count("nll-reweight")) config.nll_reweight = distributions::parse_nll_reweight(vm["nll-reweight"].as<std::string>());
-  if (vm.count("free-nats")) config.free_nats = vm["free-nats"].as<double>();
-  if (vm.count("kl-scale")) config.kl_scale = vm["kl-scale"].as<double>();
-  if (vm.count("kl-rebalance")) config.kl_rebalance = vm["kl-rebalance"].as<double>();
+  apply_world_model_flags(vm, config);
   dso.keys = algorithms::model_keys(config, true);
   data::SequenceDataset dataset(vm["dataset"].as<std::string>(), dso);
   algorithms::ModelTrainingOptions o;

@@ -97,6 +97,7 @@ ElboTerms WorldModel::elbo_of(const FilterOutput& filtered, const Tensor& embedd
                               const ElboOptions& options) const {
   const bool reconstruct = options.reconstruct;
   ElboTerms out;
+  out.embeddings = embeddings;
   out.filtered = filtered;
   const Tensor features = out.filtered.features();  // [T, B, F]
   const std::int64_t T = features.size(0);

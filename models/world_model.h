@@ -61,6 +61,7 @@ struct ElboTerms {
   std::map<std::string, Tensor> probe_loss;       // per probe: NLL on detached features
   Tensor idm_loss;                                // undefined without the IDM head
   FilterOutput filtered;
+  Tensor embeddings;                              // [T, B, E]: what filtered was computed from (Plan2Explore's targets)
 };
 
 class WorldModel : public nn::Module {

@@ -22,10 +22,7 @@ namespace {
 namespace fs = std::filesystem;
 using aime::app::testing::run_aime;
 
-std::string read_bytes(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
+using aime::app::testing::read_bytes;
 
 std::string tiny_run(const fs::path& out, int epochs) {
   return "train-agent --env pendulum-swingup --episode-steps 100 --world-model rssm --state-size 16,4 --hidden-size 16 "

@@ -28,10 +28,7 @@ namespace {
 namespace fs = std::filesystem;
 using aime::app::testing::run_aime;
 
-std::string read_bytes(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
+using aime::app::testing::read_bytes;
 
 // Starts `aime ARGS...` with its output in `log` (truncated); returns its pid.
 pid_t spawn_aime(const std::vector<std::string>& args, const std::filesystem::path& log) {
