@@ -38,6 +38,8 @@ int train_agent(const std::vector<std::string>& args) {
       ("world-model", po::value<std::string>()->default_value("rssm"), "rssm or rssmo")
       ("state-size", po::value<std::string>(), "deterministic,stochastic sizes (default: the model's)")
       ("hidden-size", po::value<std::int64_t>(), "the world model's MLP width (default: the model's)")
+      ("encoder-hidden-size", po::value<std::int64_t>(),
+       "width of the MLP over the vector sensors, the embedding's size (default: the model's; RSSMO 512, RSSM none)")
       ("cnn-width", default_of(models::WorldModelConfig{}.cnn_width), "base channels of the image encoder and decoder")
       ("free-nats", po::value<double>(), "free nats (default: the model's)")
       ("kl-rebalance", po::value<double>(), "KL balancing alpha, < 0 for none (default: the model's)")

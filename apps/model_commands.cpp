@@ -41,6 +41,8 @@ int train_model(const std::vector<std::string>& args) {
       ("setup", po::value<std::string>()->default_value("visual"), "visual, lpomdp or mdp")
       ("state-size", po::value<std::string>(), "deterministic,stochastic sizes (default: the model's)")
       ("hidden-size", po::value<std::int64_t>(), "MLP width (default: the model's)")
+      ("encoder-hidden-size", po::value<std::int64_t>(),
+       "width of the MLP over the vector sensors, the embedding's size (default: the model's; RSSMO 512, RSSM none)")
       ("cnn-width", default_of(models::WorldModelConfig{}.cnn_width), "base channels of the image encoder and decoder")
       ("nll-reweight", po::value<std::string>(), "none or dim_wise (default: the model's)")
       ("free-nats", po::value<double>(), "free nats (default: the model's)")

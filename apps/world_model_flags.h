@@ -21,8 +21,8 @@ inline std::pair<std::int64_t, std::int64_t> parse_state_size(const std::string&
   throw UsageError("--state-size must be DETERMINISTIC,STOCHASTIC (e.g. 512,128), got '" + text + "'");
 }
 
-// --state-size, --hidden-size, --cnn-width, --nll-reweight, --free-nats, --kl-scale,
-// --kl-rebalance onto `config`.
+// --state-size, --hidden-size, --encoder-hidden-size, --cnn-width, --nll-reweight, --free-nats,
+// --kl-scale, --kl-rebalance onto `config`.
 inline void apply_world_model_flags(const boost::program_options::variables_map& vm, models::WorldModelConfig& config) {
   if (vm.count("state-size")) {
     const auto [h, z] = parse_state_size(vm["state-size"].as<std::string>());
@@ -32,6 +32,13 @@ inline void apply_world_model_flags(const boost::program_options::variables_map&
   if (vm.count("hidden-size")) {
     const auto w = vm["hidden-size"].as<std::int64_t>();
     config.rssm.hidden_size = config.rssmo.hidden_size = config.head_hidden_size = w;
+  }
+  if (vm.count("encoder-hidden-size")) {
+    // The MLP over the vector sensors in RSSMO's form (2 layers, LayerNorm, SiLU; the original's
+    // encoders.tabular): its width is the embedding's size, which Plan2Explore's heads predict.
+    const auto w = vm["encoder-hidden-size"].as<std::int64_t>();
+    if (w < 1) throw UsageError("--encoder-hidden-size must be >= 1, got " + std::to_string(w));
+    config.vector_encoder = models::WorldModelConfig::Head{w, 2, true, "silu"};
   }
   if (vm.count("cnn-width")) {
     config.cnn_width = vm["cnn-width"].as<std::int64_t>();

@@ -55,6 +55,28 @@ TEST(TrainAgent, RunsAndItsPolicyCollectsADataset) {
   fs::remove_all(root);
 }
 
+// --encoder-hidden-size sets the MLP over the vector sensors, so the embedding that
+// Plan2Explore's heads predict: 12 wide here, where RSSMO's default is 512.
+TEST(TrainAgent, EncoderWidthSetsTheEmbeddingThePlan2ExploreHeadsPredict) {
+  const fs::path root = fs::temp_directory_path() / ("aime_agent_encoder_" + std::to_string(::getpid()));
+  fs::remove_all(root);
+  std::string args = tiny_run(root / "run", 2) + " --algo plan2explore --ensemble-size 2 --ensemble-hidden-size 8 "
+                     "--encoder-hidden-size 12";
+  args.replace(args.find("--world-model rssm"), 18, "--world-model rssmo");
+  auto [status, out] = run_aime(args);
+  ASSERT_EQ(status, 0) << out;
+  std::tie(status, out) = run_aime("checkpoint info " + (root / "run" / "model" / "model.safetensors").string());
+  ASSERT_EQ(status, 0) << out;
+  EXPECT_NE(out.find("world_model.vector_encoder_hidden_size: 12"), std::string::npos) << out;
+  const auto row = out.find("encoder.tabular.3.weight");  // the second layer: [12, 12]
+  ASSERT_NE(row, std::string::npos) << out;
+  EXPECT_NE(out.substr(row, out.find('\n', row) - row).find("[12, 12]"), std::string::npos) << out;
+  std::tie(status, out) = run_aime(tiny_run(root / "bad", 1) + " --encoder-hidden-size 0");
+  EXPECT_NE(status, 0);
+  EXPECT_NE(out.find("--encoder-hidden-size must be >= 1"), std::string::npos) << out;
+  fs::remove_all(root);
+}
+
 pid_t spawn(const std::string& args, const fs::path& log) {
   const pid_t pid = fork();
   if (pid == 0) {
