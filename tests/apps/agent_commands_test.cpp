@@ -77,6 +77,28 @@ TEST(TrainAgent, EncoderWidthSetsTheEmbeddingThePlan2ExploreHeadsPredict) {
   fs::remove_all(root);
 }
 
+// From pixels (--setup visual): the agent's model encodes the rendered image, and the
+// training episodes (the buffer dataset) carry it beside the sensors, as the original's.
+TEST(TrainAgent, LearnsFromPixelsAndItsBufferCarriesTheImages) {
+  const fs::path root = fs::temp_directory_path() / ("aime_agent_visual_" + std::to_string(::getpid()));
+  fs::remove_all(root);
+  auto [status, out] = run_aime(tiny_run(root / "run", 2) + " --setup visual --cnn-width 2");
+  ASSERT_EQ(status, 0) << out;
+  std::tie(status, out) = run_aime("dataset info " + (root / "run" / "train_trajectories").string());
+  ASSERT_EQ(status, 0) << out;
+  EXPECT_NE(out.find("image        [64, 64, 3]       uint8"), std::string::npos) << out;
+  std::tie(status, out) = run_aime("checkpoint info " + (root / "run" / "model" / "model.safetensors").string());
+  ASSERT_EQ(status, 0) << out;
+  EXPECT_NE(out.find("train.setup: visual"), std::string::npos) << out;
+  EXPECT_NE(out.find("encoder.image."), std::string::npos) << out;
+  // Its policy acts from pixels in `aime collect`, which renders for it.
+  std::tie(status, out) = run_aime("collect --env pendulum-swingup --episode-steps 100 --episodes 1 --policy " +
+                                   (root / "run").string() + " --out " + (root / "expert").string());
+  ASSERT_EQ(status, 0) << out;
+  EXPECT_TRUE(fs::exists(root / "expert" / "0.npz"));
+  fs::remove_all(root);
+}
+
 pid_t spawn(const std::string& args, const fs::path& log) {
   const pid_t pid = fork();
   if (pid == 0) {
