@@ -2,6 +2,7 @@
 // in the world model's imagination and acts in a built-in environment (algorithms/dreamer.h).
 #include <boost/program_options.hpp>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 
 #include "algorithms/dreamer.h"
@@ -116,7 +117,11 @@ int train_agent(const std::vector<std::string>& args) {
     apply_world_model_flags(vm, config);
     return config;
   };
-  std::cerr << (o.resume ? "resuming " : "training ") << algo << " on " << o.env << " (" << vm["setup"].as<std::string>()
+  // A run resumes from its checkpoint, agent.safetensors (algorithms/dreamer.cpp), whose
+  // model and agent settings win over the flags; --resume on a fresh folder starts it.
+  const bool resuming = o.resume && std::filesystem::exists(std::filesystem::path(o.out_dir) / "agent.safetensors");
+  if (resuming) std::cerr << "the model's and the agent's settings come from the run's checkpoint\n";
+  std::cerr << (resuming ? "resuming " : "training ") << algo << " on " << o.env << " (" << vm["setup"].as<std::string>()
             << ", " << world_model << ") into " << o.out_dir << ": " << o.epochs << " epochs of " << o.updates_per_epoch
             << " updates and one episode\n";
   ProgressBar bar(o.epochs, "epochs");
