@@ -18,13 +18,16 @@
 # rerun the script after an interruption. The coverage of the Plan2Explore buffer against
 # random episodes is printed after stage 1 (`aime dataset coverage`).
 # Options: --quick (a tiny run that checks the plumbing, not the numbers), --out DIR
-# (default runs/walker-story), --agent-epochs N (each agent's epochs; default 150),
+# (default runs/walker-story), --explore-epochs N (Plan2Explore's epochs; default 150),
+# --agent-epochs N (each Dreamer expert's epochs; default 300: walker-walk passed 500 after
+# about 240 in docs/results.md),
 # --demos N (default 20), --model-steps N (default 5000), --seeds "0 1 2".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 quick=0
 out=runs/walker-story
-agent_epochs=150
+explore_epochs=150
+agent_epochs=300
 demos=20
 model_steps=5000
 seeds="0 1 2"
@@ -32,11 +35,12 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1 ;;
     --out) out="$2"; shift ;;
+    --explore-epochs) explore_epochs="$2"; shift ;;
     --agent-epochs) agent_epochs="$2"; shift ;;
     --demos) demos="$2"; shift ;;
     --model-steps) model_steps="$2"; shift ;;
     --seeds) seeds="$2"; shift ;;
-    *) echo "walker_story.sh: unknown option $1 (use --quick, --out DIR, --agent-epochs N, --demos N, --model-steps N, --seeds \"0 1 2\")" >&2; exit 2 ;;
+    *) echo "walker_story.sh: unknown option $1 (use --quick, --out DIR, --explore-epochs N, --agent-epochs N, --demos N, --model-steps N, --seeds \"0 1 2\")" >&2; exit 2 ;;
   esac
   shift
 done
@@ -51,27 +55,27 @@ episode_steps=1000
 aime_epochs=20; aime_batches=100; test_episodes=5; final_episodes=10
 agent=(--config configs/dreamer-small.ini --setup mdp --ensemble-hidden-size 64)
 if [ $quick = 1 ]; then
-  episode_steps=100; agent_epochs=2; demos=2; model_steps=20; aime_epochs=2; aime_batches=5; test_episodes=1
+  episode_steps=100; explore_epochs=2; agent_epochs=2; demos=2; model_steps=20; aime_epochs=2; aime_batches=5; test_episodes=1
   final_episodes=2; seeds="0"
   agent+=(--updates-per-epoch 5 --pretrain-updates 5 --prefill-episodes 2 --eval-every 1 --batch-size 4 --horizon 16)
 fi
 env_flags=(--episode-steps $episode_steps)
-echo "== walker story: $agent_epochs epochs per agent (configs/dreamer-small.ini), $demos demonstrations, a world model of $model_steps steps, seeds $seeds; into $out"
+echo "== walker story: $explore_epochs epochs of Plan2Explore, $agent_epochs per Dreamer expert (configs/dreamer-small.ini), $demos demonstrations, a world model of $model_steps steps, seeds $seeds; into $out"
 mkdir -p "$out"
-train_agent() {  # train_agent ALGO ENV NAME [FLAGS...]
+train_agent() {  # train_agent ALGO ENV NAME EPOCHS [FLAGS...]
   if [ -f "$out/$3/done" ]; then echo "== $3: done"; return; fi
   echo "== $3: $1 on $2"
-  "$aime" train-agent --algo "$1" --env "$2" "${agent[@]}" "${env_flags[@]}" --epochs $agent_epochs --seed 0 \
-    --out "$out/$3" --resume "${@:4}"
+  "$aime" train-agent --algo "$1" --env "$2" "${agent[@]}" "${env_flags[@]}" --epochs "$4" --seed 0 \
+    --out "$out/$3" --resume "${@:5}"
   touch "$out/$3/done"
 }
 # 1. The embodiment dataset: Plan2Explore's episodes, and random ones to compare coverage.
-train_agent plan2explore walker-walk p2e --encoder-hidden-size 64
+train_agent plan2explore walker-walk p2e $explore_epochs --encoder-hidden-size 64
 [ -d "$out/data/random" ] || "$aime" collect --env walker-walk "${env_flags[@]}" --policy random \
   --episodes "$(ls "$out/p2e/train_trajectories" | wc -l)" --seed 7 --out "$out/data/random"
 "$aime" dataset coverage "$out/p2e/train_trajectories" "$out/data/random" | tee "$out/coverage.txt"
 # 2. The walk expert and its demonstrations (the stand expert comes after the table, step 6).
-train_agent dreamer walker-walk dreamer-walk
+train_agent dreamer walker-walk dreamer-walk $agent_epochs
 [ -d "$out/data/walk-expert" ] || "$aime" collect --env walker-walk "${env_flags[@]}" --policy "$out/dreamer-walk" \
   --episodes $demos --seed 42 --out "$out/data/walk-expert"
 # 3. The world model on the buffer (RSSMO at the laptop size of the agents).
@@ -100,7 +104,7 @@ done
 } >> "$out/results.md"
 cat "$out/results.md"
 # 6. The stand expert and its demonstrations (the paper's other walker task; not in this cell).
-train_agent dreamer walker-stand dreamer-stand
+train_agent dreamer walker-stand dreamer-stand $agent_epochs
 [ -d "$out/data/stand-expert" ] || "$aime" collect --env walker-stand "${env_flags[@]}" --policy "$out/dreamer-stand" \
   --episodes $demos --seed 42 --out "$out/data/stand-expert"
 echo "== walker story finished in $(( $(date +%s) - start )) s; table: $out/results.md"
