@@ -47,12 +47,17 @@ Tensor action_prior_kl(const distributions::TanhNormal& action, double target_st
 
 // ---- configuration ----
 
+namespace {
+// A double as metadata text that reads back to the same double.
+std::string exact_number(double v) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.17g", v);
+  return std::string(text);
+}
+}  // namespace
+
 nn::Metadata DreamerConfig::to_metadata() const {
-  auto num = [](double v) {
-    char text[32];
-    std::snprintf(text, sizeof text, "%.17g", v);
-    return std::string(text);
-  };
+  const auto num = exact_number;
   return {{"dreamer.algo", algo},
           {"dreamer.ensemble_size", std::to_string(ensemble_size)},
           {"dreamer.ensemble_hidden_size", std::to_string(ensemble_hidden_size)},
@@ -135,18 +140,22 @@ models::WorldModelConfig with_reward_head(models::WorldModelConfig config) {
   return config;
 }
 
+namespace {
+// The world model an agent trains: Dreamer's with a reward head, Plan2Explore's without one
+// (the original removes it before training).
+models::WorldModelConfig agent_model_config(models::WorldModelConfig mc, const DreamerConfig& c) {
+  if (c.algo != "plan2explore") return with_reward_head(mc);
+  mc.outputs.erase(std::remove_if(mc.outputs.begin(), mc.outputs.end(),
+                                  [](const models::SensorSpec& s) { return s.name == "reward"; }),
+                   mc.outputs.end());
+  return mc;
+}
+}  // namespace
+
 DreamerAgent::DreamerAgent(const models::WorldModelConfig& model_config, const DreamerConfig& c, Generator& gen)
     : config(c) {
   config.validate();
-  // Plan2Explore's model has no reward head (the original removes it before training).
-  models::WorldModelConfig mc = model_config;
-  if (explores())
-    mc.outputs.erase(std::remove_if(mc.outputs.begin(), mc.outputs.end(),
-                                    [](const models::SensorSpec& s) { return s.name == "reward"; }),
-                     mc.outputs.end());
-  else
-    mc = with_reward_head(mc);
-  model = std::make_unique<models::WorldModel>(mc, gen);
+  model = std::make_unique<models::WorldModel>(agent_model_config(model_config, config), gen);
   const std::int64_t F = model->ssm().feature_size();
   if (explores())
     for (std::int64_t j = 0; j < c.ensemble_size; ++j)
@@ -339,6 +348,17 @@ DreamerResult train_dreamer(const DreamerTrainingOptions& o, const std::function
                                {"train.action_repeat", std::to_string(o.env_options.action_repeat)},
                                {"train.episode_steps", std::to_string(o.env_options.episode_steps)},
                                {"train.renderer", o.env_options.renderer}};
+  // The schedule's settings too, so that --resume refuses to go on under others (a run
+  // resumed with another batch size or noise would not be the run it claims to be).
+  // Checkpoints written before these keys existed resume without the check.
+  const nn::Metadata schedule_metadata = {{"train.prefill_episodes", std::to_string(o.prefill_episodes)},
+                                          {"train.pretrain_updates", std::to_string(o.pretrain_updates)},
+                                          {"train.updates_per_epoch", std::to_string(o.updates_per_epoch)},
+                                          {"train.batch_size", std::to_string(o.batch_size)},
+                                          {"train.horizon", std::to_string(o.horizon)},
+                                          {"train.eval_every", std::to_string(o.eval_every)},
+                                          {"train.eval_episodes", std::to_string(o.eval_episodes)},
+                                          {"train.exploration_noise", exact_number(o.exploration_noise)}};
 
   if (o.resume && fs::exists(agent_path)) {
     const nn::SafetensorsFile file = nn::load_safetensors(agent_path);
@@ -350,6 +370,9 @@ DreamerResult train_dreamer(const DreamerTrainingOptions& o, const std::function
                          "; resume with the run's own settings");
     };
     for (const auto& [k, v] : run_metadata) expect(k, v);
+    for (const auto& [k, v] : schedule_metadata)
+      if (file.metadata.count(k)) expect(k, v);
+    for (const auto& [k, v] : o.dreamer.to_metadata()) expect(k, v);
     const auto model_config = models::WorldModelConfig::from_metadata(file.metadata);
     const auto dreamer_config = DreamerConfig::from_metadata(file.metadata);
     Generator gen(o.seed);
@@ -375,6 +398,13 @@ DreamerResult train_dreamer(const DreamerTrainingOptions& o, const std::function
     }
     // Episodes collected after the checkpoint are collected again, as an uninterrupted run would.
     for (std::int64_t i = n; fs::exists(episode_path(train_dir, i)); ++i) fs::remove(episode_path(train_dir, i));
+    if (o.model_config && n > 0) {  // the model the flags describe, from the same sensors, must be the run's
+      std::int64_t action_size = 0;
+      const data::SequenceDataset first({episodes[0]}, {names[0]}, {});
+      const auto sensors = dataset_sensors(first, &action_size);
+      for (const auto& [k, v] : agent_model_config(o.model_config(sensors, action_size), dreamer_config).to_metadata())
+        expect(k, v);
+    }
   } else {
     if (!o.model_config) throw ValueError("train_dreamer: model_config is required for a new run");
     for (std::int64_t i = 0; i < o.prefill_episodes; ++i) {
@@ -463,6 +493,7 @@ DreamerResult train_dreamer(const DreamerTrainingOptions& o, const std::function
     for (std::size_t j = 0; j < a.ensemble.size(); ++j)
       add_prefixed(tensors, "ensemble." + std::to_string(j) + ".", a.ensemble[j]->state_dict());
     nn::Metadata meta = run_metadata;
+    for (const auto& [k, v] : schedule_metadata) meta[k] = v;
     for (const auto& [k, v] : model_config.to_metadata()) meta[k] = v;
     for (const auto& [k, v] : a.config.to_metadata()) meta[k] = v;
     const char* groups[] = {"model", "actor", "value"};

@@ -117,10 +117,9 @@ int train_agent(const std::vector<std::string>& args) {
     apply_world_model_flags(vm, config);
     return config;
   };
-  // A run resumes from its checkpoint, agent.safetensors (algorithms/dreamer.cpp), whose
-  // model and agent settings win over the flags; --resume on a fresh folder starts it.
+  // A run resumes from its checkpoint, agent.safetensors (algorithms/dreamer.cpp), and
+  // refuses flags that describe another run; --resume on a fresh folder starts one.
   const bool resuming = o.resume && std::filesystem::exists(std::filesystem::path(o.out_dir) / "agent.safetensors");
-  if (resuming) std::cerr << "the model's and the agent's settings come from the run's checkpoint\n";
   std::cerr << (resuming ? "resuming " : "training ") << algo << " on " << o.env << " (" << vm["setup"].as<std::string>()
             << ", " << world_model << ") into " << o.out_dir << ": " << o.epochs << " epochs of " << o.updates_per_epoch
             << " updates and one episode\n";

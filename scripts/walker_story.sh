@@ -14,6 +14,8 @@
 #      BCO(0) 67.5 normalised);
 #   5. the table: every policy in walker-walk, normalised by the demonstrations' return;
 #   6. a Dreamer expert for walker-stand and its demonstrations (the paper's other task).
+# At the defaults it took 1 h 54 min on the 2-core machine with stage 6 run beside it
+# (docs/results.md, "Model-based RL"); in sequence on one core, about 2 h 50 min.
 # Each stage is skipped when its output exists, and the agents' runs resume (--resume):
 # rerun the script after an interruption. The coverage of the Plan2Explore buffer against
 # random episodes is printed after stage 1 (`aime dataset coverage`).

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <functional>
 
 #include "algorithms/model_training.h"
 #include "algorithms/policy_checkpoint.h"
@@ -352,13 +353,33 @@ TEST(TrainDreamer, ResumeIsExact) {  // with Plan2Explore's ensemble: every part
   // Resuming a finished run changes nothing; another seed is refused, naming the key.
   more.epochs = 3;
   EXPECT_TRUE(train_dreamer(more).already_finished);
-  more.seed = 6;
-  try {
-    train_dreamer(more);
-    FAIL();
-  } catch (const ValueError& e) {
-    EXPECT_NE(std::string(e.what()).find("train.seed"), std::string::npos) << e.what();
-  }
+  // The flags' model, as the CLI passes it, is the run's, so it resumes; any setting of
+  // another run is refused, naming its key: the seed, the schedule, the agent, the model.
+  more.model_config = tiny_run(resumed, 3).model_config;
+  EXPECT_TRUE(train_dreamer(more).already_finished);
+  const auto refused = [&](const std::function<void(DreamerTrainingOptions&)>& change, const std::string& key) {
+    DreamerTrainingOptions other = more;
+    change(other);
+    try {
+      train_dreamer(other);
+      ADD_FAILURE() << "resumed under another " << key;
+    } catch (const ValueError& e) {
+      EXPECT_NE(std::string(e.what()).find(key), std::string::npos) << e.what();
+    }
+  };
+  refused([](DreamerTrainingOptions& o) { o.seed = 6; }, "train.seed");
+  refused([](DreamerTrainingOptions& o) { o.batch_size = 5; }, "train.batch_size");
+  refused([](DreamerTrainingOptions& o) { o.exploration_noise = 0.3; }, "train.exploration_noise");
+  refused([](DreamerTrainingOptions& o) { o.dreamer.actor_lr *= 2; }, "dreamer.actor_lr");
+  refused(
+      [](DreamerTrainingOptions& o) {
+        o.model_config = [](const std::vector<models::SensorSpec>& sensors, std::int64_t actions) {
+          auto c = tiny_run("", 1).model_config(sensors, actions);
+          c.rssm.hidden_size = 32;
+          return c;
+        };
+      },
+      "world_model.hidden_size");
   fs::remove_all(straight);
   fs::remove_all(resumed);
 }
