@@ -23,7 +23,8 @@
 # (default runs/walker-story), --explore-epochs N (Plan2Explore's epochs; default 150),
 # --agent-epochs N (each Dreamer expert's epochs; default 300: walker-walk passed 500 after
 # about 240 in docs/results.md),
-# --demos N (default 20), --model-steps N (default 5000), --seeds "0 1 2".
+# --demos N (default 20), --model-steps N (default 5000), --aime-epochs N (of 100 steps;
+# default 100: 2,000 steps left AIME at random's level, docs/results.md), --seeds "0 1 2".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 quick=0
@@ -32,6 +33,7 @@ explore_epochs=150
 agent_epochs=300
 demos=20
 model_steps=5000
+aime_epochs=100
 seeds="0 1 2"
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -41,8 +43,9 @@ while [ $# -gt 0 ]; do
     --agent-epochs) agent_epochs="$2"; shift ;;
     --demos) demos="$2"; shift ;;
     --model-steps) model_steps="$2"; shift ;;
+    --aime-epochs) aime_epochs="$2"; shift ;;
     --seeds) seeds="$2"; shift ;;
-    *) echo "walker_story.sh: unknown option $1 (use --quick, --out DIR, --explore-epochs N, --agent-epochs N, --demos N, --model-steps N, --seeds \"0 1 2\")" >&2; exit 2 ;;
+    *) echo "walker_story.sh: unknown option $1 (use --quick, --out DIR, --explore-epochs N, --agent-epochs N, --demos N, --model-steps N, --aime-epochs N, --seeds \"0 1 2\")" >&2; exit 2 ;;
   esac
   shift
 done
@@ -54,7 +57,7 @@ if ! "$aime" collect --help | grep -q walker; then
   exit 1
 fi
 episode_steps=1000
-aime_epochs=20; aime_batches=100; test_episodes=5; final_episodes=10
+aime_batches=100; test_episodes=5; final_episodes=10
 agent=(--config configs/dreamer-small.ini --setup mdp --ensemble-hidden-size 64)
 if [ $quick = 1 ]; then
   episode_steps=100; explore_epochs=2; agent_epochs=2; demos=2; model_steps=20; aime_epochs=2; aime_batches=5; test_episodes=1
