@@ -360,6 +360,14 @@ DreamerResult train_dreamer(const DreamerTrainingOptions& o, const std::function
                                           {"train.eval_episodes", std::to_string(o.eval_episodes)},
                                           {"train.exploration_noise", exact_number(o.exploration_noise)}};
 
+  // The world model the caller's model_config builds from the first episode's sensors.
+  auto requested_model_config = [&] {
+    std::int64_t action_size = 0;
+    const data::SequenceDataset first({episodes[0]}, {names[0]}, {});
+    const auto sensors = dataset_sensors(first, &action_size);  // sets action_size
+    return o.model_config(sensors, action_size);
+  };
+
   if (o.resume && fs::exists(agent_path)) {
     const nn::SafetensorsFile file = nn::load_safetensors(agent_path);
     auto expect = [&](const std::string& key, const std::string& value) {
@@ -398,24 +406,16 @@ DreamerResult train_dreamer(const DreamerTrainingOptions& o, const std::function
     }
     // Episodes collected after the checkpoint are collected again, as an uninterrupted run would.
     for (std::int64_t i = n; fs::exists(episode_path(train_dir, i)); ++i) fs::remove(episode_path(train_dir, i));
-    if (o.model_config && n > 0) {  // the model the flags describe, from the same sensors, must be the run's
-      std::int64_t action_size = 0;
-      const data::SequenceDataset first({episodes[0]}, {names[0]}, {});
-      const auto sensors = dataset_sensors(first, &action_size);
-      for (const auto& [k, v] : agent_model_config(o.model_config(sensors, action_size), dreamer_config).to_metadata())
-        expect(k, v);
-    }
+    if (o.model_config && n > 0)  // the model the flags describe, from the same sensors, must be the run's
+      for (const auto& [k, v] : agent_model_config(requested_model_config(), dreamer_config).to_metadata()) expect(k, v);
   } else {
     if (!o.model_config) throw ValueError("train_dreamer: model_config is required for a new run");
     for (std::int64_t i = 0; i < o.prefill_episodes; ++i) {
       envs::RandomPolicy random(env->action_dim());
       add_episode(envs::collect_episode(*env, random, envs::derive_seed(o.seed, static_cast<std::uint64_t>(i))), i, true);
     }
-    std::int64_t action_size = 0;
-    const data::SequenceDataset first({episodes[0]}, {names[0]}, {});
-    const auto sensors = dataset_sensors(first, &action_size);
     Generator gen(o.seed);
-    agent = std::make_unique<DreamerAgent>(o.model_config(sensors, action_size), o.dreamer, gen);
+    agent = std::make_unique<DreamerAgent>(requested_model_config(), o.dreamer, gen);
     make_steps();
   }
   DreamerAgent& a = *agent;
