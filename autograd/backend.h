@@ -116,6 +116,15 @@ class Backend {
   // gw [O, C, kh, kw] = d conv2d / dw applied to gy, summed over the batch (overwrites gw).
   virtual void conv2d_backward_weight(const Tensor& gy, const Tensor& x, const Conv2dParams& p,
                                       const Tensor& gw) = 0;
+  // Both of the above that read x's columns, in one pass: y = conv2d(x, w) and gw = d conv2d /
+  // dw at x applied to gy (gy shaped as y). conv_transpose2d's backward is exactly this pair
+  // (its dx is a conv over dy, its dw a weight gradient over dy), so a backend that forms
+  // the columns explicitly can form them once. This default runs the two kernels.
+  virtual void conv2d_forward_and_backward_weight(const Tensor& x, const Tensor& w, const Tensor& gy,
+                                                  const Conv2dParams& p, const Tensor& y, const Tensor& gw) {
+    conv2d_forward(x, w, p, y);
+    conv2d_backward_weight(gy, x, p, gw);
+  }
   // x viewed as [outer, n, inner] (contiguous), index int64 [m] (contiguous) ->
   // out [outer, m, inner]. Throws ValueError on an index outside [0, n).
   virtual void index_select(const Tensor& x, std::int64_t dim, const Tensor& index, const Tensor& out) = 0;

@@ -45,6 +45,8 @@ class CpuBackend final : public Backend {
   void conv2d_forward(const Tensor& x, const Tensor& w, const Conv2dParams& p, const Tensor& y) override;
   void conv2d_backward_input(const Tensor& gy, const Tensor& w, const Conv2dParams& p, const Tensor& gx) override;
   void conv2d_backward_weight(const Tensor& gy, const Tensor& x, const Conv2dParams& p, const Tensor& gw) override;
+  void conv2d_forward_and_backward_weight(const Tensor& x, const Tensor& w, const Tensor& gy, const Conv2dParams& p,
+                                          const Tensor& y, const Tensor& gw) override;
   void index_select(const Tensor& x, std::int64_t dim, const Tensor& index, const Tensor& out) override;
   void index_add(const Tensor& dst, std::int64_t dim, const Tensor& index, const Tensor& src) override;
   void one_hot(const Tensor& index, const Tensor& out) override;

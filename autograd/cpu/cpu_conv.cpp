@@ -182,10 +182,17 @@ void conv2d_backward_input_batched(const ConvGeometry& g, const T* gy, const T* 
   });
 }
 
+// gw = sum over the batch of gy . cols(x)^T; with w and y given, also y = W . cols(x) from the
+// same columns (conv2d_forward_and_backward_weight).
 template <class T>
-void conv2d_backward_weight_batched(const ConvGeometry& g, const T* gy, const T* x, T* gw) {
+void conv2d_backward_weight_batched(const ConvGeometry& g, const T* gy, const T* x, T* gw, const T* w = nullptr,
+                                    T* y = nullptr) {
   for_each_chunk<T>(g, [&](std::int64_t n0, std::int64_t nb, T* cols, T* wide) {
     chunk_columns(g, x, n0, nb, cols);
+    if (y) {
+      gemm_matrix(false, false, w, cols, wide, g.o, nb * g.l(), g.ck(), 0.0);  // W . cols
+      for_each_output_run(g, n0, nb, [&](std::int64_t wi, std::int64_t yi) { std::copy(wide + wi, wide + wi + g.l(), y + yi); });
+    }
     for_each_output_run(g, n0, nb, [&](std::int64_t wi, std::int64_t yi) { std::copy(gy + yi, gy + yi + g.l(), wide + wi); });
     gemm_matrix(false, true, wide, cols, gw, g.o, g.ck(), nb * g.l(), n0 == 0 ? 0.0 : 1.0);  // gy . cols^T
   });
@@ -223,8 +230,10 @@ void CpuBackend::conv2d_backward_input(const Tensor& gy, const Tensor& w, const 
 }
 
 namespace {
+// One image at a time; with pw and py given, also py = W . cols(x) from the same columns.
 template <class T>
-void conv2d_backward_weight_impl(const ConvGeometry& g, const T* pgy, const T* px, T* pgw) {
+void conv2d_backward_weight_impl(const ConvGeometry& g, const T* pgy, const T* px, T* pgw, const T* pw = nullptr,
+                                 T* py = nullptr) {
   Eigen::Map<RowMajor<T>> GW(pgw, g.o, g.ck());
   GW.setZero();
   // One accumulator per thread, summed in thread order (reproducible for a fixed count).
@@ -234,6 +243,7 @@ void conv2d_backward_weight_impl(const ConvGeometry& g, const T* pgy, const T* p
     std::vector<T> cols(static_cast<std::size_t>(g.ck() * g.l()));
     for (std::int64_t n = lo; n < hi; ++n) {
       im2col(g, px + n * g.c * g.h * g.w, cols.data(), g.l());
+      if (py) gemm_matrix(false, false, pw, cols.data(), py + n * g.o * g.l(), g.o, g.l(), g.ck(), 0.0);  // Y = W C
       // partial += GY C^T
       gemm_matrix(false, true, pgy + n * g.o * g.l(), cols.data(), partial[t].data(), g.o, g.ck(), g.l(), 1.0);
     }
@@ -261,6 +271,20 @@ void CpuBackend::conv2d_backward_weight(const Tensor& gy, const Tensor& x, const
                                             static_cast<const scalar_t*>(x.data_ptr()), static_cast<scalar_t*>(gw.data_ptr()));
     conv2d_backward_weight_impl(g, static_cast<const scalar_t*>(gy.data_ptr()), static_cast<const scalar_t*>(x.data_ptr()),
                                 static_cast<scalar_t*>(gw.data_ptr()));
+  });
+}
+
+void CpuBackend::conv2d_forward_and_backward_weight(const Tensor& x, const Tensor& w, const Tensor& gy,
+                                                    const Conv2dParams& p, const Tensor& y, const Tensor& gw) {
+  const ConvGeometry g = conv_geometry(x, w, y, p);
+  AIME_DISPATCH_FLOATING(x.dtype(), "conv2d_forward_and_backward_weight", [&] {
+    const auto* px = static_cast<const scalar_t*>(x.data_ptr());
+    const auto* pw = static_cast<const scalar_t*>(w.data_ptr());
+    const auto* pgy = static_cast<const scalar_t*>(gy.data_ptr());
+    auto* py = static_cast<scalar_t*>(y.data_ptr());
+    auto* pgw = static_cast<scalar_t*>(gw.data_ptr());
+    if (batched(g)) return conv2d_backward_weight_batched(g, pgy, px, pgw, pw, py);
+    conv2d_backward_weight_impl(g, pgy, px, pgw, pw, py);
   });
 }
 

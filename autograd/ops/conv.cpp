@@ -1,5 +1,6 @@
 // conv2d and conv_transpose2d. Each is the other's input gradient, so both are built from
-// the backend's three conv kernels (forward, backward-input, backward-weight).
+// the backend's three conv kernels (forward, backward-input, backward-weight); the transposed
+// conv's backward uses the fourth, both of the first and last over dy's columns at once.
 #include "autograd/ops/conv.h"
 
 #include "autograd/ops/op_util.h"
@@ -91,13 +92,15 @@ Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bia
   const bool need_x = x.requires_grad(), need_w = weight.requires_grad(), need_b = bias.defined() && bias.requires_grad();
   return record(y, "ConvTranspose2dBackward", {x, weight, bias}, [=](const Tensor& g) {
     Tensor gd = contiguous_data(g), gx, gw, gb;
-    if (need_x) {
-      gx = Tensor::empty(xd.shape(), g.dtype(), g.device());
-      backend_for(g.device()).conv2d_forward(gd, wd, p, gx);
-    }
-    if (need_w) {
-      gw = Tensor::empty(wd.shape(), g.dtype(), g.device());
-      backend_for(g.device()).conv2d_backward_weight(xd, gd, p, gw);
+    if (need_x) gx = Tensor::empty(xd.shape(), g.dtype(), g.device());
+    if (need_w) gw = Tensor::empty(wd.shape(), g.dtype(), g.device());
+    Backend& be = backend_for(g.device());
+    if (need_x && need_w) {
+      be.conv2d_forward_and_backward_weight(gd, wd, xd, p, gx, gw);  // cols(dy) formed once for both
+    } else if (need_x) {
+      be.conv2d_forward(gd, wd, p, gx);
+    } else if (need_w) {
+      be.conv2d_backward_weight(xd, gd, p, gw);
     }
     if (need_b) gb = sum(gd, {0, 2, 3});
     return std::vector<Tensor>{gx, gw, gb};

@@ -1,5 +1,6 @@
 // 2-D convolution and its transpose over NCHW images, through im2col/col2im and GEMM.
-// conv_transpose2d is conv2d's input gradient, so three kernels serve both ops.
+// conv_transpose2d is conv2d's input gradient, so three kernels serve both ops (and a fourth,
+// the forward and weight gradient over one input's columns, serves conv_transpose2d's backward).
 #pragma once
 #include "autograd/ops/op.h"
 #include "autograd/tensor.h"

@@ -139,5 +139,42 @@ TEST(Conv2d, BatchedOverImagesEqualsOneImageAtATime) {
     }
 }
 
+// conv_transpose2d's backward forms dy's columns once for both of its gradients
+// (conv2d_forward_and_backward_weight). The joint kernel gives what the two kernels give
+// apart, on both the per-image and the batched path, with one thread and with several.
+TEST(Conv2d, ForwardAndWeightGradientTogetherEqualApart) {
+  struct Case {
+    Shape x, w, y;
+    Conv2dParams p;
+  };
+  const std::vector<Case> cases{
+      {{5, 3, 13, 13}, {4, 3, 6, 6}, {5, 4, 4, 4}, {2, 2, 0, 0}},  // the decoder's k6 s2 layers, l = 16
+      {{3, 2, 9, 9}, {6, 2, 3, 3}, {3, 6, 9, 9}, {1, 1, 1, 1}},    // padded, l = 81
+      {{7, 6, 5, 5}, {16, 6, 5, 5}, {7, 16, 1, 1}, {2, 2, 0, 0}},  // l = 1
+  };
+  Backend& be = backend_for(Device::cpu());
+  const int threads_before = num_threads();
+  for (int threads : {1, 2})
+    for (std::int64_t max_positions : {std::int64_t{0}, std::int64_t{1} << 20})
+      for (const Case& c : cases) {
+        SCOPED_TRACE("threads " + std::to_string(threads) + ", batched up to " + std::to_string(max_positions) +
+                     " positions, x " + shape_str(c.x));
+        set_num_threads(threads);
+        cpu::set_conv_batched_max_positions(max_positions);
+        Generator gen(5);
+        Tensor x = randn(c.x, gen, kFloat64), w = randn(c.w, gen, kFloat64), gy = randn(c.y, gen, kFloat64);
+        Tensor y0 = Tensor::empty(c.y, kFloat64), gw0 = Tensor::empty(c.w, kFloat64);
+        Tensor y1 = Tensor::empty(c.y, kFloat64), gw1 = Tensor::empty(c.w, kFloat64);
+        be.conv2d_forward(x, w, c.p, y0);
+        be.conv2d_backward_weight(gy, x, c.p, gw0);
+        be.conv2d_forward_and_backward_weight(x, w, gy, c.p, y1, gw1);
+        EXPECT_EQ(y1.to_vector<double>(), y0.to_vector<double>());
+        EXPECT_EQ(gw1.to_vector<double>(), gw0.to_vector<double>());
+        expect_near(y0.to_vector<double>(), naive_conv2d(x, w, static_cast<int>(c.p.stride_h), static_cast<int>(c.p.pad_h)));
+      }
+  cpu::set_conv_batched_max_positions(64);
+  set_num_threads(threads_before);
+}
+
 }  // namespace
 }  // namespace aime
