@@ -52,6 +52,10 @@ void* CpuAllocator::allocate_large(std::size_t size, std::size_t& held) {
     b = it->second;
     large_free_.erase(it);
   } else {
+    // No free block fits: the wholly free segments are too small for this request, and
+    // kept they would sit beside the new segment (a step's first pass leaves many such,
+    // sized for its first requests). Give them back before asking for more.
+    release_free_segments();
     const std::size_t segment = round_up(size, kSegmentRounding);
     b = new Block{static_cast<char*>(system_alloc(segment)), segment, true, nullptr, nullptr};
   }
@@ -121,7 +125,11 @@ void CpuAllocator::release_free_blocks() {
       ++frees_;
     }
   small_free_.clear();
-  // Whole free segments: a free block with no neighbours.
+  release_free_segments();
+}
+
+// Whole free segments: a free block with no neighbours.
+void CpuAllocator::release_free_segments() {
   for (auto it = large_free_.begin(); it != large_free_.end();) {
     Block* b = it->second;
     if (b->prev || b->next) {

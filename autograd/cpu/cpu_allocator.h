@@ -10,7 +10,10 @@
 //     the rest; a freed block merges with its free neighbours in the segment. Memory held
 //     therefore follows the step's peak of live bytes, not a peak per tensor size (the
 //     idea of PyTorch's CUDA caching allocator, on the host).
-// Segments go back to the system only through empty_cache() (those wholly free).
+// Wholly free segments go back to the system through empty_cache(), and when a request fits
+// no free block: the step's first pass leaves segments sized for its early requests, which
+// later ones cannot use, and keeping them held a third more than the step's peak of live
+// bytes on the original's visual steps (benchmarks/README.md, lever 20).
 // Thread-safe (one mutex): ops may allocate from inside parallel regions. The backend never
 // destroys its allocator, so a tensor freed during static destruction at exit stays valid.
 #pragma once
@@ -57,7 +60,8 @@ class CpuAllocator {
   void* allocate_large(std::size_t rounded, std::size_t& held);  // held: the block's size
   void deallocate_large(Block* b);
   void* system_alloc(std::size_t bytes);
-  void release_free_blocks();  // the work of empty_cache, with the mutex held
+  void release_free_blocks();    // the work of empty_cache, with the mutex held
+  void release_free_segments();  // the large pool's part of it
 
   mutable std::mutex mutex_;
   std::unordered_map<std::size_t, std::vector<void*>> small_free_;

@@ -63,6 +63,33 @@ TEST(CpuAllocator, LargeBlocksSplitMergeAndServeOtherSizes) {
   EXPECT_EQ(a.stats().num_frees, 2);
 }
 
+// A request that fits no free block first gives back the wholly free segments (too small
+// for it), so memory held does not pile up segments sized for earlier requests; segments
+// with a live block stay.
+TEST(CpuAllocator, ARequestThatFitsNoFreeBlockGivesBackWhollyFreeSegments) {
+  CpuAllocator a;
+  void* small_seg = a.allocate(4 * MiB);
+  void* kept = a.allocate(6 * MiB);
+  void* kept_rest = a.allocate(2 * MiB);  // shares nothing with kept: its own segment
+  a.deallocate(small_seg);
+  a.deallocate(kept_rest);
+  const std::int64_t before = a.stats().reserved_bytes;
+  EXPECT_EQ(before, static_cast<std::int64_t>(12 * MiB));
+  void* big = a.allocate(10 * MiB);  // fits neither free segment: both are given back
+  EXPECT_EQ(a.stats().reserved_bytes, static_cast<std::int64_t>(16 * MiB));
+  EXPECT_EQ(a.stats().num_frees, 2);
+  std::memset(kept, 1, 6 * MiB);
+  std::memset(big, 2, 10 * MiB);
+  EXPECT_EQ(static_cast<unsigned char*>(kept)[6 * MiB - 1], 1);
+  void* fits = a.allocate(3 * MiB);  // nothing free: a new segment, nothing to give back
+  EXPECT_EQ(a.stats().num_frees, 2);
+  a.deallocate(fits);
+  a.deallocate(big);
+  a.deallocate(kept);
+  a.empty_cache();
+  EXPECT_EQ(a.stats().reserved_bytes, 0);
+}
+
 TEST(CpuAllocator, EmptyCacheKeepsSegmentsInUse) {
   CpuAllocator a;
   void* x = a.allocate(3 * MiB);
