@@ -66,6 +66,19 @@ def torch_openblas_core(python, env):
     return p.stdout.strip() or "not OpenBLAS"
 
 
+def python_with_torch():
+    """This interpreter if it imports torch, else the first of the system's that does (Debian's
+    python3-torch lives in /usr/bin/python3, which a pyenv or venv python3 on PATH hides)."""
+    for candidate in [sys.executable, "/usr/bin/python3", "/usr/local/bin/python3"]:
+        if os.access(candidate, os.X_OK) and subprocess.run([candidate, "-c", "import torch"],
+                                                            capture_output=True).returncode == 0:
+            if candidate != sys.executable:
+                print(f"compare.py: {sys.executable} has no torch; the reference runs under {candidate}",
+                      file=sys.stderr)
+            return candidate
+    return sys.executable  # the rows then say why the reference did not run
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--build", default=os.path.join(HERE, "..", "..", "build"))
@@ -77,8 +90,12 @@ def main():
                     help="model:setup at the original's sizes ('' for none)")
     ap.add_argument("--demo-configs", default="", help="model:setup at the demo's sizes, e.g. rssm:mdp,rssm:visual")
     ap.add_argument("--gemm", default=None, help="aime's CPU GEMM: eigen or blas (default: the build's)")
-    ap.add_argument("--python", default=sys.executable)
+    ap.add_argument("--python", default=None,
+                    help="the Python that runs train_step.py (default: this one, or Debian's /usr/bin/python3 "
+                         "when this one has no torch, as under pyenv)")
     a = ap.parse_args()
+    if a.python is None:
+        a.python = python_with_torch()
     ours = os.path.join(a.build, "benchmarks", "train_step")
     if not os.access(ours, os.X_OK):
         sys.exit(f"compare.py: no train_step binary at {ours} (build first)")
