@@ -12,8 +12,8 @@
 //     idea of PyTorch's CUDA caching allocator, on the host).
 // Wholly free segments go back to the system through empty_cache(), and when a request fits
 // no free block: the step's first pass leaves segments sized for its early requests, which
-// later ones cannot use, and keeping them held a third more than the step's peak of live
-// bytes on the original's visual steps (benchmarks/README.md, lever 20).
+// later ones cannot use, and keeping them held half as much again as the step's peak of
+// live bytes on the original's visual RSSM step (benchmarks/README.md, lever 20).
 // Thread-safe (one mutex): ops may allocate from inside parallel regions. The backend never
 // destroys its allocator, so a tensor freed during static destruction at exit stays valid.
 #pragma once

@@ -18,6 +18,8 @@
 //   forward:         y[n]   = W [O, C*kh*kw] . cols(x[n])             [O, Ho*Wo]
 //   backward input:  gx[n]  = col2im(W^T . gy[n])                     (col2im sums overlaps)
 //   backward weight: gW     = sum_n gy[n] . cols(x[n])^T
+// conv2d_forward_and_backward_weight runs the first and the last over the same columns
+// (conv_transpose2d's backward needs both over dy: one im2col per image instead of two).
 #include <omp.h>
 
 #include <algorithm>

@@ -21,6 +21,9 @@ Sapphire Rapids guest it falls back to its SSE3 (Prescott) kernels and PyTorch's
 2.6x slower than with its AVX-512 ones. Unless OPENBLAS_CORETYPE is set already, this script
 sets it from the CPU's flags (SkylakeX with AVX-512, Haswell with AVX2) for both programs,
 and prints the core each one reports.
+
+The reference runs under this Python if it has torch, else under Debian's /usr/bin/python3
+(python3-torch), which a pyenv or venv python3 first on PATH hides; --python picks another.
 """
 import argparse
 import json
