@@ -22,8 +22,9 @@ Sapphire Rapids guest it falls back to its SSE3 (Prescott) kernels and PyTorch's
 sets it from the CPU's flags (SkylakeX with AVX-512, Haswell with AVX2) for both programs,
 and prints the core each one reports.
 
-The reference runs under this Python if it has torch, else under Debian's /usr/bin/python3
-(python3-torch), which a pyenv or venv python3 first on PATH hides; --python picks another.
+The reference runs under the first Python that has torch: $PYTHON, this one, then Debian's
+/usr/bin/python3 (python3-torch), which a pyenv or venv python3 first on PATH hides (the
+order of cross_check.sh); --python picks another.
 """
 import argparse
 import json
@@ -70,9 +71,9 @@ def torch_openblas_core(python, env):
 
 
 def python_with_torch():
-    """This interpreter if it imports torch, else the first of the system's that does (Debian's
-    python3-torch lives in /usr/bin/python3, which a pyenv or venv python3 on PATH hides)."""
-    for candidate in [sys.executable, "/usr/bin/python3", "/usr/local/bin/python3"]:
+    """The first Python that imports torch, in cross_check.sh's order: $PYTHON, this one, then
+    Debian's /usr/bin/python3 (python3-torch), which a pyenv or venv python3 on PATH hides."""
+    for candidate in [c for c in [os.environ.get("PYTHON"), sys.executable, "/usr/bin/python3"] if c]:
         if os.access(candidate, os.X_OK) and subprocess.run([candidate, "-c", "import torch"],
                                                             capture_output=True).returncode == 0:
             if candidate != sys.executable:
@@ -94,8 +95,8 @@ def main():
     ap.add_argument("--demo-configs", default="", help="model:setup at the demo's sizes, e.g. rssm:mdp,rssm:visual")
     ap.add_argument("--gemm", default=None, help="aime's CPU GEMM: eigen or blas (default: the build's)")
     ap.add_argument("--python", default=None,
-                    help="the Python that runs train_step.py (default: this one, or Debian's /usr/bin/python3 "
-                         "when this one has no torch, as under pyenv)")
+                    help="the Python that runs train_step.py (default: the first with torch of $PYTHON, "
+                         "this one and /usr/bin/python3)")
     a = ap.parse_args()
     if a.python is None:
         a.python = python_with_torch()
