@@ -76,7 +76,7 @@ def python_with_torch():
     for candidate in [c for c in [os.environ.get("PYTHON"), sys.executable, "/usr/bin/python3"] if c]:
         if os.access(candidate, os.X_OK) and subprocess.run([candidate, "-c", "import torch"],
                                                             capture_output=True).returncode == 0:
-            if candidate != sys.executable:
+            if candidate != sys.executable and candidate != os.environ.get("PYTHON"):
                 print(f"compare.py: {sys.executable} has no torch; the reference runs under {candidate}",
                       file=sys.stderr)
             return candidate
