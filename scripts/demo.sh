@@ -13,8 +13,9 @@
 #      (`aime elbo --action-check`: AIME's only signal).
 # Options: --quick (a tiny run for CI: checks the plumbing, not the numbers),
 #          --full (from pixels: the world model trains 10,000 steps instead of 1,000 and
-#          the baselines up to 10 epochs instead of 2; about 90 minutes on 2 cores:
-#          docs/results.md),
+#          the baselines up to 10 epochs instead of 2; not yet run end to end: at the 2.1
+#          model steps/s of the default run, the model alone takes about 80 minutes on one
+#          of 2 cores; docs/results.md),
 #          --setup visual|mdp (mdp: the same story from the vector sensors, on
 #          pendulum-swingup, with one world model per seed; see docs/results.md),
 #          --env NAME (the task; default cartpole-swingup from pixels, pendulum-swingup
@@ -83,7 +84,7 @@ case "$jobs" in ''|*[!0-9]*|0) echo "demo.sh: --jobs must be a positive integer,
 start=$(date +%s)
 if [ "$setup" = visual ]; then
   if [ $full = 1 ]; then
-    echo "== aime demo (--full): $env from pixels; about 90 minutes on 2 CPU cores once built"
+    echo "== aime demo (--full): $env from pixels; the world model alone about 80 minutes on one of 2 CPU cores"
   else
     echo "== aime demo: $env from pixels; 6-12 minutes on 2 CPU cores once built (--quick: about 1 minute)"
   fi
@@ -100,7 +101,7 @@ elif [ "$setup" = visual ]; then
   mix_episodes=30; demo_episodes=10; episode_steps=1000
   model_steps=1000; aime_epochs=25; aime_batches=100; aime_window=16; aime_test_period=10
   test_episodes=3; final_episodes=10; min_epochs=2; max_epochs=2; dyn_epochs=1
-  # --full: the model's state carries the pole after thousands of steps, not one thousand
+  # --full: the model starts to draw a tilted pole after thousands of steps, not one thousand
   # (its action signal 0.3 nats at 1,000 steps, 4.2 at 5,000: docs/results.md).
   [ $full = 0 ] || { model_steps=10000; min_epochs=5; max_epochs=10; dyn_epochs=2; }
 else
