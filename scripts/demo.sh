@@ -93,6 +93,7 @@ else
 fi
 TARGETS=aime bash scripts/setup.sh
 aime="${BUILD_DIR:-build}/apps/aime"
+model_checkpoint_every=1000000  # none: the model is saved at its end
 if [ $quick = 1 ]; then
   mix_episodes=3; demo_episodes=2; episode_steps=200
   model_steps=20; aime_epochs=2; aime_batches=5; aime_window=16; aime_test_period=2
@@ -103,7 +104,9 @@ elif [ "$setup" = visual ]; then
   test_episodes=3; final_episodes=10; min_epochs=2; max_epochs=2; dyn_epochs=1
   # --full: the model starts to draw a tilted pole after thousands of steps, not one thousand
   # (its action signal 0.3 nats at 1,000 steps, 4.2 at 5,000: docs/results.md).
-  [ $full = 0 ] || { model_steps=10000; min_epochs=5; max_epochs=10; dyn_epochs=2; }
+  # The model checkpoints every 500 steps there, so that an interrupted run's model can be
+  # continued by hand (its train-model line with --resume); the demo itself starts afresh.
+  [ $full = 0 ] || { model_steps=10000; model_checkpoint_every=500; min_epochs=5; max_epochs=10; dyn_epochs=2; }
 else
   mix_episodes=30; demo_episodes=10; episode_steps=1000
   # AIME 16,000 steps: at 8,000 two of three seeds were still climbing (38.3 and 63.0, then
@@ -148,7 +151,7 @@ train_model() {  # train_model NAME
   [ "$1" = model ] || seed=${1##*-}
   "$aime" train-model --dataset "$out/data/mix" "${model_flags[@]}" --world-model rssm --config configs/model-only.ini \
     --config configs/small.ini --batch-size $model_batch --horizon $model_horizon --epochs 1 --batches-per-epoch $model_steps \
-    --checkpoint-every 1000000 --seed $seed --out "$out/$1"
+    --checkpoint-every $model_checkpoint_every --seed $seed --out "$out/$1"
 }
 # Every test runs on the episodes of seed 142 (the original's test seed), and each run's final
 # test on the same $final_episodes as the table's: `aime evaluate` below reads those returns
