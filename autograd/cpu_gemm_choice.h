@@ -23,7 +23,7 @@ bool cpu_gemm_is_blas();
 void set_cpu_gemm(const std::string& name);
 
 // Multiply-adds of every CPU product since the process started (m n k per matrix, whichever
-// library ran it): benchmarks divide its growth over a step by the step's time to get the
+// library ran it, and those of the direct convolutions, autograd/cpu/cpu_conv_direct.h): benchmarks divide its growth over a step by the step's time to get the
 // step's arithmetic rate.
 std::int64_t cpu_gemm_multiply_adds();
 

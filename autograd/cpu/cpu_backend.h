@@ -14,9 +14,16 @@ void gemm_matrix(bool ta, bool tb, const float* a, const float* b, float* c, std
 void gemm_matrix(bool ta, bool tb, const double* a, const double* b, double* c, std::int64_t m, std::int64_t n,
                  std::int64_t k, double beta);
 
+// Adds to cpu_gemm_multiply_adds() the multiply-adds of work done outside gemm_matrix (the
+// direct convolutions).
+void count_multiply_adds(std::int64_t count);
+
 // Convolutions whose images have at most this many output positions run batched over images
 // (cpu_conv.cpp; default 64); 0 runs every layer per image. For tests of both paths.
 void set_conv_batched_max_positions(std::int64_t positions);
+// Whether layers the direct kernels take (autograd/cpu/cpu_conv_direct.h) run them (default
+// true); tests turn it off to compare with im2col + GEMM.
+void set_conv_direct(bool enabled);
 
 class CpuBackend final : public Backend {
  public:

@@ -28,6 +28,7 @@
 #include "autograd/cpu/eigen_core.h"
 
 #include "autograd/cpu/cpu_backend.h"
+#include "autograd/cpu/cpu_conv_direct.h"
 #include "autograd/ops/conv_geometry.h"
 #include "autograd/parallel.h"
 
@@ -36,6 +37,24 @@ namespace aime::cpu {
 namespace {
 template <class T>
 using RowMajor = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+// Column buffers: one per thread and use, kept from call to call and grown, never shrunk.
+// A buffer allocated per call was zero-filled (std::vector) and, at megabytes, handed back
+// to the system by the allocator and faulted in again page by page: 11,000 page faults per
+// step of the demo's pixel model (benchmarks/README.md, lever 21). Every user writes the
+// whole of what it reads (im2col writes the padding's zeros too), so no fill is needed.
+enum class Scratch { kImageColumns, kChunkColumns, kChunkOutputs, kCount };
+template <class T>
+T* scratch(Scratch use, std::int64_t count) {
+  thread_local std::vector<T> buffers[static_cast<int>(Scratch::kCount)];
+  std::vector<T>& b = buffers[static_cast<int>(use)];
+  if (b.size() < static_cast<std::size_t>(count)) {
+    b.clear();
+    b.shrink_to_fit();
+    b.resize(static_cast<std::size_t>(count));
+  }
+  return b.data();
+}
 
 
 // The output columns ow whose input column iw = ow*sw - pw + j lies inside [0, w): one
@@ -116,8 +135,8 @@ void col2im(const ConvGeometry& g, const T* cols, T* x, std::int64_t ld) {
 template <class T, class Fn>
 void for_each_image(const ConvGeometry& g, Fn&& fn) {
   parallel_for(0, g.n, 1, [&](std::int64_t lo, std::int64_t hi) {
-    std::vector<T> cols(static_cast<std::size_t>(g.ck() * g.l()));
-    for (std::int64_t n = lo; n < hi; ++n) fn(n, cols.data());
+    T* cols = scratch<T>(Scratch::kImageColumns, g.ck() * g.l());
+    for (std::int64_t n = lo; n < hi; ++n) fn(n, cols);
   });
 }
 
@@ -127,6 +146,15 @@ std::int64_t batched_max_positions = 64;
 constexpr std::int64_t kBatchedChunkBytes = std::int64_t{8} << 20;
 
 bool batched(const ConvGeometry& g) { return g.l() <= batched_max_positions && g.n > 1; }
+
+// Layers with more positions and at most 16 output channels, without padding, run the direct
+// kernels (autograd/cpu/cpu_conv_direct.h): no column buffers. Set by tests to compare both
+// paths.
+bool direct_enabled = true;
+bool direct(const ConvGeometry& g) { return direct_enabled && conv_direct_applies(g, batched_max_positions); }
+bool direct_input(const ConvGeometry& g) {
+  return direct_enabled && conv_direct_input_applies(g, batched_max_positions);
+}
 
 // Images per chunk: the chunk's columns within kBatchedChunkBytes, at least one image.
 template <class T>
@@ -160,8 +188,9 @@ void for_each_output_run(const ConvGeometry& g, std::int64_t n0, std::int64_t nb
 template <class T, class Fn>
 void for_each_chunk(const ConvGeometry& g, Fn&& fn) {
   const std::int64_t l = g.l(), step = chunk_images<T>(g);
-  std::vector<T> cols(static_cast<std::size_t>(g.ck() * step * l)), wide(static_cast<std::size_t>(g.o * step * l));
-  for (std::int64_t n0 = 0; n0 < g.n; n0 += step) fn(n0, std::min(step, g.n - n0), cols.data(), wide.data());
+  T* cols = scratch<T>(Scratch::kChunkColumns, g.ck() * step * l);
+  T* wide = scratch<T>(Scratch::kChunkOutputs, g.o * step * l);
+  for (std::int64_t n0 = 0; n0 < g.n; n0 += step) fn(n0, std::min(step, g.n - n0), cols, wide);
 }
 
 template <class T>
@@ -202,6 +231,7 @@ void conv2d_backward_weight_batched(const ConvGeometry& g, const T* gy, const T*
 }  // namespace
 
 void set_conv_batched_max_positions(std::int64_t positions) { batched_max_positions = positions; }
+void set_conv_direct(bool enabled) { direct_enabled = enabled; }
 
 void CpuBackend::conv2d_forward(const Tensor& x, const Tensor& w, const Conv2dParams& p, const Tensor& y) {
   const ConvGeometry g = conv_geometry(x, w, y, p);
@@ -209,6 +239,7 @@ void CpuBackend::conv2d_forward(const Tensor& x, const Tensor& w, const Conv2dPa
     const scalar_t* px = static_cast<const scalar_t*>(x.data_ptr());
     scalar_t* py = static_cast<scalar_t*>(y.data_ptr());
     const scalar_t* pw = static_cast<const scalar_t*>(w.data_ptr());
+    if (direct(g)) return conv2d_forward_direct(g, px, pw, py);
     if (batched(g)) return conv2d_forward_batched(g, px, pw, py);
     for_each_image<scalar_t>(g, [&](std::int64_t n, scalar_t* cols) {
       im2col(g, px + n * g.c * g.h * g.w, cols, g.l());
@@ -223,6 +254,7 @@ void CpuBackend::conv2d_backward_input(const Tensor& gy, const Tensor& w, const 
     const scalar_t* pgy = static_cast<const scalar_t*>(gy.data_ptr());
     scalar_t* pgx = static_cast<scalar_t*>(gx.data_ptr());
     const scalar_t* pw = static_cast<const scalar_t*>(w.data_ptr());
+    if (direct_input(g)) return conv2d_backward_input_direct(g, pgy, pw, pgx);
     if (batched(g)) return conv2d_backward_input_batched(g, pgy, pw, pgx);
     for_each_image<scalar_t>(g, [&](std::int64_t n, scalar_t* cols) {
       gemm_matrix(true, false, pw, pgy + n * g.o * g.l(), cols, g.ck(), g.l(), g.o, 0.0);  // C = W^T GY
@@ -242,12 +274,12 @@ void conv2d_backward_weight_impl(const ConvGeometry& g, const T* pgy, const T* p
   const int threads = static_cast<int>(std::min<std::int64_t>(num_threads(), g.n));
   std::vector<RowMajor<T>> partial(std::max(threads, 1), RowMajor<T>::Zero(g.o, g.ck()));
   auto work = [&](int t, std::int64_t lo, std::int64_t hi) {
-    std::vector<T> cols(static_cast<std::size_t>(g.ck() * g.l()));
+    T* cols = scratch<T>(Scratch::kImageColumns, g.ck() * g.l());
     for (std::int64_t n = lo; n < hi; ++n) {
-      im2col(g, px + n * g.c * g.h * g.w, cols.data(), g.l());
-      if (py) gemm_matrix(false, false, pw, cols.data(), py + n * g.o * g.l(), g.o, g.l(), g.ck(), 0.0);  // Y = W C
+      im2col(g, px + n * g.c * g.h * g.w, cols, g.l());
+      if (py) gemm_matrix(false, false, pw, cols, py + n * g.o * g.l(), g.o, g.l(), g.ck(), 0.0);  // Y = W C
       // partial += GY C^T
-      gemm_matrix(false, true, pgy + n * g.o * g.l(), cols.data(), partial[t].data(), g.o, g.ck(), g.l(), 1.0);
+      gemm_matrix(false, true, pgy + n * g.o * g.l(), cols, partial[t].data(), g.o, g.ck(), g.l(), 1.0);
     }
   };
   if (threads <= 1) {
@@ -268,6 +300,9 @@ void conv2d_backward_weight_impl(const ConvGeometry& g, const T* pgy, const T* p
 void CpuBackend::conv2d_backward_weight(const Tensor& gy, const Tensor& x, const Conv2dParams& p, const Tensor& gw) {
   const ConvGeometry g = conv_geometry(x, gw, gy, p);
   AIME_DISPATCH_FLOATING(gy.dtype(), "conv2d_backward_weight", [&] {
+    if (direct(g))
+      return conv2d_backward_weight_direct(g, static_cast<const scalar_t*>(gy.data_ptr()),
+                                           static_cast<const scalar_t*>(x.data_ptr()), static_cast<scalar_t*>(gw.data_ptr()));
     if (batched(g))
       return conv2d_backward_weight_batched(g, static_cast<const scalar_t*>(gy.data_ptr()),
                                             static_cast<const scalar_t*>(x.data_ptr()), static_cast<scalar_t*>(gw.data_ptr()));
@@ -285,6 +320,7 @@ void CpuBackend::conv2d_forward_and_backward_weight(const Tensor& x, const Tenso
     const auto* pgy = static_cast<const scalar_t*>(gy.data_ptr());
     auto* py = static_cast<scalar_t*>(y.data_ptr());
     auto* pgw = static_cast<scalar_t*>(gw.data_ptr());
+    if (direct(g)) return conv2d_backward_weight_direct(g, pgy, px, pgw, pw, py);
     if (batched(g)) return conv2d_backward_weight_batched(g, pgy, px, pgw, pw, py);
     conv2d_backward_weight_impl(g, pgy, px, pgw, pw, py);
   });

@@ -76,6 +76,10 @@ void choose_at_start() {
 
 std::int64_t cpu_gemm_multiply_adds() { return multiply_adds.load(std::memory_order_relaxed); }
 
+namespace cpu {
+void count_multiply_adds(std::int64_t count) { multiply_adds.fetch_add(count, std::memory_order_relaxed); }
+}  // namespace cpu
+
 std::vector<std::string> available_cpu_gemms() {
   if (blas_built()) return {"eigen", "blas"};
   return {"eigen"};

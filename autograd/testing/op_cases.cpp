@@ -193,6 +193,12 @@ std::vector<OpCase> build_cases() {
            [](const Inputs& in) { return conv_transpose2d(in[0], in[1], in[2], 2, 0); });
   add_case("conv_transpose2d", "stride 2 padding 1 output_padding 1", normal({{1, 2, 3, 3}, {2, 3, 3, 3}}),
            [](const Inputs& in) { return conv_transpose2d(in[0], in[1], Tensor(), 2, 1, 1); });
+  // More than 64 positions and at most 16 output channels: the CPU's direct kernels
+  // (autograd/cpu/cpu_conv_direct.h) run each of these in both directions.
+  add_case("conv2d", "stride 2, k4, 9x9 out, 5 channels (direct kernels)", normal({{2, 3, 20, 20}, {5, 3, 4, 4}, {5}}),
+           [](const Inputs& in) { return conv2d(in[0], in[1], in[2], 2, 0); });
+  add_case("conv_transpose2d", "stride 2, k6, 4x24 in (direct kernels)", normal({{1, 3, 4, 24}, {3, 2, 6, 6}}),
+           [](const Inputs& in) { return conv_transpose2d(in[0], in[1], Tensor(), 2, 0); });
   for (OpCase& oc : c)
     if (oc.op == "matmul" || oc.op == "linear" || oc.op == "conv2d" || oc.op == "conv_transpose2d")
       oc.parity_rtol = 1e-4;

@@ -6,6 +6,7 @@
 
 #include "autograd/api.h"
 #include "autograd/cpu/cpu_backend.h"
+#include "autograd/testing/gradcheck.h"
 
 namespace aime {
 namespace {
@@ -119,6 +120,7 @@ TEST(Conv2d, BatchedOverImagesEqualsOneImageAtATime) {
     for (const Case& c : cases) {
       SCOPED_TRACE(std::string(dtype_name(dt)) + (c.transpose ? " conv_transpose2d " : " conv2d ") + shape_str(c.x));
       std::vector<std::vector<double>> results[2];
+      cpu::set_conv_direct(false);  // im2col one image at a time against batched (direct: the next test)
       for (int path = 0; path < 2; ++path) {
         cpu::set_conv_batched_max_positions(path == 0 ? 0 : 1 << 20);
         Generator gen(3);
@@ -129,6 +131,7 @@ TEST(Conv2d, BatchedOverImagesEqualsOneImageAtATime) {
         results[path] = {y.to_vector<double>(), x.grad().to_vector<double>(), w.grad().to_vector<double>()};
       }
       cpu::set_conv_batched_max_positions(64);
+      cpu::set_conv_direct(true);
       const double tol = dt == kFloat64 ? 1e-12 : 1e-4;
       for (int t = 0; t < 3; ++t) {
         ASSERT_EQ(results[0][t].size(), results[1][t].size());
@@ -137,6 +140,64 @@ TEST(Conv2d, BatchedOverImagesEqualsOneImageAtATime) {
               << (t == 0 ? "output" : t == 1 ? "input gradient" : "weight gradient") << " at " << i;
       }
     }
+}
+
+// Layers with few output channels and many positions run the direct kernels
+// (autograd/cpu/cpu_conv_direct.h) for the forward and both gradients. They give what
+// im2col + GEMM gives, for conv2d and conv_transpose2d (conv2d's input gradient, whose
+// backward is conv2d's forward and weight gradient over dy), at channel counts below, at and above one vector block (8),
+// strides 1-3, kernels that do and do not divide the image, odd sizes, 1 and 2 threads, in
+// float64 and float32; and their gradients pass a float64 gradient check.
+TEST(Conv2d, DirectKernelsEqualIm2colGemm) {
+  struct Case {
+    bool transpose;
+    Shape x, w;
+    std::int64_t stride;
+  };
+  const std::vector<Case> cases{
+      {false, {3, 3, 20, 20}, {8, 3, 4, 4}, 2},    // the encoder's first layer, smaller: 9x9 out
+      {false, {2, 2, 17, 19}, {1, 2, 3, 3}, 1},    // one output channel, odd sizes
+      {false, {2, 5, 23, 21}, {9, 5, 5, 4}, 2},    // 9 channels: one block and one lane of the next
+      {false, {3, 8, 29, 29}, {16, 8, 4, 4}, 3},   // two blocks, stride 3
+      {true, {2, 8, 9, 9}, {8, 3, 6, 6}, 2},       // the decoder's last layer, smaller: conv view o = 8
+      {true, {2, 13, 10, 11}, {13, 2, 5, 5}, 2},   // conv view o = 13, k5
+      // Wide enough for the input gradient's direct kernel too (w / stride >= 24 columns):
+      {false, {2, 3, 30, 50}, {8, 3, 4, 4}, 2},    // 25 columns per phase
+      {false, {1, 2, 12, 40}, {5, 2, 3, 3}, 1},    // 40: four vectors, then one more; odd o
+      {true, {1, 8, 12, 30}, {8, 3, 6, 6}, 2},     // the decoder's last layer's geometry, 12 rows
+  };
+  const int threads_before = num_threads();
+  for (int threads : {1, 2})
+    for (DType dt : {kFloat64, kFloat32})
+      for (const Case& c : cases) {
+        SCOPED_TRACE(std::string(dtype_name(dt)) + (c.transpose ? " conv_transpose2d " : " conv2d ") + shape_str(c.x) +
+                     ", threads " + std::to_string(threads));
+        set_num_threads(threads);
+        std::vector<std::vector<double>> results[2];
+        for (int path = 0; path < 2; ++path) {
+          cpu::set_conv_direct(path == 1);
+          Generator gen(7);
+          Tensor x = randn(c.x, gen, dt).requires_grad_(), w = randn(c.w, gen, dt).requires_grad_();
+          Tensor y = c.transpose ? conv_transpose2d(x, w, Tensor(), c.stride) : conv2d(x, w, Tensor(), c.stride);
+          sum(y * randn(y.shape(), gen, dt)).backward();
+          results[path] = {y.to_vector<double>(), x.grad().to_vector<double>(), w.grad().to_vector<double>()};
+        }
+        cpu::set_conv_direct(true);
+        const double tol = dt == kFloat64 ? 1e-12 : 1e-4;
+        for (int t = 0; t < 3; ++t) {
+          ASSERT_EQ(results[0][t].size(), results[1][t].size());
+          for (std::size_t i = 0; i < results[0][t].size(); ++i)
+            ASSERT_NEAR(results[1][t][i], results[0][t][i], tol * (1 + std::fabs(results[0][t][i])))
+                << (t == 0 ? "output" : t == 1 ? "input gradient" : "weight gradient") << " at " << i;
+        }
+      }
+  set_num_threads(threads_before);
+  // The direct path's float64 gradients against central differences (the first case's
+  // geometry: 81 positions, 8 channels).
+  Generator gen(8);
+  const GradcheckResult r = gradcheck([](const std::vector<Tensor>& in) { return conv2d(in[0], in[1], Tensor(), 2); },
+                                      {randn({2, 3, 20, 20}, gen, kFloat64), randn({8, 3, 4, 4}, gen, kFloat64)});
+  EXPECT_TRUE(r.ok) << r.message;
 }
 
 // conv_transpose2d's backward forms dy's columns once for both of its gradients

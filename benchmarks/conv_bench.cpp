@@ -1,0 +1,120 @@
+// conv_bench: each convolution of the cnn_ha encoder and decoder (models/encoders.cpp,
+// models/decoders.cpp) at a world model's real batch, forward and backward, one layer at a
+// time, so that a change to autograd/cpu/cpu_conv.cpp can be measured where it lands.
+//
+//   conv_bench [--width 8] [--frames 256] [--threads 1] [--repeats 5] [--im2col]
+//
+// The defaults are the pixel demo's model (width 8, 8 windows x 32 steps = 256 frames of
+// 64x64x3, scripts/demo.sh); --width 32 --frames 2500 is the original's step (50 x 50). Each
+// layer runs as in training: the forward with its weight and input requiring gradients (the
+// encoder's first layer reads the images, which need none), then backward from a gradient of
+// ones. --im2col turns the direct kernels off (autograd/cpu/cpu_conv_direct.h), for the
+// layers they would take, to compare in one run. The table gives the best of --repeats runs for the forward alone and for forward plus
+// backward, and each layer's share of the sum.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "autograd/api.h"
+#include "autograd/cpu/cpu_backend.h"
+
+using namespace aime;
+
+namespace {
+
+struct Layer {
+  std::string name;
+  bool transposed;
+  std::int64_t in, out, kernel, size;  // channels in and out, kernel, input height = width
+  bool input_grad;
+};
+
+std::vector<Layer> cnn_ha(std::int64_t w) {
+  return {{"encoder 1", false, 3, w, 4, 64, false},          {"encoder 2", false, w, 2 * w, 4, 31, true},
+          {"encoder 3", false, 2 * w, 4 * w, 4, 14, true},   {"encoder 4", false, 4 * w, 8 * w, 4, 6, true},
+          {"decoder 1", true, 32 * w, 4 * w, 5, 1, true},    {"decoder 2", true, 4 * w, 2 * w, 5, 5, true},
+          {"decoder 3", true, 2 * w, w, 6, 13, true},        {"decoder 4", true, w, 3, 6, 30, true}};
+}
+
+double seconds(const std::chrono::steady_clock::time_point& t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::int64_t width = 8, frames = 256;
+  int threads = 1, repeats = 5;
+  bool im2col = false;
+  for (int i = 1; i < argc; i += 2) {
+    const std::string a = argv[i];
+    if (a == "--im2col") {
+      im2col = true;
+      --i;
+      continue;
+    }
+    if (i + 1 >= argc || (a != "--width" && a != "--frames" && a != "--threads" && a != "--repeats")) {
+      std::fprintf(stderr, "usage: conv_bench [--width 8] [--frames 256] [--threads 1] [--repeats 5] [--im2col]\n");
+      return 2;
+    }
+    const long v = std::atol(argv[i + 1]);
+    if (v < 1) {
+      std::fprintf(stderr, "conv_bench: %s must be a positive integer, got '%s'\n", a.c_str(), argv[i + 1]);
+      return 2;
+    }
+    if (a == "--width") width = v;
+    if (a == "--frames") frames = v;
+    if (a == "--threads") threads = static_cast<int>(v);
+    if (a == "--repeats") repeats = static_cast<int>(v);
+  }
+  set_num_threads(threads);
+  cpu::set_conv_direct(!im2col);
+  Generator gen(0);
+  std::printf("cnn_ha at width %ld, %ld frames of 64x64, %d thread(s), best of %d, %s\n\n", width, frames, threads,
+              repeats, im2col ? "im2col + GEMM only" : "direct kernels where they apply");
+  std::printf("| layer | channels | size in -> out | forward (ms) | forward + backward (ms) | share |\n");
+  std::printf("|---|---|---|---|---|---|\n");
+  struct Row {
+    std::string text;
+    double total;
+  };
+  std::vector<Row> rows;
+  double sum = 0.0;
+  for (const Layer& l : cnn_ha(width)) {
+    Tensor x = randn({frames, l.in, l.size, l.size}, gen);
+    // conv2d's weight is [O, C, k, k], conv_transpose2d's [C, O, k, k] (torch's layouts).
+    Tensor w = randn(l.transposed ? Shape{l.in, l.out, l.kernel, l.kernel} : Shape{l.out, l.in, l.kernel, l.kernel}, gen);
+    Tensor b = zeros({l.out});
+    w.requires_grad_();
+    b.requires_grad_();
+    if (l.input_grad) x.requires_grad_();
+    auto layer = [&]() { return l.transposed ? conv_transpose2d(x, w, b, 2) : conv2d(x, w, b, 2); };
+    double forward = 1e30, both = 1e30;
+    std::int64_t out_size = 0;
+    for (int r = 0; r < repeats; ++r) {
+      {
+        NoGradGuard no_grad;
+        const auto t0 = std::chrono::steady_clock::now();
+        const Tensor y = layer();
+        forward = std::min(forward, seconds(t0));
+        out_size = y.shape()[2];
+      }
+      const auto t0 = std::chrono::steady_clock::now();
+      const Tensor y = layer();
+      y.backward(ones(y.shape()));
+      both = std::min(both, seconds(t0));
+      for (Tensor* t : {&w, &b, &x}) t->set_grad(Tensor());
+    }
+    char text[256];
+    std::snprintf(text, sizeof text, "| %s | %ld -> %ld | %ld -> %ld | %.1f | %.1f |", l.name.c_str(), l.in, l.out,
+                  l.size, out_size, forward * 1e3, both * 1e3);
+    rows.push_back({text, both});
+    sum += both;
+  }
+  for (const Row& r : rows) std::printf("%s %.0f%% |\n", r.text.c_str(), 100.0 * r.total / sum);
+  std::printf("| all | | | | %.1f | |\n", sum * 1e3);
+  return 0;
+}
