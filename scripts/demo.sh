@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The README's main command: the whole AIME story on the built-in cartpole-swingup, from
-# pixels, on a laptop-sized budget (6-12 minutes on 2 CPU cores once built, by the CPU: docs/results.md):
+# pixels, on a laptop-sized budget (about 8 minutes on 2 CPU cores once built: docs/results.md):
 #   1. collect an embodiment dataset (mixed-quality policy, with actions) and expert
 #      demonstrations (AIME reads only their observations);
 #   2. train a small visual world model (RSSM, cnn_ha at width 8) on the embodiment data,
@@ -13,8 +13,8 @@
 #      (`aime elbo --action-check`: AIME's only signal).
 # Options: --quick (a tiny run for CI: checks the plumbing, not the numbers),
 #          --full (from pixels: the world model trains 10,000 steps instead of 1,000 and
-#          the baselines up to 10 epochs instead of 2; not yet run end to end: at the 2.1
-#          model steps/s of the default run, the model alone takes about 80 minutes on one
+#          the baselines up to 10 epochs instead of 2; not yet run end to end: at the 3.1
+#          model steps/s of the default run, the model alone takes about 55 minutes on one
 #          of 2 cores; docs/results.md),
 #          --setup visual|mdp (mdp: the same story from the vector sensors, on
 #          pendulum-swingup, with one world model per seed; see docs/results.md),
@@ -84,9 +84,9 @@ case "$jobs" in ''|*[!0-9]*|0) echo "demo.sh: --jobs must be a positive integer,
 start=$(date +%s)
 if [ "$setup" = visual ]; then
   if [ $full = 1 ]; then
-    echo "== aime demo (--full): $env from pixels; the world model alone about 80 minutes on one of 2 CPU cores"
+    echo "== aime demo (--full): $env from pixels; the world model alone about 55 minutes on one of 2 CPU cores"
   else
-    echo "== aime demo: $env from pixels; 6-12 minutes on 2 CPU cores once built (--quick: about 1 minute)"
+    echo "== aime demo: $env from pixels; about 8 minutes on 2 CPU cores once built (--quick: about 1 minute)"
   fi
 else
   echo "== aime demo: $env from its vector sensors (mdp); under 15 minutes on 2 CPU cores (docs/results.md: what was measured)"
