@@ -1,6 +1,9 @@
 // CPU conv2d through im2col + GEMM (gemm_matrix: Eigen or the CBLAS), per image. Images are
 // spread over the threads (each with its own column buffer, GEMM single-threaded inside); a
-// batch of one image lets the GEMM library parallelise the product instead.
+// batch of one image lets the GEMM library parallelise the product instead. Layers with at
+// most 16 output channels and more than 64 positions per image, unpadded, skip the columns
+// and run the direct kernels of cpu_conv_direct.h instead (the pixel demo's layers next to
+// the image; benchmarks/README.md, lever 22).
 //
 // Where an image has few output positions (l = ho*wo at most 64, the crossover measured in
 // benchmarks/README.md, "Convolutions with few positions"), one product per image is a thin

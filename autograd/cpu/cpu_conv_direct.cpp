@@ -8,8 +8,9 @@
 // in place at a fixed offset koff[k] from the patch's corner (no padding: every read is
 // inside the image). The forward holds a few positions x all channels in registers and reads
 // each weight vector once for all of them; the weight gradient holds a few patch values x
-// all channels and reads each position's dy vector once for all of them. The
-// compiler vectorises the loops over the kBlock channels (one AVX2 register in float32).
+// all channels and reads each position's dy vector once for all of them. Each block of kBlock
+// channels is one vector of GCC's vector extension (one AVX2 register in float32), and each
+// kernel keeps kChains of them as independent accumulators.
 // The input gradient gathers instead of scattering, one output phase at a time: for
 // ih = a*sh + ph and iw = b*sw + pw only the kernel rows i = ph + u*sh and columns
 // j = pw + v*sw reach it, from dy[o, a - u, b - v], so
