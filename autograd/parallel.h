@@ -19,4 +19,11 @@ void set_num_threads(int n);    // n >= 1
 void parallel_for(std::int64_t begin, std::int64_t end, std::int64_t grain,
                   const std::function<void(std::int64_t, std::int64_t)>& fn);
 
+// Calls fn(t, lo, hi) once per thread t of a team of at most `threads`, with [lo, hi) the t-th
+// of its contiguous chunks of [0, n) (possibly empty); with threads <= 1, or inside a parallel
+// region, fn(0, 0, n) inline. For per-thread accumulators summed afterwards in thread order,
+// which gives the same result for the same thread count. Exceptions as parallel_for.
+void parallel_for_each_thread(std::int64_t n, int threads,
+                              const std::function<void(int, std::int64_t, std::int64_t)>& fn);
+
 }  // namespace aime

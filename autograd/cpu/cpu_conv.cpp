@@ -23,8 +23,6 @@
 //   backward weight: gW     = sum_n gy[n] . cols(x[n])^T
 // conv2d_forward_and_backward_weight runs the first and the last over the same columns
 // (conv_transpose2d's backward needs both over dy: one im2col per image instead of two).
-#include <omp.h>
-
 #include <algorithm>
 #include <vector>
 
@@ -285,17 +283,7 @@ void conv2d_backward_weight_impl(const ConvGeometry& g, const T* pgy, const T* p
       gemm_matrix(false, true, pgy + n * g.o * g.l(), cols, partial[t].data(), g.o, g.ck(), g.l(), 1.0);
     }
   };
-  if (threads <= 1) {
-    if (g.n > 0) work(0, 0, g.n);
-  } else {
-#pragma omp parallel num_threads(threads)
-    {
-      const std::int64_t t = omp_get_thread_num(), nt = omp_get_num_threads();
-      const std::int64_t chunk = (g.n + nt - 1) / nt;
-      const std::int64_t lo = std::min(g.n, t * chunk), hi = std::min(g.n, lo + chunk);
-      work(static_cast<int>(t), lo, hi);
-    }
-  }
+  parallel_for_each_thread(g.n, threads, work);
   for (auto& part : partial) GW += part;
 }
 }  // namespace

@@ -21,8 +21,6 @@
 // (tests/autograd/conv_test.cpp compares the two).
 #include "autograd/cpu/cpu_conv_direct.h"
 
-#include <omp.h>
-
 #include <algorithm>
 #include <vector>
 
@@ -294,17 +292,7 @@ void conv2d_backward_weight_direct(const ConvGeometry& g, const T* gy, const T* 
       weight_image(g, xn, gy + n * g.o * g.l(), koff.data(), dyt.data(), partial[static_cast<std::size_t>(t)].data());
     }
   };
-  if (threads <= 1) {
-    if (g.n > 0) work(0, 0, g.n);
-  } else {
-#pragma omp parallel num_threads(threads)
-    {
-      const std::int64_t t = omp_get_thread_num(), nt = omp_get_num_threads();
-      const std::int64_t chunk = (g.n + nt - 1) / nt;
-      const std::int64_t lo = std::min(g.n, t * chunk), hi = std::min(g.n, lo + chunk);
-      work(static_cast<int>(t), lo, hi);
-    }
-  }
+  parallel_for_each_thread(g.n, threads, work);
   for (std::int64_t o = 0; o < g.o; ++o)
     for (std::int64_t k = 0; k < K; ++k) {
       T sum = T(0);

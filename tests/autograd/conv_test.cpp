@@ -61,6 +61,29 @@ void expect_near(const std::vector<double>& got, const std::vector<double>& want
   for (std::size_t i = 0; i < got.size(); ++i) ASSERT_NEAR(got[i], want[i], 1e-10) << "at " << i;
 }
 
+// y, dx and dw of one conv2d or conv_transpose2d (the gradients of a fixed random projection
+// of y), its inputs drawn from `seed`: what two kernel paths must agree on.
+std::vector<std::vector<double>> conv_and_gradients(bool transpose, const Shape& xs, const Shape& ws,
+                                                    std::int64_t stride, std::int64_t pad, DType dt, std::uint64_t seed) {
+  Generator gen(seed);
+  Tensor x = randn(xs, gen, dt).requires_grad_(), w = randn(ws, gen, dt).requires_grad_();
+  Tensor y = transpose ? conv_transpose2d(x, w, Tensor(), stride, pad) : conv2d(x, w, Tensor(), stride, pad);
+  sum(y * randn(y.shape(), gen, dt)).backward();
+  return {y.to_vector<double>(), x.grad().to_vector<double>(), w.grad().to_vector<double>()};
+}
+
+// Two paths' results equal to rounding: relative 1e-12 in float64, 1e-4 in float32.
+void expect_paths_agree(const std::vector<std::vector<double>>& want, const std::vector<std::vector<double>>& got,
+                        DType dt) {
+  const double tol = dt == kFloat64 ? 1e-12 : 1e-4;
+  for (int t = 0; t < 3; ++t) {
+    ASSERT_EQ(got[t].size(), want[t].size());
+    for (std::size_t i = 0; i < want[t].size(); ++i)
+      ASSERT_NEAR(got[t][i], want[t][i], tol * (1 + std::fabs(want[t][i])))
+          << (t == 0 ? "output" : t == 1 ? "input gradient" : "weight gradient") << " at " << i;
+  }
+}
+
 TEST(Conv2d, MatchesDirectConvolution) {
   Generator g(3);
   for (auto [s, p, k] : std::vector<std::tuple<int, int, int>>{{1, 0, 3}, {1, 1, 3}, {2, 0, 4}, {2, 2, 5}, {3, 1, 2}}) {
@@ -123,22 +146,11 @@ TEST(Conv2d, BatchedOverImagesEqualsOneImageAtATime) {
       cpu::set_conv_direct(false);  // im2col one image at a time against batched (direct: the next test)
       for (int path = 0; path < 2; ++path) {
         cpu::set_conv_batched_max_positions(path == 0 ? 0 : 1 << 20);
-        Generator gen(3);
-        Tensor x = randn(c.x, gen, dt).requires_grad_(), w = randn(c.w, gen, dt).requires_grad_();
-        Tensor y = c.transpose ? conv_transpose2d(x, w, Tensor(), c.stride, c.pad)
-                               : conv2d(x, w, Tensor(), c.stride, c.pad);
-        sum(y * randn(y.shape(), gen, dt)).backward();
-        results[path] = {y.to_vector<double>(), x.grad().to_vector<double>(), w.grad().to_vector<double>()};
+        results[path] = conv_and_gradients(c.transpose, c.x, c.w, c.stride, c.pad, dt, 3);
       }
       cpu::set_conv_batched_max_positions(64);
       cpu::set_conv_direct(true);
-      const double tol = dt == kFloat64 ? 1e-12 : 1e-4;
-      for (int t = 0; t < 3; ++t) {
-        ASSERT_EQ(results[0][t].size(), results[1][t].size());
-        for (std::size_t i = 0; i < results[0][t].size(); ++i)
-          ASSERT_NEAR(results[1][t][i], results[0][t][i], tol * (1 + std::fabs(results[0][t][i])))
-              << (t == 0 ? "output" : t == 1 ? "input gradient" : "weight gradient") << " at " << i;
-      }
+      ASSERT_NO_FATAL_FAILURE(expect_paths_agree(results[0], results[1], dt));
     }
 }
 
@@ -176,20 +188,10 @@ TEST(Conv2d, DirectKernelsEqualIm2colGemm) {
         std::vector<std::vector<double>> results[2];
         for (int path = 0; path < 2; ++path) {
           cpu::set_conv_direct(path == 1);
-          Generator gen(7);
-          Tensor x = randn(c.x, gen, dt).requires_grad_(), w = randn(c.w, gen, dt).requires_grad_();
-          Tensor y = c.transpose ? conv_transpose2d(x, w, Tensor(), c.stride) : conv2d(x, w, Tensor(), c.stride);
-          sum(y * randn(y.shape(), gen, dt)).backward();
-          results[path] = {y.to_vector<double>(), x.grad().to_vector<double>(), w.grad().to_vector<double>()};
+          results[path] = conv_and_gradients(c.transpose, c.x, c.w, c.stride, 0, dt, 7);
         }
         cpu::set_conv_direct(true);
-        const double tol = dt == kFloat64 ? 1e-12 : 1e-4;
-        for (int t = 0; t < 3; ++t) {
-          ASSERT_EQ(results[0][t].size(), results[1][t].size());
-          for (std::size_t i = 0; i < results[0][t].size(); ++i)
-            ASSERT_NEAR(results[1][t][i], results[0][t][i], tol * (1 + std::fabs(results[0][t][i])))
-                << (t == 0 ? "output" : t == 1 ? "input gradient" : "weight gradient") << " at " << i;
-        }
+        ASSERT_NO_FATAL_FAILURE(expect_paths_agree(results[0], results[1], dt));
       }
   set_num_threads(threads_before);
   // The direct path's float64 gradients against central differences (the first case's
