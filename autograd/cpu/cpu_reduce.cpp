@@ -18,13 +18,24 @@ struct Partial {
   std::int64_t index;
 };
 
+// sum p[lo, hi) in double, as eight interleaved partial sums (element k into sum k mod 8 of
+// its block of eight) added pairwise at the end. One running sum is a chain of dependent
+// adds, one element per add latency (3-4 cycles) and scalar; eight independent sums let GCC
+// convert and add four or eight elements per instruction (benchmarks/README.md, lever 23).
+template <class T>
+double sum_span(const T* p, std::int64_t lo, std::int64_t hi) {
+  double acc[8] = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0};
+  std::int64_t k = lo;
+  for (; k + 8 <= hi; k += 8)
+    for (int j = 0; j < 8; ++j) acc[j] += static_cast<double>(p[k + j]);
+  double s = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+  for (; k < hi; ++k) s += static_cast<double>(p[k]);
+  return s;
+}
+
 template <class T>
 Partial reduce_span(ReduceOp op, const T* p, std::int64_t lo, std::int64_t hi) {
-  if (op == ReduceOp::Sum) {
-    double s = 0.0;
-    for (std::int64_t k = lo; k < hi; ++k) s += static_cast<double>(p[k]);
-    return {s, lo};
-  }
+  if (op == ReduceOp::Sum) return {sum_span(p, lo, hi), lo};
   Partial best{-std::numeric_limits<double>::infinity(), lo};
   for (std::int64_t k = lo; k < hi; ++k) {
     const double v = static_cast<double>(p[k]);

@@ -40,6 +40,11 @@ void add_bias(const Tensor& y, const Tensor& b) {
   Tensor bd = detail::expand_data(b.detach().reshape({1, o, 1, 1}), y.shape());
   backend_for(y.device()).binary(BinaryOp::Add, y, bd, y);
 }
+
+// d loss / d b[o] = sum over n, h, w of dy[n, o, h, w]: over h, w first, rows that lie
+// contiguous in dy, then over n on the small [N, O] result. sum(dy, {0, 2, 3}) at once would
+// first permute dy into a transposed copy of itself (benchmarks/README.md, lever 23).
+Tensor bias_grad(const Tensor& dy) { return sum(sum(dy, {2, 3}), {0}); }
 }  // namespace
 
 Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, std::int64_t stride, std::int64_t padding) {
@@ -65,7 +70,7 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, std::in
       gw = Tensor::empty(wd.shape(), g.dtype(), g.device());
       backend_for(g.device()).conv2d_backward_weight(gd, xd, p, gw);
     }
-    if (need_b) gb = sum(gd, {0, 2, 3});
+    if (need_b) gb = bias_grad(gd);
     return std::vector<Tensor>{gx, gw, gb};
   });
 }
@@ -102,7 +107,7 @@ Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bia
     } else if (need_w) {
       be.conv2d_backward_weight(xd, gd, p, gw);
     }
-    if (need_b) gb = sum(gd, {0, 2, 3});
+    if (need_b) gb = bias_grad(gd);
     return std::vector<Tensor>{gx, gw, gb};
   });
 }

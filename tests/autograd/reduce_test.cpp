@@ -44,6 +44,35 @@ TEST(Reduce, LargeReductionsUseSplitRowsAndStayAccurate) {
   EXPECT_EQ(v(sum(x.reshape({1000, 1000}), 1))[3], 3 * 1000000.0 + 999.0 * 1000 / 2);
 }
 
+// The sum kernel adds eight interleaved partial sums and then the tail: every row length
+// 0-41 (each tail length, rows shorter than one block) and long rows, float32 and float64,
+// against a plain double loop; 1 row x many columns takes the split-columns path, whose
+// chunks start at offsets that are not multiples of eight.
+TEST(Reduce, SumsOfEveryLengthMatchADoubleLoop) {
+  for (DType dt : {kFloat32, kFloat64}) {
+    Generator gen(11);
+    for (std::int64_t cols : {0, 1, 2, 7, 8, 9, 15, 16, 17, 23, 31, 33, 41, 65537, 200003}) {
+      for (std::int64_t rows : {1, 3}) {
+        const Tensor x = randn({rows, cols}, gen, dt) + 0.25;
+        const auto xs = x.to_vector<double>();
+        const auto got = v(sum(x, 1));
+        ASSERT_EQ(got.size(), static_cast<std::size_t>(rows));
+        for (std::int64_t r = 0; r < rows; ++r) {
+          double want = 0.0, scale = 0.0;
+          for (std::int64_t k = 0; k < cols; ++k) {
+            want += xs[r * cols + k];
+            scale += std::fabs(xs[r * cols + k]);
+          }
+          // float32: the result's own rounding; both: the order of the additions (the plain
+          // loop's own error grows with the length, about 1e-14 of the scale at 2e5).
+          EXPECT_NEAR(got[r], want, (dt == kFloat32 ? 1e-7 * std::fabs(want) : 0.0) + 1e-12 * scale + 1e-300)
+              << "rows " << rows << ", cols " << cols;
+        }
+      }
+    }
+  }
+}
+
 TEST(Reduce, LogsumexpVarSoftmaxClosedForms) {
   Tensor x = tensor({1, 2, 3, 1000, 1000, -std::numeric_limits<double>::infinity()}, {2, 3}, kFloat64);
   const auto l = v(logsumexp(x, 1));
