@@ -19,7 +19,7 @@ PACKAGES=(
   python3-numpy                   # tests cross-check .npz files with NumPy (skipped without it)
   python3-torch libopenblas0-openmp  # the PyTorch reference of benchmarks/reference (cross-check test, speed reference)
   libjemalloc-dev                 # the aime programs' malloc: the autograd graph's small objects (AIME_MALLOC)
-  libopenblas-openmp-dev          # the CBLAS GEMM backend (AIME_BLAS; Eigen stays the default: benchmarks/README.md)
+  libopenblas-openmp-dev          # the CBLAS GEMM backend (AIME_BLAS; the default GEMM where its kernels have AVX2: benchmarks/README.md, lever 25)
   libmujoco-dev                   # the walker and cheetah environments (MuJoCo 2.2.2)
   libyaml-cpp-dev                 # the original's config.yaml (released model folders)
   libosmesa6-dev                  # MuJoCo's renderer headless (--renderer mujoco: DMC's pixels)

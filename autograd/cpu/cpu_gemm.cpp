@@ -26,11 +26,12 @@
 #include <cblas.h>
 // Present in OpenBLAS only; a weak reference stays null with any other CBLAS.
 extern "C" char* openblas_get_config() __attribute__((weak));
+extern "C" char* openblas_get_corename() __attribute__((weak));
 extern "C" int openblas_get_parallel() __attribute__((weak));
 #endif
 
 #ifndef AIME_CPU_GEMM_DEFAULT
-#define AIME_CPU_GEMM_DEFAULT "eigen"
+#define AIME_CPU_GEMM_DEFAULT "auto"
 #endif
 
 namespace aime {
@@ -50,14 +51,31 @@ bool blas_built() {
 #endif
 }
 
+// "auto": the CBLAS where the build has one, unless it is an OpenBLAS that runs kernels older
+// than AVX2. OpenBLAS 0.3.21 picks its kernels from the CPU's model number and falls back to
+// its SSE3 ones ("Prescott") on a CPU it does not know: 39-61 GFLOP/s where Eigen reached
+// 170-235 on such a host. With AVX2 or AVX-512 kernels it was level with Eigen on an Intel
+// Xeon and ahead of it on an AMD EPYC (benchmarks/README.md, `gemm_bench`, lever 25).
+bool auto_picks_blas() {
+#ifdef AIME_HAVE_CBLAS
+  if (!openblas_get_corename) return true;  // BLIS, MKL: no such fallback to check
+  return openblas_core_has_avx2(openblas_get_corename());
+#else
+  return false;
+#endif
+}
+
 void choose(const std::string& name, const char* where) {
-  if (name == "eigen") {
+  if (name == "auto") {
+    use_blas.store(auto_picks_blas(), std::memory_order_relaxed);
+  } else if (name == "eigen") {
     use_blas.store(false, std::memory_order_relaxed);
   } else if (name == "blas" && blas_built()) {
     use_blas.store(true, std::memory_order_relaxed);
   } else {
     std::string have;
     for (const auto& n : available_cpu_gemms()) have += (have.empty() ? "" : ", ") + n;
+    have += " or auto";
     throw ValueError(std::string(where) + ": expected one of " + have + ", found '" + name + "'" +
                      (name == "blas" ? " (this build has no CBLAS: configure with -DAIME_BLAS=ON and a BLAS installed, "
                                        "e.g. Debian's libopenblas-openmp-dev)"
@@ -79,6 +97,17 @@ std::int64_t cpu_gemm_multiply_adds() { return multiply_adds.load(std::memory_or
 namespace cpu {
 void count_multiply_adds(std::int64_t count) { multiply_adds.fetch_add(count, std::memory_order_relaxed); }
 }  // namespace cpu
+
+bool openblas_core_has_avx2(const std::string& core) {
+  // OpenBLAS's names for its x86-64 kernel sets with AVX2 or AVX-512 (driver/others/dynamic.c);
+  // everything else (Prescott, Core2, Nehalem, Sandybridge, Barcelona, ...) has less.
+  for (const char* name : {"haswell", "zen", "skylakex", "cooperlake", "sapphirerapids"}) {
+    std::string lower;
+    for (char ch : core) lower += static_cast<char>(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
+    if (lower == name) return true;
+  }
+  return false;
+}
 
 std::vector<std::string> available_cpu_gemms() {
   if (blas_built()) return {"eigen", "blas"};

@@ -159,8 +159,27 @@ TEST(CpuGemm, AnUnknownChoiceIsANamedError) {
   } catch (const ValueError& e) {
     EXPECT_NE(std::string(e.what()).find("expected one of eigen"), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("'mkl-please'"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("or auto"), std::string::npos) << e.what();
   }
   EXPECT_EQ(available_cpu_gemms().front(), "eigen");
+}
+
+// auto takes the CBLAS unless it is an OpenBLAS on kernels older than AVX2 (its fallback on a
+// CPU it does not know); a build without a CBLAS stays on Eigen.
+TEST(CpuGemm, AutoSkipsAnOpenBlasOnPreAvx2Kernels) {
+  for (const char* core : {"Haswell", "Zen", "SkylakeX", "COOPERLAKE", "SapphireRapids"})
+    EXPECT_TRUE(openblas_core_has_avx2(core)) << core;
+  for (const char* core : {"Prescott", "Core2", "Nehalem", "Sandybridge", "Barcelona", "Unknown", "", "Zen2x"})
+    EXPECT_FALSE(openblas_core_has_avx2(core)) << core;
+  const bool before = cpu_gemm_is_blas();
+  set_cpu_gemm("auto");
+  if (available_cpu_gemms().size() < 2) {
+    EXPECT_FALSE(cpu_gemm_is_blas());
+  }
+  if (cpu_gemm_is_blas()) {
+    EXPECT_NE(cpu_gemm_name().find("blas"), std::string::npos) << cpu_gemm_name();
+  }
+  set_cpu_gemm(before ? "blas" : "eigen");
 }
 
 // Every form of product the backend runs (both transposes, accumulate, a batch of small
