@@ -101,11 +101,10 @@ void count_multiply_adds(std::int64_t count) { multiply_adds.fetch_add(count, st
 bool openblas_core_has_avx2(const std::string& core) {
   // OpenBLAS's names for its x86-64 kernel sets with AVX2 or AVX-512 (driver/others/dynamic.c);
   // everything else (Prescott, Core2, Nehalem, Sandybridge, Barcelona, ...) has less.
-  for (const char* name : {"haswell", "zen", "skylakex", "cooperlake", "sapphirerapids"}) {
-    std::string lower;
-    for (char ch : core) lower += static_cast<char>(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
+  std::string lower;
+  for (char ch : core) lower += static_cast<char>(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
+  for (const char* name : {"haswell", "zen", "skylakex", "cooperlake", "sapphirerapids"})
     if (lower == name) return true;
-  }
   return false;
 }
 
