@@ -127,8 +127,9 @@ if [ "$setup" = visual ]; then
   aime_flags=(--kl-only)
   # --full: AIME filters the demonstrations with actions from the model's IDM (the original's
   # use_idm=True, its "Appendix C"). On a model trained 10,000 steps that gave 27.3 ± 1.0
-  # against 23.3 ± 1.0 without it; on the 1,000-step model 17.5 against 18.8, so the default
-  # demo keeps the plain objective (docs/results.md, "What limits AIME from pixels").
+  # against 23.3 ± 1.0 without it; on two 1,000-step models 17.5 against 18.8 (dd350e6) and
+  # 12.0 against 7.0 (e1b4ff5): mixed, so the default demo keeps the plain objective
+  # (docs/results.md, "Results of the demo" and "What limits AIME from pixels").
   [ $full = 0 ] || aime_flags+=(--use-idm)
   model_flags=(--setup visual --cnn-width 8 --kl-scale 0.01 --lr 3e-3)
   baseline_setup=(--setup visual --stack 5 --cnn-width 8)
