@@ -89,7 +89,7 @@ if [ "$setup" = visual ]; then
     echo "== aime demo: $env from pixels; about 8 minutes on 2 CPU cores once built (--quick: about 1 minute)"
   fi
 else
-  echo "== aime demo: $env from its vector sensors (mdp); under 15 minutes on 2 CPU cores (docs/results.md: what was measured)"
+  echo "== aime demo: $env from its vector sensors (mdp); about 19 minutes on 2 CPU cores (docs/results.md: what was measured)"
 fi
 TARGETS=aime bash scripts/setup.sh
 aime="${BUILD_DIR:-build}/apps/aime"
