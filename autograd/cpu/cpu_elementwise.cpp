@@ -31,8 +31,8 @@ bool vectorised_unary(UnaryOp op, const UnaryParams& p, const T* px, T* py, std:
   const T a = static_cast<T>(p.a), b = static_cast<T>(p.b);
   // Eigen 3.4's select() has no packet version either: an expression holding one runs
   // scalar, exp included. So exp, elu and softplus take their transcendental part through
-  // Eigen into a small buffer, and a plain loop (which GCC vectorises with masks) picks the
-  // branch per element.
+  // Eigen into a small buffer, and a plain loop (which GCC vectorises with masks, on AVX2
+  // only under -fno-trapping-math: CMakeLists.txt) picks the branch per element.
   constexpr std::int64_t kPiece = 512;
   parallel_for(0, n, kGrainSize, [&](std::int64_t lo, std::int64_t hi) {
     if (op == UnaryOp::Tanh || op == UnaryOp::Sigmoid || op == UnaryOp::Sqrt || op == UnaryOp::Silu) {
