@@ -239,8 +239,10 @@ else
     case "$1" in model*) training=$1 ;; esac
   }
   bar
-  # Each free slot takes, in this order: an AIME run whose model is saved, a model, a baseline;
-  # with none of these left, it waits for a model.
+  # Each free slot takes, in this order: a model, an AIME run whose model is saved, a
+  # baseline; with none of these left, it waits for a model. Models first: with one model per
+  # seed an AIME run is the longest job, so the last model must not wait for two of them
+  # (from vectors on 2 cores: about 110 s sooner than AIME first).
   next_model=0; next_aime=0; next_baseline=0
   while [ $next_aime -lt ${#aime_runs[@]} ] || [ $next_baseline -lt ${#baseline_runs[@]} ]; do
     [ ${#names[@]} -lt "$jobs" ] || reap
@@ -249,10 +251,10 @@ else
       aime_seed=${aime_runs[$next_aime]##*-}
       [ -z "${finished[$(model_of $aime_seed)]:-}" ] || aime_ready=1
     fi
-    if [ $aime_ready = 1 ]; then
-      launch "${aime_runs[$next_aime]}"; next_aime=$((next_aime + 1))
-    elif [ $next_model -lt ${#model_runs[@]} ]; then
+    if [ $next_model -lt ${#model_runs[@]} ]; then
       launch "${model_runs[$next_model]}"; next_model=$((next_model + 1))
+    elif [ $aime_ready = 1 ]; then
+      launch "${aime_runs[$next_aime]}"; next_aime=$((next_aime + 1))
     elif [ $next_baseline -lt ${#baseline_runs[@]} ]; then
       launch "${baseline_runs[$next_baseline]}"; next_baseline=$((next_baseline + 1))
     else
