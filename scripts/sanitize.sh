@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The CPU test suite under AddressSanitizer and UndefinedBehaviorSanitizer, in its own build
-# folder (build-sanitize): no CUDA backend, no benchmarks, -O1 with frame pointers so reports
-# name their lines. Any sanitizer report fails the test that triggered it (UBSan does not
+# folder (build-sanitize): no CUDA backend, no benchmarks, the libraries and programs at -O1
+# with frame pointers so reports name their lines, the test programs' own sources at -O0
+# (instrumented GoogleTest code is most of this build's time at -O1: tests/CMakeLists.txt). Any sanitizer report fails the test that triggered it (UBSan does not
 # recover; ASan aborts at the first error; leaks are reported at exit), and so does an
 # allocation over 4 GiB (max_allocation_size_mb: no test needs one, and a loader that asks
 # for one trusted a size it read). CI runs it after the main suite (.ci/run).
@@ -19,7 +20,7 @@ JOBS=${JOBS:-2}
 # _mm512_undefined_ps, through Eigen); the Release build keeps the warning for our code.
 FLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -Wno-uninitialized"
 cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=None -DCMAKE_CXX_FLAGS="$FLAGS" \
-  -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" -DAIME_CUDA=OFF -DAIME_BUILD_BENCHMARKS=OFF -DAIME_MALLOC=system \
+  -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" -DAIME_CUDA=OFF -DAIME_BUILD_BENCHMARKS=OFF -DAIME_MALLOC=system -DAIME_TEST_OPTIMIZE=-O0 \
   -DAIME_WERROR=OFF >/dev/null
 cmake --build "$BUILD_DIR" -j "$JOBS"
 # halt_on_error: the first report ends the process (a test failure); detect_leaks: LeakSanitizer at exit.

@@ -41,10 +41,6 @@ void add_bias(const Tensor& y, const Tensor& b) {
   backend_for(y.device()).binary(BinaryOp::Add, y, bd, y);
 }
 
-// d loss / d b[o] = sum over n, h, w of dy[n, o, h, w]: over h, w first, rows that lie
-// contiguous in dy, then over n on the small [N, O] result. sum(dy, {0, 2, 3}) at once would
-// first permute dy into a transposed copy of itself (benchmarks/README.md, lever 23).
-Tensor bias_grad(const Tensor& dy) { return sum(sum(dy, {2, 3}), {0}); }
 }  // namespace
 
 Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, std::int64_t stride, std::int64_t padding) {
@@ -70,7 +66,7 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, std::in
       gw = Tensor::empty(wd.shape(), g.dtype(), g.device());
       backend_for(g.device()).conv2d_backward_weight(gd, xd, p, gw);
     }
-    if (need_b) gb = bias_grad(gd);
+    if (need_b) gb = sum(gd, {0, 2, 3});  // d loss / d b[o]: dy[n, o, h, w] summed over n, h, w
     return std::vector<Tensor>{gx, gw, gb};
   });
 }
@@ -107,7 +103,7 @@ Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bia
     } else if (need_w) {
       be.conv2d_backward_weight(xd, gd, p, gw);
     }
-    if (need_b) gb = bias_grad(gd);
+    if (need_b) gb = sum(gd, {0, 2, 3});
     return std::vector<Tensor>{gx, gw, gb};
   });
 }

@@ -1,5 +1,6 @@
 // Reductions. The kernel reduces rows of a [R, K] matrix; an op first permutes the reduced
-// dims to the end (a copy only when they are not already last and contiguous).
+// dims to the end (a copy only when they are not already last and contiguous; a sum over
+// the last dims and others reduces the last ones first, below).
 #include "autograd/ops/reduce.h"
 
 #include <limits>
@@ -21,6 +22,25 @@ struct Reduced {
 
 Reduced reduce(ReduceOp op, const char* name, const Tensor& x, const Dims& dims, bool keepdim, bool with_indices) {
   const std::vector<std::int64_t> rdims = dims.resolve(x.dim(), name);
+  // A sum over the trailing dims and others before them (a convolution's bias gradient: dy
+  // [N, O, H, W] over {0, 2, 3}) runs in two passes: the trailing block first, over rows that
+  // lie contiguous in x, then the other dims on that much smaller result. One pass would
+  // first permute x into a transposed copy of itself (benchmarks/README.md, lever 23). The
+  // first pass's sums are rounded to x's dtype, as every sum's result is. The second call's
+  // trailing dims have size 1, so it takes the one-pass path.
+  if (op == ReduceOp::Sum) {
+    const auto n = static_cast<std::int64_t>(rdims.size());
+    std::int64_t trailing = 0, trailing_numel = 1;
+    while (trailing < n && rdims[n - 1 - trailing] == x.dim() - 1 - trailing) {
+      trailing_numel *= x.shape()[x.dim() - 1 - trailing];
+      ++trailing;
+    }
+    if (trailing > 0 && trailing < n && trailing_numel > 1) {
+      const Tensor inner =
+          reduce(op, name, x, Dims(std::vector<std::int64_t>(rdims.end() - trailing, rdims.end())), true, false).values;
+      return reduce(op, name, inner, Dims(rdims), keepdim, false);
+    }
+  }
   std::vector<bool> reduced(x.dim(), false);
   for (auto d : rdims) reduced[d] = true;
   Shape perm, out_shape, keep_shape;

@@ -75,6 +75,58 @@ TEST(Reduce, SumsOfEveryLengthMatchADoubleLoop) {
   }
 }
 
+// A sum over the last dims and earlier ones runs in two passes (the last dims first); every
+// pattern of reduced dims, against a plain loop. Integer values, so each sum is exact in
+// float32 whatever the order of its additions.
+TEST(Reduce, SumsOverAnySetOfDimsMatchALoop) {
+  const Shape shape{3, 4, 5, 6};
+  std::vector<double> d;
+  for (std::int64_t i = 0; i < 360; ++i) d.push_back(static_cast<double>((i * 7 + i / 11) % 13) - 6.0);
+  for (DType dt : {kFloat32, kFloat64}) {
+    const Tensor x = tensor(d, shape, dt);
+    for (int mask = 1; mask < 16; ++mask) {
+      std::vector<std::int64_t> dims;
+      for (int k = 0; k < 4; ++k)
+        if (mask & (1 << k)) dims.push_back(k);
+      // want[out index]: the kept dims' index, row-major over the kept dims.
+      Shape kept_shape;
+      for (int k = 0; k < 4; ++k)
+        if (!(mask & (1 << k))) kept_shape.push_back(shape[k]);
+      std::vector<double> want(static_cast<std::size_t>(numel_of(kept_shape)), 0.0);
+      for (std::int64_t i = 0; i < 360; ++i) {
+        std::int64_t rest = i, out = 0, stride = 1;
+        for (int k = 3; k >= 0; --k) {
+          const std::int64_t idx = rest % shape[k];
+          rest /= shape[k];
+          if (!(mask & (1 << k))) {
+            out += idx * stride;
+            stride *= shape[k];
+          }
+        }
+        want[static_cast<std::size_t>(out)] += d[static_cast<std::size_t>(i)];
+      }
+      for (bool keep : {false, true}) {
+        const Tensor got = sum(x, Dims(dims), keep);
+        Shape want_shape;
+        for (int k = 0; k < 4; ++k) {
+          if (!(mask & (1 << k)))
+            want_shape.push_back(shape[k]);
+          else if (keep)
+            want_shape.push_back(1);
+        }
+        EXPECT_EQ(got.shape(), want_shape) << "mask " << mask;
+        EXPECT_EQ(v(got), want) << "mask " << mask << ", keepdim " << keep;
+      }
+      // The gradient of sum(x * w) over these dims, summed: w broadcast back, for any w.
+      Tensor xg = tensor(d, shape, kFloat64);
+      xg.requires_grad_();
+      const Tensor w = arange(0.0, 360.0, 1.0, kFloat64).reshape(shape);
+      sum(sum(xg * w, Dims(dims)) * 2.0).backward();
+      EXPECT_EQ(v(xg.grad()), v(w * 2.0)) << "mask " << mask;
+    }
+  }
+}
+
 TEST(Reduce, LogsumexpVarSoftmaxClosedForms) {
   Tensor x = tensor({1, 2, 3, 1000, 1000, -std::numeric_limits<double>::infinity()}, {2, 3}, kFloat64);
   const auto l = v(logsumexp(x, 1));
