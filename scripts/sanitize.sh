@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The CPU test suite under AddressSanitizer and UndefinedBehaviorSanitizer, in its own build
 # folder (build-sanitize): no CUDA backend, no benchmarks, the libraries and programs at -O1
-# with frame pointers so reports name their lines, the test programs' own sources at -O0
-# (instrumented GoogleTest code is most of this build's time at -O1: tests/CMakeLists.txt). Any sanitizer report fails the test that triggered it (UBSan does not
-# recover; ASan aborts at the first error; leaks are reported at exit), and so does an
+# with frame pointers and line tables (-g1: reports name their lines; full debug information
+# made the instrumented files compile 30-40% slower), the test programs' own sources at -O0
+# (instrumented GoogleTest code is most of this build's time at -O1: tests/CMakeLists.txt).
+# Any sanitizer report fails the test that triggered it (UBSan does not recover; ASan aborts
+# at the first error; leaks are reported at exit), and so does an
 # allocation over 4 GiB (max_allocation_size_mb: no test needs one, and a loader that asks
 # for one trusted a size it read). CI runs it after the main suite (.ci/run).
 # Left out: the CUDA tests (label cuda: no backend here) and the learning-outcome tests
@@ -18,7 +20,7 @@ BUILD_DIR=${BUILD_DIR:-build-sanitize}
 JOBS=${JOBS:-2}
 # -Wno-uninitialized: GCC 12 at -O1 warns inside its own AVX-512 headers (avx512fintrin.h's
 # _mm512_undefined_ps, through Eigen); the Release build keeps the warning for our code.
-FLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -Wno-uninitialized"
+FLAGS="-O1 -g1 -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -Wno-uninitialized"
 cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=None -DCMAKE_CXX_FLAGS="$FLAGS" \
   -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" -DAIME_CUDA=OFF -DAIME_BUILD_BENCHMARKS=OFF -DAIME_MALLOC=system -DAIME_TEST_OPTIMIZE=-O0 \
   -DAIME_WERROR=OFF >/dev/null
