@@ -110,8 +110,8 @@ std::vector<OpCase> build_cases() {
   // ---- reductions
   const Maker x345 = normal({{3, 4, 5}});
   for (auto [variant, dims, keep] : std::vector<std::tuple<std::string, Dims, bool>>{
-           {"all dims", Dims{}, false}, {"dim 1", Dims(1), false}, {"dims {0, 2} keepdim", Dims{0, 2}, true}, {"dims {0, 2}", Dims{0, 2}, false},
-           {"dim -1 keepdim", Dims(-1), true}}) {
+           {"all dims", Dims{}, false}, {"dim 1", Dims(1), false}, {"dims {0, 2} keepdim", Dims{0, 2}, true},
+           {"dims {0, 2}", Dims{0, 2}, false}, {"dim -1 keepdim", Dims(-1), true}}) {
     add_case("sum", variant, x345, [dims = dims, keep = keep](const Inputs& in) { return sum(in[0], dims, keep); });
     add_case("mean", variant, x345, [dims = dims, keep = keep](const Inputs& in) { return mean(in[0], dims, keep); });
     add_case("max", variant, x345, [dims = dims, keep = keep](const Inputs& in) { return max(in[0], dims, keep); });
