@@ -24,6 +24,12 @@ double normalised_return(double value, double expert_return) {
   return expert_return > 0.0 ? 100.0 * value / expert_return : 0.0;
 }
 
+std::int64_t frame_size_for(const std::vector<models::SensorSpec>& sensors) {
+  for (const auto& s : sensors)
+    if (s.is_image()) return s.shape[1];
+  return envs::EnvironmentOptions{}.image_size;
+}
+
 EvaluationResult evaluate_policy(envs::Policy& policy, const EvaluationOptions& o) {
   if (o.episodes < 1) throw ValueError("evaluate_policy: episodes must be >= 1");
   NoGradGuard no_grad;

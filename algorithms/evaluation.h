@@ -28,6 +28,11 @@ struct EvaluationResult {
   double normalised_mean = 0.0, normalised_stddev = 0.0;
 };
 
+// The frame size an environment must render for a policy or model reading `sensors`: the
+// first image sensor's height (its frames are square), or EnvironmentOptions' default when
+// none reads an image.
+std::int64_t frame_size_for(const std::vector<models::SensorSpec>& sensors);
+
 // Rolls `policy` for options.episodes episodes (policy.reset(episode seed) before each).
 EvaluationResult evaluate_policy(envs::Policy& policy, const EvaluationOptions& options);
 

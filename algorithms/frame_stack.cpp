@@ -41,7 +41,7 @@ std::shared_ptr<models::MultimodalEncoder> make_frame_encoder(const FrameStackCo
   auto encoder = std::make_shared<models::MultimodalEncoder>();
   for (const auto& s : c.inputs) {
     if (s.is_image()) {
-      auto cnn = std::make_shared<models::CNNEncoderHa>(s.shape[0], c.cnn_width, gen);
+      auto cnn = std::make_shared<models::CNNEncoderHa>(s.shape[0], c.cnn_width, gen, s.shape[1]);
       encoder->add(s.name, cnn, cnn->output_size());
     } else {
       encoder->add(s.name, std::make_shared<models::IdentityEncoder>(s.size()), s.size());
@@ -78,7 +78,7 @@ ForwardModel::ForwardModel(const FrameStackConfig& c, const std::vector<models::
   for (const auto& s : outputs) {
     std::shared_ptr<models::Decoder> d;
     if (s.is_image())
-      d = std::make_shared<models::CNNDecoderHa>(f, s.shape[0], c.cnn_width, gen);
+      d = std::make_shared<models::CNNDecoderHa>(f, s.shape[0], c.cnn_width, gen, s.shape[1]);
     else
       d = std::make_shared<models::MLPDeterministicDecoder>(f, s.size(), c.hidden_size, c.hidden_layers, false, "elu", gen);
     decoders[s.name] = heads->register_module(s.name, d);

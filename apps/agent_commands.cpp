@@ -67,7 +67,8 @@ int train_agent(const std::vector<std::string>& args) {
       ("eval-episodes", default_of(d.eval_episodes), "test episodes each time")
       ("action-repeat", default_of(env_defaults.action_repeat), "control steps per agent step")
       ("episode-steps", default_of(env_defaults.episode_steps), "control steps per episode")
-      ("renderer", po::value<std::string>()->default_value(env_defaults.renderer), "canvas or mujoco (walker, cheetah)");
+      ("renderer", po::value<std::string>()->default_value(env_defaults.renderer), "canvas or mujoco (walker, cheetah)")
+      ("image-size", default_of(env_defaults.image_size), "frames of N x N pixels: 64 (the original's) or 32");
   po::variables_map vm = parse_options(args, options);
   if (vm.count("help")) {
     std::cout << options << "\n";
@@ -97,6 +98,7 @@ int train_agent(const std::vector<std::string>& args) {
   o.env_options.action_repeat = vm["action-repeat"].as<int>();
   o.env_options.episode_steps = vm["episode-steps"].as<std::int64_t>();
   o.env_options.renderer = vm["renderer"].as<std::string>();
+  o.env_options.image_size = vm["image-size"].as<int>();
   o.dreamer.imagination_horizon = vm["imagination-horizon"].as<std::int64_t>();
   o.dreamer.gamma = vm["gamma"].as<double>();
   o.dreamer.lambda = vm["lambda"].as<double>();

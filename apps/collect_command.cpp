@@ -34,6 +34,8 @@ int collect(const std::vector<std::string>& args) {
       ("episode-steps", default_of(env_defaults.episode_steps), "control steps per episode")
       ("config", po::value<std::string>(), "an INI file of these settings (configs/env-*.ini); flags win")
       ("compress", po::bool_switch(), "deflate the .npz entries (as np.savez_compressed)")
+      ("image-size", default_of(env_defaults.image_size),
+       "frames of N x N pixels (64: the original's; a world model or baseline reads 64 or 32)")
       ("renderer", po::value<std::string>()->default_value(env_defaults.renderer),
        "canvas (aime's rasteriser, any env) or mujoco (MuJoCo's renderer with DMC's scene: walker, cheetah); "
        "recorded in OUT/renderer.txt");
@@ -64,6 +66,7 @@ int collect(const std::vector<std::string>& args) {
   env_options.action_repeat = vm["action-repeat"].as<int>();
   env_options.episode_steps = vm["episode-steps"].as<std::int64_t>();
   env_options.renderer = vm["renderer"].as<std::string>();
+  env_options.image_size = vm["image-size"].as<int>();
   const auto compression = vm["compress"].as<bool>() ? data::Compression::Deflate : data::Compression::Stored;
   auto on_episode = [&](std::int64_t i) { bar.update(i + 1); };
   envs::CollectSummary s;

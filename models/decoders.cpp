@@ -2,22 +2,31 @@
 
 #include "autograd/api.h"
 #include "distributions/std_param.h"
+#include "models/encoders.h"
 #include "nn/activation.h"
 #include "nn/conv.h"
 
 namespace aime::models {
 
-CNNDecoderHa::CNNDecoderHa(std::int64_t feature_size, std::int64_t channels, std::int64_t width, Generator& gen)
+CNNDecoderHa::CNNDecoderHa(std::int64_t feature_size, std::int64_t channels, std::int64_t width, Generator& gen,
+                           std::int64_t image_size)
     : Decoder("CNNDecoderHa"), feature_size_(feature_size) {
+  check_cnn_image_size(image_size, "CNNDecoderHa");
   fc = register_module("fc", std::make_shared<nn::Linear>(feature_size, 32 * width, true, gen));
   net = register_module("net", std::make_shared<nn::Sequential>());
   net->push_back(std::make_shared<nn::ConvTranspose2d>(32 * width, 4 * width, 5, 2, 0, 0, true, gen))
       .push_back(std::make_shared<nn::ReLU>());
-  net->push_back(std::make_shared<nn::ConvTranspose2d>(4 * width, 2 * width, 5, 2, 0, 0, true, gen))
-      .push_back(std::make_shared<nn::ReLU>());
-  net->push_back(std::make_shared<nn::ConvTranspose2d>(2 * width, width, 6, 2, 0, 0, true, gen))
-      .push_back(std::make_shared<nn::ReLU>());
-  net->push_back(std::make_shared<nn::ConvTranspose2d>(width, channels, 6, 2, 0, 0, true, gen));
+  if (image_size == 64) {
+    net->push_back(std::make_shared<nn::ConvTranspose2d>(4 * width, 2 * width, 5, 2, 0, 0, true, gen))
+        .push_back(std::make_shared<nn::ReLU>());
+    net->push_back(std::make_shared<nn::ConvTranspose2d>(2 * width, width, 6, 2, 0, 0, true, gen))
+        .push_back(std::make_shared<nn::ReLU>());
+    net->push_back(std::make_shared<nn::ConvTranspose2d>(width, channels, 6, 2, 0, 0, true, gen));
+  } else {
+    net->push_back(std::make_shared<nn::ConvTranspose2d>(4 * width, 2 * width, 6, 2, 0, 0, true, gen))
+        .push_back(std::make_shared<nn::ReLU>());
+    net->push_back(std::make_shared<nn::ConvTranspose2d>(2 * width, channels, 6, 2, 0, 0, true, gen));
+  }
 }
 
 std::shared_ptr<distributions::Normal> CNNDecoderHa::forward(const Tensor& feature) {

@@ -3,6 +3,9 @@
 //   CNNDecoderHa ("cnn_ha"): Linear(F -> 1024) -> [1024, 1, 1] -> ConvT(1024->128, k5, s2) ReLU ->
 //     ConvT(128->64, k5, s2) ReLU -> ConvT(64->32, k6, s2) ReLU -> ConvT(32->3, k6, s2) ->
 //     sigmoid: the mean of Normal(mean, 1) over pixels in [0, 1] (1 -> 5 -> 13 -> 30 -> 64).
+//     aime's 32x32 variant (not the original's) drops the ConvT(64->32) layer and gives the
+//     next one kernel 6: ConvT(1024->128, k5) ReLU -> ConvT(128->64, k6) ReLU ->
+//     ConvT(64->3, k6) (1 -> 5 -> 14 -> 32).
 //   MLPDeterministicDecoder ("dmlp"): MLP mean, std 1.
 //   MLPStochasticDecoder ("smlp"): a mean MLP and a std MLP (softplus output) + min_std.
 #pragma once
@@ -29,7 +32,7 @@ class Decoder : public nn::Module {
 class CNNDecoderHa : public Decoder {
  public:
   explicit CNNDecoderHa(std::int64_t feature_size, std::int64_t channels = 3, std::int64_t width = 32,
-                        Generator& gen = default_generator());
+                        Generator& gen = default_generator(), std::int64_t image_size = 64);
   std::shared_ptr<distributions::Normal> forward(const Tensor& feature) override;
   std::shared_ptr<nn::Linear> fc;
   std::shared_ptr<nn::Sequential> net;

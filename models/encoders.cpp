@@ -6,21 +6,33 @@
 
 namespace aime::models {
 
-CNNEncoderHa::CNNEncoderHa(std::int64_t channels, std::int64_t width, Generator& gen)
-    : UnaryModule("CNNEncoderHa"), channels_(channels), width_(width) {
+void check_cnn_image_size(std::int64_t image_size, const std::string& where) {
+  if (image_size != 64 && image_size != 32)
+    throw ValueError(where + ": cnn_ha takes images of 64x64 (the original's) or 32x32, got " + std::to_string(image_size) +
+                     "x" + std::to_string(image_size));
+}
+
+CNNEncoderHa::CNNEncoderHa(std::int64_t channels, std::int64_t width, Generator& gen, std::int64_t image_size)
+    : UnaryModule("CNNEncoderHa"), channels_(channels), width_(width), image_size_(image_size) {
+  check_cnn_image_size(image_size, "CNNEncoderHa");
   net = register_module("net", std::make_shared<nn::Sequential>());
-  net->push_back(std::make_shared<nn::Conv2d>(channels, width, 4, 2, 0, true, gen)).push_back(std::make_shared<nn::ReLU>());
-  net->push_back(std::make_shared<nn::Conv2d>(width, 2 * width, 4, 2, 0, true, gen)).push_back(std::make_shared<nn::ReLU>());
+  if (image_size == 64) {
+    net->push_back(std::make_shared<nn::Conv2d>(channels, width, 4, 2, 0, true, gen)).push_back(std::make_shared<nn::ReLU>());
+    net->push_back(std::make_shared<nn::Conv2d>(width, 2 * width, 4, 2, 0, true, gen)).push_back(std::make_shared<nn::ReLU>());
+  } else {
+    net->push_back(std::make_shared<nn::Conv2d>(channels, 2 * width, 4, 2, 0, true, gen)).push_back(std::make_shared<nn::ReLU>());
+  }
   net->push_back(std::make_shared<nn::Conv2d>(2 * width, 4 * width, 4, 2, 0, true, gen)).push_back(std::make_shared<nn::ReLU>());
   net->push_back(std::make_shared<nn::Conv2d>(4 * width, 8 * width, 4, 2, 0, true, gen));
 }
 
 Tensor CNNEncoderHa::forward(const Tensor& x) {
-  if (x.dim() < 4 || x.size(-3) != channels_ || x.size(-2) != 64 || x.size(-1) != 64)
-    throw ShapeError("CNNEncoderHa: images must be [..., " + std::to_string(channels_) + ", 64, 64], got " +
-                     shape_str(x.shape()));
+  const std::int64_t S = image_size_;
+  if (x.dim() < 4 || x.size(-3) != channels_ || x.size(-2) != S || x.size(-1) != S)
+    throw ShapeError("CNNEncoderHa: images must be [..., " + std::to_string(channels_) + ", " + std::to_string(S) + ", " +
+                     std::to_string(S) + "], got " + shape_str(x.shape()));
   Shape lead(x.shape().begin(), x.shape().end() - 3);
-  const Tensor y = net->forward(x.reshape({-1, channels_, 64, 64}));
+  const Tensor y = net->forward(x.reshape({-1, channels_, S, S}));
   lead.push_back(output_size());
   return y.reshape(lead);
 }

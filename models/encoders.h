@@ -3,6 +3,10 @@
 // several sensors (the original's get_emb).
 //   CNNEncoderHa ("cnn_ha"): [N, 3, 64, 64] -> Conv(3->32, k4, s2) ReLU -> Conv(32->64) ReLU ->
 //     Conv(64->128) ReLU -> Conv(128->256) -> flatten = 1024 (no padding, no last activation).
+//     Sizes 64 -> 31 -> 14 -> 6 -> 2. aime's own 32x32 variant (not the original's; for
+//     laptop-sized pixel runs, docs/results.md) drops the first layer: [N, 3, 32, 32] ->
+//     Conv(3->64) ReLU -> Conv(64->128) ReLU -> Conv(128->256), 32 -> 15 -> 6 -> 2, the same
+//     1024 values.
 //   IdentityEncoder ("identity"): a vector sensor passed through.
 //   MLPEncoder ("mlp"): an MLP over a vector sensor.
 #pragma once
@@ -18,15 +22,20 @@
 
 namespace aime::models {
 
+// Throws ValueError naming `where` unless image_size is one cnn_ha takes: 64 or 32.
+void check_cnn_image_size(std::int64_t image_size, const std::string& where);
+
 class CNNEncoderHa : public nn::UnaryModule {
  public:
-  explicit CNNEncoderHa(std::int64_t channels = 3, std::int64_t width = 32, Generator& gen = default_generator());
-  Tensor forward(const Tensor& x) override;  // [N, C, 64, 64] -> [N, 8 width * 4]
+  // image_size: 64 (the original's) or 32 (kCnnImageSizes).
+  explicit CNNEncoderHa(std::int64_t channels = 3, std::int64_t width = 32, Generator& gen = default_generator(),
+                        std::int64_t image_size = 64);
+  Tensor forward(const Tensor& x) override;  // [N, C, S, S] -> [N, 8 width * 4]
   std::int64_t output_size() const { return 8 * width_ * 4; }
   std::shared_ptr<nn::Sequential> net;
 
  private:
-  std::int64_t channels_, width_;
+  std::int64_t channels_, width_, image_size_;
 };
 
 class IdentityEncoder : public nn::UnaryModule {

@@ -310,6 +310,10 @@ OriginalConfig parse_original_config(const std::string& yaml, const std::string&
 }
 
 std::string original_config_yaml(const WorldModelConfig& c, const OriginalRun& run) {
+  for (const auto& s : c.inputs)
+    if (s.is_image() && s.shape[1] != 64)
+      throw ValueError("config.yaml: the original's cnn_ha reads 64x64 images; this model's '" + s.name + "' is " +
+                       std::to_string(s.shape[1]) + "x" + std::to_string(s.shape[2]) + " (aime's own 32x32 variant)");
   if (c.cnn_width != 32) {
     bool image = false;
     for (const auto& s : c.inputs) image = image || s.is_image();

@@ -9,7 +9,7 @@ using distributions::NllReweight;
 
 std::shared_ptr<Decoder> WorldModel::make_decoder(const SensorSpec& s, bool probe, Generator& gen) {
   const std::int64_t f = ssm_->feature_size();
-  if (s.is_image()) return std::make_shared<CNNDecoderHa>(f, s.shape[0], config_.cnn_width, gen);
+  if (s.is_image()) return std::make_shared<CNNDecoderHa>(f, s.shape[0], config_.cnn_width, gen, s.shape[1]);
   if (!probe && config_.stochastic_vector_decoder)
     return std::make_shared<MLPStochasticDecoder>(f, s.size(), config_.head_hidden_size, config_.head_hidden_layers,
                                                   config_.rssm.min_std, config_.head_layer_norm, config_.head_activation, gen);
@@ -31,7 +31,7 @@ WorldModel::WorldModel(const WorldModelConfig& c, Generator& gen) : Module("Worl
   std::int64_t vector_size = 0;
   for (const auto& s : c.inputs) {
     if (s.is_image()) {
-      auto cnn = std::make_shared<CNNEncoderHa>(s.shape[0], c.cnn_width, gen);
+      auto cnn = std::make_shared<CNNEncoderHa>(s.shape[0], c.cnn_width, gen, s.shape[1]);
       encoder->add(s.name, cnn, cnn->output_size());
     } else if (c.model == "rssm" && !c.vector_encoder) {
       encoder->add(s.name, std::make_shared<IdentityEncoder>(s.size()), s.size());

@@ -63,9 +63,10 @@ double WorldModelConfig::parameter_count() const {
   const Head encoder = vector_encoder ? *vector_encoder : Head{512, 2, true, "silu"};
   double n = 0, E = 0, vector_in = 0;
   for (const auto& s : inputs) {
-    if (s.is_image()) {  // cnn_ha: C -> w -> 2w -> 4w -> 8w, kernels 4x4
+    if (s.is_image()) {  // cnn_ha: C -> w -> 2w -> 4w -> 8w, kernels 4x4 (32x32: C -> 2w -> 4w -> 8w)
       const double C = static_cast<double>(s.shape[0]);
-      n += C * w * 16 + w + w * 2 * w * 16 + 2 * w + 2 * w * 4 * w * 16 + 4 * w + 4 * w * 8 * w * 16 + 8 * w;
+      n += (s.shape[1] == 32 ? C * 2 * w * 16 : C * w * 16 + w + w * 2 * w * 16) + 2 * w + 2 * w * 4 * w * 16 + 4 * w +
+           4 * w * 8 * w * 16 + 8 * w;
       E += 32 * w;
     } else if (is_rssm && !vector_encoder) {
       E += static_cast<double>(s.size());
@@ -92,8 +93,10 @@ double WorldModelConfig::parameter_count() const {
   auto decoder = [&](const SensorSpec& s, bool probe) {
     if (s.is_image()) {  // cnn_ha: fc F -> 32w, then 32w -> 4w -> 2w -> w -> C (kernels 5, 5, 6, 6)
       const double C = static_cast<double>(s.shape[0]);
-      return F * 32 * w + 32 * w + 32 * w * 4 * w * 25 + 4 * w + 4 * w * 2 * w * 25 + 2 * w + 2 * w * w * 36 + w +
-             w * C * 36 + C;
+      const double head = F * 32 * w + 32 * w + 32 * w * 4 * w * 25 + 4 * w;
+      if (s.shape[1] == 32)  // 32x32: 32w -> 4w -> 2w -> C (kernels 5, 6, 6)
+        return head + 4 * w * 2 * w * 36 + 2 * w + 2 * w * C * 36 + C;
+      return head + 4 * w * 2 * w * 25 + 2 * w + 2 * w * w * 36 + w + w * C * 36 + C;
     }
     const double D = static_cast<double>(s.size());
     if (probe && probe_head)
@@ -148,8 +151,9 @@ void WorldModelConfig::validate() const {
         values *= static_cast<double>(d);
       }
       if (values > kValues) fail(key, "sensor '" + s.name + "' has " + brief(values) + " values (at most 2^24)");
-      if (s.is_image() && (s.shape[0] > 16 || s.shape[1] != 64 || s.shape[2] != 64))
-        fail(key, "image '" + s.name + "' must be [C <= 16, 64, 64] (cnn_ha), got " + sensors_to_text({s}));
+      if (s.is_image() && (s.shape[0] > 16 || s.shape[1] != s.shape[2] || (s.shape[1] != 64 && s.shape[1] != 32)))
+        fail(key, "image '" + s.name + "' must be [C <= 16, 64, 64] (cnn_ha) or [C <= 16, 32, 32] (aime's 32x32 cnn_ha), got " +
+                      sensors_to_text({s}));
     }
   const double params = parameter_count();
   const double bytes = params * 16, available = static_cast<double>(sysconf(_SC_PHYS_PAGES)) * sysconf(_SC_PAGE_SIZE);

@@ -65,7 +65,7 @@ struct WorldModelConfig {
   // (tests/models/world_model_config_test.cpp).
   double parameter_count() const;
   // Field by field: every size in its range (layers 0..64, widths 1..2^20, sensors and
-  // actions of at most 2^24 values, images [C <= 16, 64, 64]), and the model with its
+  // actions of at most 2^24 values, images [C <= 16, 64, 64] or [C <= 16, 32, 32]), and the model with its
   // gradients and Adam's two moments (16 bytes a parameter) within this machine's memory.
   // ValueError naming the key ("world_model.hidden_layers ...") and the figures; the
   // constructor of WorldModel calls it.

@@ -24,6 +24,9 @@
 #          default: shared from pixels, per-seed from vectors),
 #          --demo-policy expert|noisy (who the demonstrations come from: the scripted expert,
 #          or the expert with Gaussian noise of std 0.3 added to its actions),
+#          --image-size 64|32 (the frames' size: 64 is the original's; 32 is aime's own
+#          cnn_ha variant with one layer fewer each way, about ?x faster per model step),
+#          --model-steps N (the world model's training steps instead of the setting's own),
 #          --seeds "0 1 2", --out DIR (default runs/demo, runs/demo-full or runs/demo-mdp),
 #          --jobs N (runs at once, the world model's training among them, each on cores/N
 #          OpenMP threads, its output in OUT/logs/; default: the number of cores, as AIME's
@@ -39,6 +42,8 @@ jobs=""
 env=""
 models=""
 demo_policy=expert
+image_size=64
+model_steps_given=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1 ;;
@@ -50,7 +55,9 @@ while [ $# -gt 0 ]; do
     --env) env="$2"; shift ;;
     --models) models="$2"; shift ;;
     --demo-policy) demo_policy="$2"; shift ;;
-    *) echo "demo.sh: unknown option $1 (use --quick, --full, --setup visual|mdp, --env NAME, --models shared|per-seed, --demo-policy expert|noisy, --seeds \"0 1 2\", --out DIR, --jobs N)" >&2; exit 2 ;;
+    --image-size) image_size="$2"; shift ;;
+    --model-steps) model_steps_given="$2"; shift ;;
+    *) echo "demo.sh: unknown option $1 (use --quick, --full, --setup visual|mdp, --env NAME, --models shared|per-seed, --demo-policy expert|noisy, --image-size 64|32, --model-steps N, --seeds \"0 1 2\", --out DIR, --jobs N)" >&2; exit 2 ;;
   esac
   shift
 done
@@ -70,6 +77,14 @@ if [ -z "$env" ]; then if [ "$setup" = mdp ]; then env=pendulum-swingup; else en
 # From the vector sensors a model trains in seconds, so each AIME seed gets its own; from
 # pixels one model takes most of the budget, and the seeds share it.
 if [ -z "$models" ]; then if [ "$setup" = mdp ]; then models=per-seed; else models=shared; fi; fi
+case "$image_size" in
+  64|32) ;;
+  *) echo "demo.sh: --image-size must be 64 or 32, got $image_size" >&2; exit 2 ;;
+esac
+case "$model_steps_given" in
+  '') ;;
+  *[!0-9]*|0) echo "demo.sh: --model-steps must be a positive integer, got '$model_steps_given'" >&2; exit 2 ;;
+esac
 case "$demo_policy" in
   expert|noisy) ;;
   *) echo "demo.sh: --demo-policy must be expert or noisy, got $demo_policy" >&2; exit 2 ;;
@@ -116,6 +131,7 @@ else
   model_steps=6000; aime_epochs=50; aime_batches=200; aime_window=32; aime_test_period=10
   test_episodes=5; final_episodes=20; min_epochs=300; max_epochs=300; dyn_epochs=40
 fi
+[ -z "$model_steps_given" ] || model_steps=$model_steps_given
 # The world model's windows (batch x horizon) and AIME's (windows x steps, objective); the
 # baselines test every fifth of their epochs (from pixels: at the start and the end only).
 baseline_test_period=$(( (max_epochs + 4) / 5 ))
@@ -141,14 +157,14 @@ else
   baseline_setup=(--setup mdp --stack 1)
 fi
 common=(--env $env --episode-steps $episode_steps)
-echo "== uses: $mix_episodes mixed + $demo_episodes expert episodes; world model: RSSM state 64+16, MLPs 64,"
+echo "== uses: $mix_episodes mixed + $demo_episodes expert episodes ($image_size x $image_size frames); world model: RSSM state 64+16, MLPs 64,"
 echo "   ${model_flags[*]}, batch $model_batch x horizon $model_horizon, $model_steps steps;"
 echo "   AIME ${aime_flags[*]}: $((aime_epochs * aime_batches)) steps of $aime_batch windows x $aime_window steps, Adam $aime_lr;"
 echo "   baselines: ${baseline_setup[*]}, $min_epochs-$max_epochs epochs; seeds: $seeds"
 rm -rf "$out"
 mkdir -p "$out"
-"$aime" collect "${common[@]}" --policy mix --episodes $mix_episodes --seed 0 --out "$out/data/mix"
-"$aime" collect "${common[@]}" --policy $demo_policy --episodes $demo_episodes --seed 1 --out "$out/data/expert"
+"$aime" collect "${common[@]}" --image-size $image_size --policy mix --episodes $mix_episodes --seed 0 --out "$out/data/mix"
+"$aime" collect "${common[@]}" --image-size $image_size --policy $demo_policy --episodes $demo_episodes --seed 1 --out "$out/data/expert"
 # The world model(s): one shared by every AIME seed, or one per seed (--models per-seed), so
 # that AIME's spread over seeds includes the model's (a model trained from another seed, or
 # with other float rounding, is another model: docs/results.md).

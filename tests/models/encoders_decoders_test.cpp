@@ -32,6 +32,27 @@ TEST(Models, EncoderAndDecoderMatchTheOriginal) {
             1094161);
 }
 
+// aime's 32x32 variant: the same embedding size and feature size in, 32x32 frames out, and
+// each image size refuses the other's frames by name.
+TEST(Models, CnnHaAt32x32KeepsTheEmbeddingAndDrawsThe32x32Frame) {
+  Generator gen(0);
+  CNNEncoderHa encoder(3, 8, gen, 32);
+  EXPECT_EQ(encoder.output_size(), 256);
+  EXPECT_EQ(encoder(zeros({2, 5, 3, 32, 32})).shape(), (Shape{2, 5, 256}));
+  // Conv(3->16) + Conv(16->32) + Conv(32->64), 4x4 kernels with biases.
+  EXPECT_EQ(encoder.num_parameters(), 3 * 16 * 16 + 16 + 16 * 32 * 16 + 32 + 32 * 64 * 16 + 64);
+  CNNDecoderHa decoder(80, 3, 8, gen, 32);
+  EXPECT_EQ(decoder.forward(zeros({2, 5, 80}))->mean().shape(), (Shape{2, 5, 3, 32, 32}));
+  try {
+    encoder(zeros({1, 3, 64, 64}));
+    FAIL() << "a 64x64 frame went through the 32x32 encoder";
+  } catch (const ShapeError& e) {
+    EXPECT_NE(std::string(e.what()).find("images must be [..., 3, 32, 32], got [1, 3, 64, 64]"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(CNNEncoderHa(3, 8, gen, 48), ValueError);
+  EXPECT_THROW(CNNDecoderHa(80, 3, 8, gen, 16), ValueError);
+}
+
 TEST(Models, MultimodalEncoderConcatenatesInOrder) {
   MultimodalEncoder enc;
   enc.add("velocity", std::make_shared<IdentityEncoder>(2), 2);

@@ -30,6 +30,11 @@ TEST(WorldModelConfig, ParameterCountIsTheBuiltModels) {
   narrow.cnn_width = 8;
   narrow.idm = false;
   configs.push_back(narrow);
+  for (const char* model : {"rssm", "rssmo"}) {  // aime's 32x32 cnn_ha, one layer fewer each way
+    WorldModelConfig small_images = WorldModelConfig::original(model, Setup::Visual, {{"image", {3, 32, 32}}}, 2);
+    small_images.cnn_width = 8;
+    configs.push_back(small_images);
+  }
   for (const auto& c : configs) {
     Generator gen(0);
     const WorldModel model(c, gen);
@@ -55,6 +60,9 @@ TEST(WorldModelConfig, BadFieldsAreRefusedBeforeAnythingIsAllocated) {
   c = base;
   c.head_hidden_size = 1000000;  // in range, but 4 TB of parameters
   EXPECT_NE(error(c).find("more than this machine's"), std::string::npos) << error(c);
+  c = WorldModelConfig::original("rssm", Setup::Visual, {{"image", {3, 48, 48}}}, 6);
+  EXPECT_NE(error(c).find("image 'image' must be [C <= 16, 64, 64] (cnn_ha) or [C <= 16, 32, 32]"), std::string::npos)
+      << error(c);
   c = base;
   c.rssm.deterministic_size = 100000000;
   EXPECT_NE(error(c).find("world_model.deterministic_size must be in [1, 1048576]"), std::string::npos) << error(c);
