@@ -24,6 +24,9 @@ void set_conv_batched_max_positions(std::int64_t positions);
 // Whether layers the direct kernels take (autograd/cpu/cpu_conv_direct.h) run them (default
 // true); tests turn it off to compare with im2col + GEMM.
 void set_conv_direct(bool enabled);
+// Whether the batched path's im2col and col2im go through gather tables (cpu_conv.cpp;
+// default true); tests and conv_bench turn it off to compare with the row loops.
+void set_conv_gather_tables(bool enabled);
 
 class CpuBackend final : public Backend {
  public:

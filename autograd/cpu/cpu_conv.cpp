@@ -24,6 +24,8 @@
 // conv2d_forward_and_backward_weight runs the first and the last over the same columns
 // (conv_transpose2d's backward needs both over dy: one im2col per image instead of two).
 #include <algorithm>
+#include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "autograd/cpu/eigen_core.h"
@@ -132,6 +134,65 @@ void col2im(const ConvGeometry& g, const T* cols, T* x, std::int64_t ld) {
       }
 }
 
+// Gather tables for the layers with few positions per image (the batched path below). There a
+// row of columns is 1-6 values long, and im2col's and col2im's per-row work above (bounds,
+// fills, a stride-2 loop of a few values) cost about ten cycles per value: 41% of a 32x32
+// pixel model's training step (benchmarks/README.md, lever 27). A table of each column
+// value's offset in its image, built once per geometry, turns both into one flat loop:
+//   cols[r, pos] = x[idx[r, pos]]         (im2col)
+//   x[idx[r, pos]] += cols[r, pos]        (col2im: the same terms in the same order as above)
+// Unpadded geometries only (every value has an offset); the table is int32, so an image
+// of at most 2^31 values.
+struct GatherTable {
+  std::int64_t key[11];
+  std::vector<std::int32_t> offsets;  // [ck, l]
+};
+bool gather_tables_enabled = true;
+bool gather_table_applies(const ConvGeometry& g) {
+  return gather_tables_enabled && g.ph == 0 && g.pw == 0 && g.c * g.h * g.w < (std::int64_t{1} << 31);
+}
+// The calling thread's table for g (kept for the next call; a few geometries per model).
+// Callers hand the pointer to their parallel regions; only this thread grows the cache.
+const std::int32_t* gather_table(const ConvGeometry& g) {
+  thread_local std::vector<std::unique_ptr<GatherTable>> cache;
+  const std::int64_t key[11] = {g.c, g.h, g.w, g.kh, g.kw, g.ho, g.wo, g.sh, g.sw, g.ph, g.pw};
+  for (const auto& t : cache)
+    if (std::equal(key, key + 11, t->key)) return t->offsets.data();
+  auto t = std::make_unique<GatherTable>();
+  std::copy(key, key + 11, t->key);
+  t->offsets.resize(static_cast<std::size_t>(g.ck() * g.l()));
+  std::int32_t* o = t->offsets.data();
+  for (std::int64_t c = 0; c < g.c; ++c)
+    for (std::int64_t i = 0; i < g.kh; ++i)
+      for (std::int64_t j = 0; j < g.kw; ++j)
+        for (std::int64_t oh = 0; oh < g.ho; ++oh)
+          for (std::int64_t ow = 0; ow < g.wo; ++ow)
+            *o++ = static_cast<std::int32_t>((c * g.h + oh * g.sh + i) * g.w + ow * g.sw + j);
+  cache.push_back(std::move(t));
+  return cache.back()->offsets.data();
+}
+
+template <class T>
+void im2col_gather(const ConvGeometry& g, const std::int32_t* idx, const T* x, T* cols, std::int64_t ld) {
+  const std::int64_t rows = g.ck(), l = g.l();
+  for (std::int64_t r = 0; r < rows; ++r) {
+    const std::int32_t* ir = idx + r * l;
+    T* out = cols + r * ld;
+    for (std::int64_t p = 0; p < l; ++p) out[p] = x[ir[p]];
+  }
+}
+
+template <class T>
+void col2im_scatter(const ConvGeometry& g, const std::int32_t* idx, const T* cols, T* x, std::int64_t ld) {
+  const std::int64_t rows = g.ck(), l = g.l();
+  std::fill(x, x + g.c * g.h * g.w, T(0));
+  for (std::int64_t r = 0; r < rows; ++r) {
+    const std::int32_t* ir = idx + r * l;
+    const T* in = cols + r * ld;
+    for (std::int64_t p = 0; p < l; ++p) x[ir[p]] += in[p];
+  }
+}
+
 // Runs fn(n, cols_buffer) for every image; in parallel over images when there are several.
 template <class T, class Fn>
 void for_each_image(const ConvGeometry& g, Fn&& fn) {
@@ -167,8 +228,13 @@ std::int64_t chunk_images(const ConvGeometry& g) {
 // parallel, each into its own columns).
 template <class T>
 void chunk_columns(const ConvGeometry& g, const T* x, std::int64_t n0, std::int64_t nb, T* cols) {
+  const std::int32_t* idx = gather_table_applies(g) ? gather_table(g) : nullptr;
   parallel_for(0, nb, 1, [&](std::int64_t lo, std::int64_t hi) {
-    for (std::int64_t b = lo; b < hi; ++b) im2col(g, x + (n0 + b) * g.c * g.h * g.w, cols + b * g.l(), nb * g.l());
+    for (std::int64_t b = lo; b < hi; ++b) {
+      const T* image = x + (n0 + b) * g.c * g.h * g.w;
+      if (idx) im2col_gather(g, idx, image, cols + b * g.l(), nb * g.l());
+      else im2col(g, image, cols + b * g.l(), nb * g.l());
+    }
   });
 }
 
@@ -208,8 +274,13 @@ void conv2d_backward_input_batched(const ConvGeometry& g, const T* gy, const T* 
   for_each_chunk<T>(g, [&](std::int64_t n0, std::int64_t nb, T* cols, T* wide) {
     for_each_output_run(g, n0, nb, [&](std::int64_t wi, std::int64_t yi) { std::copy(gy + yi, gy + yi + g.l(), wide + wi); });
     gemm_matrix(true, false, w, wide, cols, g.ck(), nb * g.l(), g.o, 0.0);  // W^T . gy
+    const std::int32_t* idx = gather_table_applies(g) ? gather_table(g) : nullptr;
     parallel_for(0, nb, 1, [&](std::int64_t lo, std::int64_t hi) {
-      for (std::int64_t b = lo; b < hi; ++b) col2im(g, cols + b * g.l(), gx + (n0 + b) * g.c * g.h * g.w, nb * g.l());
+      for (std::int64_t b = lo; b < hi; ++b) {
+        T* image = gx + (n0 + b) * g.c * g.h * g.w;
+        if (idx) col2im_scatter(g, idx, cols + b * g.l(), image, nb * g.l());
+        else col2im(g, cols + b * g.l(), image, nb * g.l());
+      }
     });
   });
 }
@@ -233,6 +304,7 @@ void conv2d_backward_weight_batched(const ConvGeometry& g, const T* gy, const T*
 
 void set_conv_batched_max_positions(std::int64_t positions) { batched_max_positions = positions; }
 void set_conv_direct(bool enabled) { direct_enabled = enabled; }
+void set_conv_gather_tables(bool enabled) { gather_tables_enabled = enabled; }
 
 void CpuBackend::conv2d_forward(const Tensor& x, const Tensor& w, const Conv2dParams& p, const Tensor& y) {
   const ConvGeometry g = conv_geometry(x, w, y, p);

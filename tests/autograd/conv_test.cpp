@@ -154,6 +154,47 @@ TEST(Conv2d, BatchedOverImagesEqualsOneImageAtATime) {
     }
 }
 
+// On the batched path im2col and col2im go through a gather table of offsets (cpu_conv.cpp):
+// the same values copied, the same terms added in the same order as the row loops, so the
+// forward and every gradient are equal to the bit, for conv2d and conv_transpose2d at
+// strides 1-3, with kernels that do and do not divide the image, on 1 and 2 threads.
+TEST(Conv2d, GatherTablesEqualTheRowLoopsToTheBit) {
+  struct Case {
+    bool transpose;
+    Shape x, w;
+    std::int64_t stride;
+  };
+  const std::vector<Case> cases{
+      {false, {6, 16, 15, 15}, {32, 16, 4, 4}, 2},  // the 32x32 encoder's second layer: 6x6 out
+      {false, {5, 4, 6, 6}, {8, 4, 4, 4}, 2},       // 2x2 out
+      {true, {7, 16, 1, 1}, {16, 6, 5, 5}, 2},      // convT from 1x1
+      {true, {4, 8, 5, 5}, {8, 4, 6, 6}, 2},        // the 32x32 decoder's second layer, 5 -> 14
+      {false, {3, 5, 11, 10}, {6, 5, 3, 2}, 3},     // stride 3, a kernel that leaves columns over
+      {false, {3, 2, 7, 7}, {3, 2, 3, 3}, 1},       // stride 1
+  };
+  const int threads_before = num_threads();
+  for (int threads : {1, 2})
+    for (DType dt : {kFloat64, kFloat32})
+      for (const Case& c : cases) {
+        SCOPED_TRACE(std::string(dtype_name(dt)) + (c.transpose ? " conv_transpose2d " : " conv2d ") + shape_str(c.x) +
+                     ", threads " + std::to_string(threads));
+        set_num_threads(threads);
+        cpu::set_conv_direct(false);
+        cpu::set_conv_batched_max_positions(1 << 20);  // every layer batched
+        std::vector<std::vector<double>> results[2];
+        for (int path = 0; path < 2; ++path) {
+          cpu::set_conv_gather_tables(path == 1);
+          results[path] = conv_and_gradients(c.transpose, c.x, c.w, c.stride, 0, dt, 11);
+        }
+        cpu::set_conv_gather_tables(true);
+        cpu::set_conv_batched_max_positions(64);
+        cpu::set_conv_direct(true);
+        ASSERT_EQ(results[0].size(), results[1].size());
+        for (std::size_t i = 0; i < results[0].size(); ++i) EXPECT_EQ(results[0][i], results[1][i]) << "result " << i;
+      }
+  set_num_threads(threads_before);
+}
+
 // Layers with few output channels and many positions run the direct kernels
 // (autograd/cpu/cpu_conv_direct.h) for the forward and both gradients. They give what
 // im2col + GEMM gives, for conv2d and conv_transpose2d (conv2d's input gradient, whose
