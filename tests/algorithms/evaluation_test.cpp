@@ -135,5 +135,25 @@ TEST(Evaluation, ObservationBatchIsTheDatasetsLayout) {
   EXPECT_THROW(observation_batch(obs, {{"height", {1}}}), ValueError);
 }
 
+// Evaluation renders the frames a policy reads: the size of its image sensor (32x32 for
+// aime's small cnn_ha variant), or the default when it reads none; an environment that
+// renders another size is refused by name, not read as garbage.
+TEST(Evaluation, FramesAreRenderedAtThePolicysImageSize) {
+  EXPECT_EQ(frame_size_for({{"image", {3, 32, 32}}, {"velocity", {2}}}), 32);
+  EXPECT_EQ(frame_size_for({{"velocity", {2}}, {"image", {9, 64, 64}}}), 64);
+  EXPECT_EQ(frame_size_for({{"velocity", {2}}}), envs::EnvironmentOptions{}.image_size);
+  envs::EnvironmentOptions small;
+  small.image_size = static_cast<int>(frame_size_for({{"image", {3, 32, 32}}}));
+  auto env = envs::make_environment("cartpole-swingup", small);
+  const envs::Observation obs = env->reset(3);
+  EXPECT_EQ(observation_batch(obs, {{"image", {3, 32, 32}}}).at("image").shape(), (Shape{1, 1, 3, 32, 32}));
+  try {
+    observation_batch(obs, {{"image", {3, 64, 64}}});
+    FAIL() << "a 32x32 frame was read as 64x64";
+  } catch (const ValueError& e) {
+    EXPECT_NE(std::string(e.what()).find("another image size"), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace aime::algorithms
