@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "algorithms/checkpoint.h"
+#include "algorithms/evaluation.h"
 #include "algorithms/policy_actor.h"
 #include "models/original_names.h"
 #include "nn/serialize/safetensors.h"
@@ -97,6 +98,13 @@ LoadedPolicy load_original_folder_policy(const std::string& dir) {
   return out;
 }
 }  // namespace
+
+std::int64_t policy_frame_size(const nn::Metadata& metadata) {
+  for (const char* key : {"policy.inputs", "world_model.inputs"})
+    if (auto it = metadata.find(key); it != metadata.end())
+      return frame_size_for(models::sensors_from_text(it->second, key));
+  return envs::EnvironmentOptions{}.image_size;
+}
 
 LoadedPolicy load_policy(const std::string& dir) {
   const std::string path = policy_path(dir);

@@ -37,6 +37,11 @@ struct LoadedPolicy {
 // policy.pt) loads as an aime policy acting through its world model.
 LoadedPolicy load_policy(const std::string& dir);
 
+// The frame size a saved policy reads: its image sensor's, from the sensors its metadata
+// records (policy.inputs for the baselines, world_model.inputs for AIME's and Dreamer's),
+// else the environment's default (a policy that reads no image).
+std::int64_t policy_frame_size(const nn::Metadata& metadata);
+
 // The original's policy.pt (its TanhGaussianPolicy's state dict) for `model`, sizes from
 // the shapes.
 std::unique_ptr<models::TanhGaussianPolicy> load_original_policy(const std::string& path, const models::WorldModel& model);

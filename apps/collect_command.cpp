@@ -35,7 +35,8 @@ int collect(const std::vector<std::string>& args) {
       ("config", po::value<std::string>(), "an INI file of these settings (configs/env-*.ini); flags win")
       ("compress", po::bool_switch(), "deflate the .npz entries (as np.savez_compressed)")
       ("image-size", default_of(env_defaults.image_size),
-       "frames of N x N pixels (64: the original's; a world model or baseline reads 64 or 32)")
+       "frames of N x N pixels (64: the original's; a world model or baseline reads 64 or 32); "
+       "with a trained policy, default: the size it reads")
       ("renderer", po::value<std::string>()->default_value(env_defaults.renderer),
        "canvas (aime's rasteriser, any env) or mujoco (MuJoCo's renderer with DMC's scene: walker, cheetah); "
        "recorded in OUT/renderer.txt");
@@ -76,6 +77,8 @@ int collect(const std::vector<std::string>& args) {
                                 ? (std::filesystem::path(policy) / "policy").string()
                                 : policy;
     const algorithms::LoadedPolicy loaded = algorithms::load_policy(dir);
+    // Frames at the size the policy reads unless --image-size says otherwise.
+    if (vm["image-size"].defaulted()) env_options.image_size = static_cast<int>(algorithms::policy_frame_size(loaded.metadata));
     s = envs::collect_dataset(env, *loaded.actor, episodes, out, vm["seed"].as<std::uint64_t>(), on_episode, compression,
                               env_options);
   } else {

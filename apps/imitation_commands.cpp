@@ -76,16 +76,6 @@ std::string evaluation_renderer(const po::variables_map& vm, const nn::Metadata&
   return "canvas";
 }
 
-// The frame size evaluation renders for a saved policy: its image sensor's, from the sensors
-// its metadata records (policy.inputs for the baselines, world_model.inputs for AIME's and
-// Dreamer's), else the environment's default.
-std::int64_t recorded_frame_size(const nn::Metadata& recorded) {
-  for (const char* key : {"policy.inputs", "world_model.inputs"})
-    if (auto it = recorded.find(key); it != recorded.end())
-      return algorithms::frame_size_for(models::sensors_from_text(it->second, key));
-  return envs::EnvironmentOptions{}.image_size;
-}
-
 int imitate(const std::vector<std::string>& args) {
   // Every default is a library option's own: AIME's (train_aime), the baselines' (their
   // regression fits), the evaluation's and the environment's.
@@ -439,7 +429,7 @@ int evaluate(const std::vector<std::string>& args) {
       algorithms::LoadedPolicy loaded = algorithms::load_policy(p);
       run.label = loaded.algo;
       o.env_options.renderer = evaluation_renderer(vm, loaded.metadata, o.env);
-      o.env_options.image_size = static_cast<int>(recorded_frame_size(loaded.metadata));
+      o.env_options.image_size = static_cast<int>(algorithms::policy_frame_size(loaded.metadata));
       const auto recorded = vm["rerun"].as<bool>()
                                 ? std::nullopt
                                 : algorithms::read_evaluation_record((fs::path(p) / algorithms::kFinalTestFile).string(), o);
