@@ -125,7 +125,8 @@ TEST(Conv2d, CnnHaGeometryOfTheOriginal) {
 // Layers with few output positions per image run batched over chunks of images
 // (autograd/cpu/cpu_conv.cpp); the rest one image at a time. Both paths give the same
 // forward and gradients, for conv2d and conv_transpose2d, at the cnn_ha decoder's 1x1 input
-// (l = 1), the encoder's 2x2 output (l = 4) and a wider layer, in float64 and float32.
+// (l = 1), the encoder's 2x2 output (l = 4), a wider layer and batches that take several
+// chunks of columns, in float64 and float32.
 TEST(Conv2d, BatchedOverImagesEqualsOneImageAtATime) {
   struct Case {
     bool transpose;
@@ -138,6 +139,8 @@ TEST(Conv2d, BatchedOverImagesEqualsOneImageAtATime) {
       {false, {9, 8, 6, 6}, {12, 8, 4, 4}, 2, 0},   // 2x2 output: l = 4
       {false, {4, 3, 9, 9}, {5, 3, 3, 3}, 1, 1},    // l = 81, padded
       {true, {6, 5, 3, 3}, {5, 4, 4, 4}, 2, 1},     // convT, l = 9
+      {false, {60, 4, 14, 14}, {6, 4, 4, 4}, 2, 0}, // l = 36 over 60 images: three chunks of columns
+      {true, {70, 3, 5, 5}, {3, 4, 6, 6}, 2, 0},    // convT 5 -> 14, conv view l = 25: two chunks
   };
   for (DType dt : {kFloat64, kFloat32})
     for (const Case& c : cases) {
