@@ -3,7 +3,7 @@
 // time, so that a change to autograd/cpu/cpu_conv.cpp can be measured where it lands.
 //
 //   conv_bench [--width 8] [--frames 256] [--threads 1] [--repeats 5] [--image-size 64] [--im2col]
-//              [--no-gather]
+//              [--no-gather] [--chunk-columns 1024]
 //
 // The defaults are the pixel demo's model (width 8, 8 windows x 32 steps = 256 frames of
 // 64x64x3, scripts/demo.sh); --width 32 --frames 2500 is the original's step (50 x 50). Each
@@ -11,9 +11,11 @@
 // encoder's first layer reads the images, which need none), then backward from a gradient of
 // ones. --im2col turns the direct kernels off (autograd/cpu/cpu_conv_direct.h), for the
 // layers they would take, to compare in one run; --no-gather the gather tables of the layers
-// with few positions per image (autograd/cpu/cpu_conv.cpp). --image-size 32 runs aime's
-// 32x32 variant of cnn_ha (one layer fewer each way). The table gives the best of --repeats runs for the forward alone and for forward plus
-// backward, and each layer's share of the sum.
+// with few positions per image (autograd/cpu/cpu_conv.cpp); --chunk-columns N sets the
+// columns per chunk of those layers (1073741824: 8 MB chunks, as before lever 28).
+// --image-size 32 runs aime's 32x32 variant of cnn_ha (one layer fewer each way). The table
+// gives the best of --repeats runs for the forward alone and for forward plus backward, and
+// each layer's share of the sum.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -53,7 +55,7 @@ double seconds(const std::chrono::steady_clock::time_point& t0) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::int64_t width = 8, frames = 256, image_size = 64;
+  std::int64_t width = 8, frames = 256, image_size = 64, chunk_columns = 1024;
   int threads = 1, repeats = 5;
   bool im2col = false, gather = true;
   for (int i = 1; i < argc; i += 2) {
@@ -64,9 +66,10 @@ int main(int argc, char** argv) {
       continue;
     }
     if (i + 1 >= argc ||
-        (a != "--width" && a != "--frames" && a != "--threads" && a != "--repeats" && a != "--image-size")) {
+        (a != "--width" && a != "--frames" && a != "--threads" && a != "--repeats" && a != "--image-size" &&
+         a != "--chunk-columns")) {
       std::fprintf(stderr, "usage: conv_bench [--width 8] [--frames 256] [--threads 1] [--repeats 5] [--image-size 64|32] "
-                           "[--im2col] [--no-gather]\n");
+                           "[--im2col] [--no-gather] [--chunk-columns 1024]\n");
       return 2;
     }
     const long v = std::atol(argv[i + 1]);
@@ -79,6 +82,7 @@ int main(int argc, char** argv) {
     if (a == "--threads") threads = static_cast<int>(v);
     if (a == "--repeats") repeats = static_cast<int>(v);
     if (a == "--image-size") image_size = v;
+    if (a == "--chunk-columns") chunk_columns = v;
   }
   if (image_size != 64 && image_size != 32) {
     std::fprintf(stderr, "conv_bench: --image-size must be 64 or 32, got %ld\n", image_size);
@@ -87,10 +91,12 @@ int main(int argc, char** argv) {
   set_num_threads(threads);
   cpu::set_conv_direct(!im2col);
   cpu::set_conv_gather_tables(gather);
+  cpu::set_conv_batched_chunk_columns(chunk_columns);
   Generator gen(0);
-  std::printf("cnn_ha at width %ld, %ld frames of %ldx%ld, %d thread(s), best of %d, %s, %s\n\n", width, frames, image_size,
-              image_size, threads, repeats, im2col ? "im2col + GEMM only" : "direct kernels where they apply",
-              gather ? "gather tables" : "no gather tables");
+  std::printf("cnn_ha at width %ld, %ld frames of %ldx%ld, %d thread(s), best of %d, %s, %s, chunks of %ld columns\n\n",
+              width, frames, image_size, image_size, threads, repeats,
+              im2col ? "im2col + GEMM only" : "direct kernels where they apply", gather ? "gather tables" : "no gather tables",
+              chunk_columns);
   std::printf("| layer | channels | size in -> out | forward (ms) | forward + backward (ms) | share |\n");
   std::printf("|---|---|---|---|---|---|\n");
   struct Row {

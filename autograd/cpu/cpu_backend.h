@@ -27,6 +27,9 @@ void set_conv_direct(bool enabled);
 // Whether the batched path's im2col and col2im go through gather tables (cpu_conv.cpp;
 // default true); tests and conv_bench turn it off to compare with the row loops.
 void set_conv_gather_tables(bool enabled);
+// The most columns (images x positions) one chunk of the batched path holds (default 1,024;
+// each chunk also within 8 MB). conv_bench sets it to compare.
+void set_conv_batched_chunk_columns(std::int64_t columns);
 
 class CpuBackend final : public Backend {
  public:

@@ -209,7 +209,7 @@ constexpr std::int64_t kBatchedChunkBytes = std::int64_t{8} << 20;
 // and at most this many columns (images x positions) per chunk, so that a chunk's columns
 // and outputs stay in cache from im2col to the product to the copy-out (lever 28: 1,024
 // against 8 MB chunks made the batched layers 1.2-2x faster at every width measured).
-constexpr std::int64_t kBatchedChunkColumns = 1024;
+std::int64_t batched_chunk_columns = 1024;
 
 bool batched(const ConvGeometry& g) { return g.l() <= batched_max_positions && g.n > 1; }
 
@@ -222,12 +222,12 @@ bool direct_input(const ConvGeometry& g) {
   return direct_enabled && conv_direct_input_applies(g, batched_max_positions);
 }
 
-// Images per chunk: the chunk's columns within kBatchedChunkBytes and kBatchedChunkColumns,
+// Images per chunk: the chunk's columns within kBatchedChunkBytes and batched_chunk_columns,
 // at least one image.
 template <class T>
 std::int64_t chunk_images(const ConvGeometry& g) {
   const std::int64_t by_bytes = kBatchedChunkBytes / (g.l() * g.ck() * static_cast<std::int64_t>(sizeof(T)));
-  const std::int64_t by_columns = kBatchedChunkColumns / g.l();
+  const std::int64_t by_columns = batched_chunk_columns / g.l();
   return std::max<std::int64_t>(1, std::min({g.n, by_bytes, by_columns}));
 }
 
@@ -312,6 +312,7 @@ void conv2d_backward_weight_batched(const ConvGeometry& g, const T* gy, const T*
 void set_conv_batched_max_positions(std::int64_t positions) { batched_max_positions = positions; }
 void set_conv_direct(bool enabled) { direct_enabled = enabled; }
 void set_conv_gather_tables(bool enabled) { gather_tables_enabled = enabled; }
+void set_conv_batched_chunk_columns(std::int64_t columns) { batched_chunk_columns = columns; }
 
 void CpuBackend::conv2d_forward(const Tensor& x, const Tensor& w, const Conv2dParams& p, const Tensor& y) {
   const ConvGeometry g = conv_geometry(x, w, y, p);
