@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The README's main command: the whole AIME story on the built-in cartpole-swingup, from
-# pixels, on a laptop-sized budget (about 8 minutes on 2 CPU cores once built: docs/results.md):
+# pixels, on a laptop-sized budget (about 9 minutes on 2 CPU cores once built: docs/results.md):
 #   1. collect an embodiment dataset (mixed-quality policy, with actions) and expert
 #      demonstrations (AIME reads only their observations);
-#   2. train a small visual world model (RSSM, cnn_ha at width 8) on the embodiment data,
+#   2. train a small visual world model (RSSM, cnn_ha at width 8 on 32x32 frames) on the embodiment data,
 #      while the baselines BC (the oracle: it sees the expert's actions), BCO(0) and IIDM,
 #      which need no world model, train on stacks of frames beside it (one per seed);
 #   3. for each seed, AIME through the frozen model, once it is saved;
@@ -12,10 +12,9 @@
 #      how clearly each world model tells the demonstrations' actions from wrong ones
 #      (`aime elbo --action-check`: AIME's only signal).
 # Options: --quick (a tiny run for CI: checks the plumbing, not the numbers),
-#          --full (from pixels: the world model trains 10,000 steps instead of 1,000, AIME
-#          uses the model's IDM (--use-idm) and the baselines get up to 10 epochs instead of
-#          2; 56 minutes on 2 cores with its build, 2026-12-07: AIME 25.7 normalised;
-#          docs/results.md),
+#          --full (from pixels at the original's 64x64 frames: the world model trains 10,000
+#          steps, AIME uses the model's IDM (--use-idm); 56 minutes on 2 cores with its build
+#          at 975fae9, 2026-12-07: AIME 25.7 normalised; docs/results.md),
 #          --setup visual|mdp (mdp: the same story from the vector sensors, on
 #          pendulum-swingup, with one world model per seed; see docs/results.md),
 #          --env NAME (the task; default cartpole-swingup from pixels, pendulum-swingup
@@ -105,7 +104,7 @@ if [ "$setup" = visual ]; then
   if [ $full = 1 ]; then
     echo "== aime demo (--full): $env from pixels; about an hour on 2 CPU cores (the world model 10,000 steps on one of them)"
   else
-    echo "== aime demo: $env from pixels; about 8 minutes on 2 CPU cores once built (--quick: about 1 minute)"
+    echo "== aime demo: $env from pixels; about 9 minutes on 2 CPU cores once built (--quick: about 1 minute)"
   fi
 else
   echo "== aime demo: $env from its vector sensors (mdp); about 13 minutes on 2 CPU cores (docs/results.md: what was measured)"
@@ -124,12 +123,15 @@ elif [ "$setup" = visual ]; then
   # against 7.0 (docs/results.md, "Smaller frames"). --image-size 64: the original's frames.
   model_steps=3000; [ "$image_size" = 32 ] || model_steps=1000
   aime_epochs=25; aime_batches=100; aime_window=16; aime_test_period=10
-  test_episodes=3; final_episodes=10; min_epochs=2; max_epochs=2; dyn_epochs=1
+  # The baselines train beside the model on the other core and finish well before it, so
+  # they get 5-10 epochs (BC, the oracle, from 32x32 frames: 0.5 after 2 epochs, 29.2 and 0.0
+  # on seeds 0 and 1 with up to 10; docs/results.md).
+  test_episodes=3; final_episodes=10; min_epochs=5; max_epochs=10; dyn_epochs=2
   # --full: the model starts to draw a tilted pole after thousands of steps, not one thousand
   # (its action signal 0.3 nats at 1,000 steps, 4.2 at 5,000: docs/results.md).
   # The model checkpoints every 500 steps there, so that an interrupted run's model can be
   # continued by hand (its train-model line with --resume); the demo itself starts afresh.
-  [ $full = 0 ] || { model_steps=10000; model_checkpoint_every=500; min_epochs=5; max_epochs=10; dyn_epochs=2; }
+  [ $full = 0 ] || { model_steps=10000; model_checkpoint_every=500; }
 else
   mix_episodes=30; demo_episodes=10; episode_steps=1000
   # Models of 6,000 steps and AIME at Adam 3e-3 for 10,000 steps: with 3,000-step models and
