@@ -78,7 +78,8 @@ int collect(const std::vector<std::string>& args) {
                                 : policy;
     const algorithms::LoadedPolicy loaded = algorithms::load_policy(dir);
     // Frames at the size the policy reads unless --image-size says otherwise.
-    if (vm["image-size"].defaulted()) env_options.image_size = static_cast<int>(algorithms::policy_frame_size(loaded.metadata));
+    if (vm["image-size"].defaulted())
+      env_options.image_size = static_cast<int>(algorithms::policy_frame_size(loaded.metadata));
     s = envs::collect_dataset(env, *loaded.actor, episodes, out, vm["seed"].as<std::uint64_t>(), on_episode, compression,
                               env_options);
   } else {

@@ -3,10 +3,11 @@
 // several sensors (the original's get_emb).
 //   CNNEncoderHa ("cnn_ha"): [N, 3, 64, 64] -> Conv(3->32, k4, s2) ReLU -> Conv(32->64) ReLU ->
 //     Conv(64->128) ReLU -> Conv(128->256) -> flatten = 1024 (no padding, no last activation).
-//     Sizes 64 -> 31 -> 14 -> 6 -> 2. aime's own 32x32 variant (not the original's; for
-//     laptop-sized pixel runs, docs/results.md) drops the first layer: [N, 3, 32, 32] ->
-//     Conv(3->64) ReLU -> Conv(64->128) ReLU -> Conv(128->256), 32 -> 15 -> 6 -> 2, the same
-//     1024 values.
+//     Sizes 64 -> 31 -> 14 -> 6 -> 2 (the original resizes any frame to 64x64 first).
+//     aime's own 32x32 variant (not the original's; for laptop-sized pixel runs,
+//     docs/results.md "Smaller frames") reads 32x32 frames as they are and drops the first
+//     layer: [N, 3, 32, 32] -> Conv(3->64) ReLU -> Conv(64->128) ReLU -> Conv(128->256),
+//     32 -> 15 -> 6 -> 2, the same 1024 values.
 //   IdentityEncoder ("identity"): a vector sensor passed through.
 //   MLPEncoder ("mlp"): an MLP over a vector sensor.
 #pragma once
@@ -27,7 +28,7 @@ void check_cnn_image_size(std::int64_t image_size, const std::string& where);
 
 class CNNEncoderHa : public nn::UnaryModule {
  public:
-  // image_size: 64 (the original's) or 32 (kCnnImageSizes).
+  // image_size: 64 (the original's) or 32 (check_cnn_image_size).
   explicit CNNEncoderHa(std::int64_t channels = 3, std::int64_t width = 32, Generator& gen = default_generator(),
                         std::int64_t image_size = 64);
   Tensor forward(const Tensor& x) override;  // [N, C, S, S] -> [N, 8 width * 4]

@@ -84,6 +84,19 @@ TEST(OriginalConfig, WrittenConfigsReadBack) {
     }
 }
 
+// aime's 32x32 cnn_ha is not the original's: its config.yaml is refused, naming the sensor.
+TEST(OriginalConfig, ThirtyTwoPixelFramesHaveNoOriginalConfig) {
+  if (!have_yaml()) GTEST_SKIP() << "built without yaml-cpp";
+  const WorldModelConfig c = WorldModelConfig::original("rssm", Setup::Visual, {{"image", {3, 32, 32}}}, 6);
+  try {
+    original_config_yaml(c, OriginalRun{});
+    FAIL() << "a 32x32 model was written as the original's";
+  } catch (const ValueError& e) {
+    EXPECT_NE(std::string(e.what()).find("reads 64x64 images; this model's 'image' is 32x32"), std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(OriginalConfig, WhatAimeDoesNotDoIsRefusedByKeyAndValue) {
   if (!have_yaml()) GTEST_SKIP() << "built without yaml-cpp";
   const WorldModelConfig c = WorldModelConfig::original("rssm", Setup::MDP, walker(), 6);
