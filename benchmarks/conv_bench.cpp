@@ -60,8 +60,9 @@ int main(int argc, char** argv) {
   bool im2col = false, gather = true;
   for (int i = 1; i < argc; i += 2) {
     const std::string a = argv[i];
-    if (a == "--im2col" || a == "--no-gather") {
-      (a == "--im2col" ? im2col : gather) = a == "--im2col";
+    if (a == "--im2col" || a == "--no-gather") {  // switches: no value follows
+      if (a == "--im2col") im2col = true;
+      else gather = false;
       --i;
       continue;
     }

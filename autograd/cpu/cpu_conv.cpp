@@ -148,12 +148,11 @@ struct GatherTable {
   std::vector<std::int32_t> offsets;  // [ck, l]
 };
 bool gather_tables_enabled = true;
-bool gather_table_applies(const ConvGeometry& g) {
-  return gather_tables_enabled && g.ph == 0 && g.pw == 0 && g.c * g.h * g.w < (std::int64_t{1} << 31);
-}
-// The calling thread's table for g (kept for the next call; a few geometries per model).
+// The calling thread's table for g (kept for the next call; a few geometries per model), or
+// nullptr where tables do not apply (padded, too large, or turned off): the row loops then.
 // Callers hand the pointer to their parallel regions; only this thread grows the cache.
 const std::int32_t* gather_table(const ConvGeometry& g) {
+  if (!gather_tables_enabled || g.ph != 0 || g.pw != 0 || g.c * g.h * g.w >= (std::int64_t{1} << 31)) return nullptr;
   thread_local std::vector<std::unique_ptr<GatherTable>> cache;
   const std::int64_t key[11] = {g.c, g.h, g.w, g.kh, g.kw, g.ho, g.wo, g.sh, g.sw, g.ph, g.pw};
   for (const auto& t : cache)
@@ -235,7 +234,7 @@ std::int64_t chunk_images(const ConvGeometry& g) {
 // parallel, each into its own columns).
 template <class T>
 void chunk_columns(const ConvGeometry& g, const T* x, std::int64_t n0, std::int64_t nb, T* cols) {
-  const std::int32_t* idx = gather_table_applies(g) ? gather_table(g) : nullptr;
+  const std::int32_t* idx = gather_table(g);
   parallel_for(0, nb, 1, [&](std::int64_t lo, std::int64_t hi) {
     for (std::int64_t b = lo; b < hi; ++b) {
       const T* image = x + (n0 + b) * g.c * g.h * g.w;
@@ -278,10 +277,10 @@ void conv2d_forward_batched(const ConvGeometry& g, const T* x, const T* w, T* y)
 
 template <class T>
 void conv2d_backward_input_batched(const ConvGeometry& g, const T* gy, const T* w, T* gx) {
+  const std::int32_t* idx = gather_table(g);
   for_each_chunk<T>(g, [&](std::int64_t n0, std::int64_t nb, T* cols, T* wide) {
     for_each_output_run(g, n0, nb, [&](std::int64_t wi, std::int64_t yi) { std::copy(gy + yi, gy + yi + g.l(), wide + wi); });
     gemm_matrix(true, false, w, wide, cols, g.ck(), nb * g.l(), g.o, 0.0);  // W^T . gy
-    const std::int32_t* idx = gather_table_applies(g) ? gather_table(g) : nullptr;
     parallel_for(0, nb, 1, [&](std::int64_t lo, std::int64_t hi) {
       for (std::int64_t b = lo; b < hi; ++b) {
         T* image = gx + (n0 + b) * g.c * g.h * g.w;

@@ -157,17 +157,39 @@ TEST(Conv2d, BatchedOverImagesEqualsOneImageAtATime) {
     }
 }
 
+// Two paths of the same convolutions: for each case, on 1 and 2 threads, in float64 and
+// float32, the output and both gradients with path(0) set and with path(1) set
+// (conv_and_gradients, seeded by `seed`), handed to check(results, dtype).
+struct PathCase {
+  bool transpose;
+  Shape x, w;
+  std::int64_t stride;
+};
+template <class SetPath, class Check>
+void compare_paths(const std::vector<PathCase>& cases, std::uint64_t seed, SetPath&& path, Check&& check) {
+  const int threads_before = num_threads();
+  for (int threads : {1, 2})
+    for (DType dt : {kFloat64, kFloat32})
+      for (const PathCase& c : cases) {
+        SCOPED_TRACE(std::string(dtype_name(dt)) + (c.transpose ? " conv_transpose2d " : " conv2d ") + shape_str(c.x) +
+                     ", threads " + std::to_string(threads));
+        set_num_threads(threads);
+        std::vector<std::vector<double>> results[2];
+        for (int p = 0; p < 2; ++p) {
+          path(p);
+          results[p] = conv_and_gradients(c.transpose, c.x, c.w, c.stride, 0, dt, seed);
+        }
+        check(results, dt);
+      }
+  set_num_threads(threads_before);
+}
+
 // On the batched path im2col and col2im go through a gather table of offsets (cpu_conv.cpp):
 // the same values copied, the same terms added in the same order as the row loops, so the
 // forward and every gradient are equal to the bit, for conv2d and conv_transpose2d at
 // strides 1-3, with kernels that do and do not divide the image, on 1 and 2 threads.
 TEST(Conv2d, GatherTablesEqualTheRowLoopsToTheBit) {
-  struct Case {
-    bool transpose;
-    Shape x, w;
-    std::int64_t stride;
-  };
-  const std::vector<Case> cases{
+  const std::vector<PathCase> cases{
       {false, {6, 16, 15, 15}, {32, 16, 4, 4}, 2},  // the 32x32 encoder's second layer: 6x6 out
       {false, {5, 4, 6, 6}, {8, 4, 4, 4}, 2},       // 2x2 out
       {true, {7, 16, 1, 1}, {16, 6, 5, 5}, 2},      // convT from 1x1
@@ -175,27 +197,16 @@ TEST(Conv2d, GatherTablesEqualTheRowLoopsToTheBit) {
       {false, {3, 5, 11, 10}, {6, 5, 3, 2}, 3},     // stride 3, a kernel that leaves columns over
       {false, {3, 2, 7, 7}, {3, 2, 3, 3}, 1},       // stride 1
   };
-  const int threads_before = num_threads();
-  for (int threads : {1, 2})
-    for (DType dt : {kFloat64, kFloat32})
-      for (const Case& c : cases) {
-        SCOPED_TRACE(std::string(dtype_name(dt)) + (c.transpose ? " conv_transpose2d " : " conv2d ") + shape_str(c.x) +
-                     ", threads " + std::to_string(threads));
-        set_num_threads(threads);
-        cpu::set_conv_direct(false);
-        cpu::set_conv_batched_max_positions(1 << 20);  // every layer batched
-        std::vector<std::vector<double>> results[2];
-        for (int path = 0; path < 2; ++path) {
-          cpu::set_conv_gather_tables(path == 1);
-          results[path] = conv_and_gradients(c.transpose, c.x, c.w, c.stride, 0, dt, 11);
-        }
-        cpu::set_conv_gather_tables(true);
-        cpu::set_conv_batched_max_positions(64);
-        cpu::set_conv_direct(true);
-        ASSERT_EQ(results[0].size(), results[1].size());
-        for (std::size_t i = 0; i < results[0].size(); ++i) EXPECT_EQ(results[0][i], results[1][i]) << "result " << i;
-      }
-  set_num_threads(threads_before);
+  cpu::set_conv_direct(false);
+  cpu::set_conv_batched_max_positions(1 << 20);  // every layer batched
+  compare_paths(cases, 11, [](int path) { cpu::set_conv_gather_tables(path == 1); },
+                [](const std::vector<std::vector<double>>* results, DType) {
+                  ASSERT_EQ(results[0].size(), results[1].size());
+                  for (std::size_t i = 0; i < results[0].size(); ++i) EXPECT_EQ(results[0][i], results[1][i]) << "result " << i;
+                });
+  cpu::set_conv_gather_tables(true);
+  cpu::set_conv_batched_max_positions(64);
+  cpu::set_conv_direct(true);
 }
 
 // Layers with few output channels and many positions run the direct kernels
@@ -205,12 +216,7 @@ TEST(Conv2d, GatherTablesEqualTheRowLoopsToTheBit) {
 // strides 1-3, kernels that do and do not divide the image, odd sizes, 1 and 2 threads, in
 // float64 and float32; and their gradients pass a float64 gradient check.
 TEST(Conv2d, DirectKernelsEqualIm2colGemm) {
-  struct Case {
-    bool transpose;
-    Shape x, w;
-    std::int64_t stride;
-  };
-  const std::vector<Case> cases{
+  const std::vector<PathCase> cases{
       {false, {3, 3, 20, 20}, {8, 3, 4, 4}, 2},    // the encoder's first layer, smaller: 9x9 out
       {false, {2, 2, 17, 19}, {1, 2, 3, 3}, 1},    // one output channel, odd sizes
       {false, {2, 5, 23, 21}, {9, 5, 5, 4}, 2},    // 9 channels: one block and one lane of the next
@@ -222,22 +228,11 @@ TEST(Conv2d, DirectKernelsEqualIm2colGemm) {
       {false, {1, 2, 12, 40}, {5, 2, 3, 3}, 1},    // 40: four vectors, then one more; odd o
       {true, {1, 8, 12, 30}, {8, 3, 6, 6}, 2},     // the decoder's last layer's geometry, 12 rows
   };
-  const int threads_before = num_threads();
-  for (int threads : {1, 2})
-    for (DType dt : {kFloat64, kFloat32})
-      for (const Case& c : cases) {
-        SCOPED_TRACE(std::string(dtype_name(dt)) + (c.transpose ? " conv_transpose2d " : " conv2d ") + shape_str(c.x) +
-                     ", threads " + std::to_string(threads));
-        set_num_threads(threads);
-        std::vector<std::vector<double>> results[2];
-        for (int path = 0; path < 2; ++path) {
-          cpu::set_conv_direct(path == 1);
-          results[path] = conv_and_gradients(c.transpose, c.x, c.w, c.stride, 0, dt, 7);
-        }
-        cpu::set_conv_direct(true);
-        ASSERT_NO_FATAL_FAILURE(expect_paths_agree(results[0], results[1], dt));
-      }
-  set_num_threads(threads_before);
+  compare_paths(cases, 7, [](int path) { cpu::set_conv_direct(path == 1); },
+                [](const std::vector<std::vector<double>>* results, DType dt) {
+                  ASSERT_NO_FATAL_FAILURE(expect_paths_agree(results[0], results[1], dt));
+                });
+  cpu::set_conv_direct(true);
   // The direct path's float64 gradients against central differences (the first case's
   // geometry: 81 positions, 8 channels).
   Generator gen(8);
