@@ -13,3 +13,4 @@
 #include "autograd/ops/shape_ops.h"
 #include "autograd/parallel.h"
 #include "autograd/tensor.h"
+#include "autograd/weight_pack.h"

@@ -10,6 +10,8 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <string>
 
 #include "autograd/tensor.h"
 
@@ -108,6 +110,24 @@ class Backend {
   // (broadcast) or c's batch. op(m) = m^T when the trans flag is set.
   virtual void gemm(bool trans_a, bool trans_b, const Tensor& a, const Tensor& b, const Tensor& c,
                     double beta) = 0;
+  // A weight that many products over few rows reuse (a recurrence's steps), kept rearranged
+  // for the backend's kernel so that each product need not rearrange it (autograd/weight_pack.h
+  // decides when). pack_weight gives op(w) [k, n] for w [n, k] (transposed) or w [k, n];
+  // null when the backend has no such kernel for it (then gemm runs as before). A packing is
+  // a copy: it does not see later writes to w.
+  struct PackedWeight {
+    virtual ~PackedWeight() = default;
+  };
+  virtual std::shared_ptr<const PackedWeight> pack_weight(const Tensor& w, bool transposed) {
+    (void)w, (void)transposed;
+    return nullptr;
+  }
+  // c [m, n] = a [m, k] op(w) + beta c; a and c contiguous 2-D. Only with a packing of this
+  // backend's own pack_weight.
+  virtual void gemm_packed(const Tensor& a, const PackedWeight& w, const Tensor& c, double beta) {
+    (void)a, (void)w, (void)c, (void)beta;
+    throw DeviceError(std::string("gemm_packed: the ") + name() + " backend packs no weights");
+  }
   // y [N, O, Ho, Wo] = conv2d(x [N, C, H, W], w [O, C, kh, kw]); all contiguous.
   virtual void conv2d_forward(const Tensor& x, const Tensor& w, const Conv2dParams& p, const Tensor& y) = 0;
   // gx [N, C, H, W] = d conv2d / dx applied to gy (overwrites gx).

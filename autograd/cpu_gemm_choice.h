@@ -27,6 +27,13 @@ void set_cpu_gemm(const std::string& name);
 // "Prescott", ...) uses AVX2 or AVX-512: what auto asks of an OpenBLAS.
 bool openblas_core_has_avx2(const std::string& core);
 
+// Whether the CPU packs a recurrence's float32 weights once per sequence for its few-row
+// products (autograd/weight_pack.h, autograd/cpu/cpu_packed_gemm.h). On by default where the
+// build has the kernel (x86-64 with AVX2 and FMA); AIME_PACKED_WEIGHTS=0 in the environment
+// turns it off, and so does set_cpu_packed_weights(false) (benchmarks compare both ways).
+bool cpu_packed_weights();
+void set_cpu_packed_weights(bool enabled);
+
 // Multiply-adds of every CPU product since the process started (m n k per matrix, whichever
 // library ran it, and those of the direct convolutions, autograd/cpu/cpu_conv_direct.h): benchmarks divide its growth over a step by the step's time to get the
 // step's arithmetic rate.

@@ -12,7 +12,10 @@
 // run one product per image on one thread each, so they are timed at one thread whatever
 // --threads says. Each case runs through CpuBackend::gemm (as the ops call it) until
 // --min-time seconds have passed, best of three such runs; the table gives both libraries'
-// time and rate and eigen / blas (above 1: the CBLAS is faster).
+// time and rate and eigen / blas (above 1: the CBLAS is faster). Products over at most
+// kPackMaxRows rows in the forward and input-gradient forms also run through the packed-weight
+// kernel (autograd/weight_pack.h: the weight packed once, outside the timing, as a recurrence
+// packs it once for its steps), with blas / packed (above 1: the packed kernel is faster).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -45,19 +48,29 @@ std::vector<Product> conv(const std::string& name, std::int64_t o, std::int64_t 
           {name + " dW+=dyC^T", false, true, o, ck, l, true}};
 }
 
-double seconds_per_call(const Product& p, double min_time) {
+// Whether a product is one the packed path takes: few rows, op(A) = A (y = x W^T, dx = dy W).
+bool packable(const Product& p) { return !p.one_thread && !p.ta && p.m <= kPackMaxRows; }
+
+double seconds_per_call(const Product& p, double min_time, bool packed = false) {
   Generator gen(0);
   const Tensor a = randn(p.ta ? Shape{1, p.k, p.m} : Shape{1, p.m, p.k}, gen);
   const Tensor b = randn(p.tb ? Shape{1, p.n, p.k} : Shape{1, p.k, p.n}, gen);
   const Tensor c = zeros({1, p.m, p.n});
   Backend& cpu = backend_for(Device::cpu());
+  const auto weight = packed ? cpu.pack_weight(b.reshape({b.shape()[1], b.shape()[2]}), p.tb) : nullptr;
+  if (packed && !weight) return 0.0;
+  const Tensor a2 = a.reshape({p.m, p.k}), c2 = c.reshape({p.m, p.n});
   double best = 1e30;
   for (int run = 0; run < 3; ++run) {
     std::int64_t calls = 0;
     const auto t0 = std::chrono::steady_clock::now();
     double elapsed = 0.0;
     do {
-      cpu.gemm(p.ta, p.tb, a, b, c, 0.0);
+      if (weight) {
+        cpu.gemm_packed(a2, *weight, c2, 0.0);
+      } else {
+        cpu.gemm(p.ta, p.tb, a, b, c, 0.0);
+      }
       ++calls;
       elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     } while (elapsed < min_time);
@@ -103,8 +116,9 @@ int main(int argc, char** argv) {
     products.insert(products.end(), v.begin(), v.end());
   set_cpu_gemm("blas");
   std::printf("CBLAS: %s\n\n", cpu_gemm_name().c_str());
-  std::printf("| product | m x n x k | threads | eigen (us) | blas (us) | eigen GFLOP/s | blas GFLOP/s | eigen / blas |\n");
-  std::printf("|---|---|---|---|---|---|---|---|\n");
+  std::printf("| product | m x n x k | threads | eigen (us) | blas (us) | eigen GFLOP/s | blas GFLOP/s | eigen / blas | "
+              "packed (us) | packed GFLOP/s | blas / packed |\n");
+  std::printf("|---|---|---|---|---|---|---|---|---|---|---|\n");
   for (int threads : thread_counts) {
     for (const Product& p : products) {
       if (p.one_thread && threads != thread_counts.front()) continue;
@@ -113,9 +127,15 @@ int main(int argc, char** argv) {
       const double te = seconds_per_call(p, min_time);
       set_cpu_gemm("blas");
       const double tb = seconds_per_call(p, min_time);
+      const double tp = packable(p) ? seconds_per_call(p, min_time, true) : 0.0;
       const double flop = 2.0 * p.m * p.n * p.k;
-      std::printf("| %s | %ld x %ld x %ld | %d | %.1f | %.1f | %.1f | %.1f | %.2f |\n", p.what.c_str(), p.m, p.n, p.k,
+      std::printf("| %s | %ld x %ld x %ld | %d | %.1f | %.1f | %.1f | %.1f | %.2f |", p.what.c_str(), p.m, p.n, p.k,
                   p.one_thread ? 1 : threads, te * 1e6, tb * 1e6, flop / te / 1e9, flop / tb / 1e9, te / tb);
+      if (tp > 0.0) {
+        std::printf(" %.1f | %.1f | %.2f |\n", tp * 1e6, flop / tp / 1e9, tb / tp);
+      } else {
+        std::printf(" | | |\n");
+      }
       std::fflush(stdout);
     }
   }

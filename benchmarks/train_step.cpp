@@ -3,12 +3,14 @@
 //
 //   train_step --model rssm|rssmo --setup visual|mdp --device cpu|cuda --steps N --warmup N
 //              --threads K [--size original|demo] [--batch 50] [--horizon 50] [--seed 0]
-//              [--dtype float32|float64] [--gemm eigen|blas] [--dump DIR]
+//              [--dtype float32|float64] [--gemm eigen|blas] [--packed-weights on|off] [--dump DIR]
 //
 // --size demo is the teaching regime, the README demo's model (configs/small.ini with
 // --cnn-width 8: state 64 + 16, every MLP 64 wide, cnn_ha at width 8) at batch 16 x horizon
 // 32, where per-op overhead rather than arithmetic sets the pace. --gemm picks the CPU's
-// matrix library (autograd/cpu_gemm_choice.h; default: the build's, or AIME_CPU_GEMM).
+// matrix library (autograd/cpu_gemm_choice.h; default: the build's, or AIME_CPU_GEMM), and
+// --packed-weights whether the recurrence's weights are packed once per sequence
+// (autograd/weight_pack.h; default on where the build has the kernel, or AIME_PACKED_WEIGHTS).
 //
 // RSSM uses the walker's sensors (orientations 14, height 1, velocity 9), RSSMO the
 // cheetah's (position 8, velocity 9); visual adds a 64x64x3 image (the input and the only
@@ -54,7 +56,7 @@ namespace {
   std::cerr << "train_step: " << why << "\n"
             << "usage: train_step --model rssm|rssmo --setup visual|mdp --device cpu|cuda --steps N --warmup N "
                "--threads K [--size original|demo] [--batch 50] [--horizon 50] [--seed 0] [--dtype float32|float64] "
-               "[--gemm eigen|blas] [--dump DIR]\n";
+               "[--gemm eigen|blas] [--packed-weights on|off] [--dump DIR]\n";
   std::exit(2);
 }
 
@@ -70,7 +72,7 @@ int main(int argc, char** argv) {
   std::string model_name = "rssmo", setup_name = "visual", device_name = "cpu";
   long steps = 10, warmup = 2, threads = num_threads(), batch = 0, horizon = 0;
   unsigned long seed = 0;
-  std::string dtype_name = "float32", dump_dir, size_name = "original", gemm_name;
+  std::string dtype_name = "float32", dump_dir, size_name = "original", gemm_name, packed_name;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--help" || a == "-h") usage("help");
@@ -90,6 +92,7 @@ int main(int argc, char** argv) {
       else if (a == "--dump") dump_dir = v;
       else if (a == "--size") size_name = v;
       else if (a == "--gemm") gemm_name = v;
+      else if (a == "--packed-weights") packed_name = v;
       else usage("unknown option " + a);
     } catch (const std::logic_error&) {
       usage("bad value '" + v + "' for " + a);
@@ -110,6 +113,10 @@ int main(int argc, char** argv) {
       throw DeviceError("--device " + device_name + ": no CUDA backend in this build or no GPU on this machine");
     set_num_threads(static_cast<int>(threads));
     if (!gemm_name.empty()) set_cpu_gemm(gemm_name);
+    if (!packed_name.empty()) {
+      if (packed_name != "on" && packed_name != "off") usage("--packed-weights must be on or off");
+      set_cpu_packed_weights(packed_name == "on");
+    }
 
     const std::vector<models::SensorSpec> sensors = benchmarks::original_sensors(model_name, setup_name);
     auto config = models::WorldModelConfig::original(model_name, models::parse_setup(setup_name), sensors, 6);
@@ -196,11 +203,11 @@ int main(int argc, char** argv) {
       }
     }
     std::printf(
-        "{\"model\": \"%s\", \"setup\": \"%s\", \"size\": \"%s\", \"gemm\": \"%s\", \"device\": \"%s\", \"batch\": %ld, \"horizon\": %ld, \"threads\": %ld, "
+        "{\"model\": \"%s\", \"setup\": \"%s\", \"size\": \"%s\", \"gemm\": \"%s\", \"packed_weights\": %s, \"device\": \"%s\", \"batch\": %ld, \"horizon\": %ld, \"threads\": %ld, "
         "\"steps\": %ld, \"warmup\": %ld, \"parameters\": %lld, \"median_step_s\": %.6f, \"min_step_s\": %.6f, "
         "\"samples_per_s\": %.1f, \"peak_mib\": %.1f, \"reserved_mib\": %.1f, \"peak_rss_mib\": %.1f, \"system_allocs_in_timed_steps\": %lld, "
         "\"gemm_gflop_per_step\": %.3f, \"gemm_gflops\": %.1f, \"gemm_peak_gflops\": %.1f, \"last_loss\": %.6g}\n",
-        model_name.c_str(), setup_name.c_str(), size_name.c_str(), gemm.c_str(), device.str().c_str(), batch, horizon,
+        model_name.c_str(), setup_name.c_str(), size_name.c_str(), gemm.c_str(), !device.is_cuda() && cpu_packed_weights() ? "true" : "false", device.str().c_str(), batch, horizon,
         threads, steps, warmup,
         static_cast<long long>(model.num_parameters()), median, sorted.front(), batch * horizon / median,
         mem.peak_bytes / 1048576.0, mem.reserved_bytes / 1048576.0, rss_mib, static_cast<long long>(mem.num_allocs - allocs_before),

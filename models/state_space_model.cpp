@@ -128,6 +128,8 @@ FilterOutput StateSpaceModel::filter(const Tensor& embeddings, const ActionSourc
   State state = initial.h.defined() ? initial : initial_state(B);
   std::vector<Tensor> hs, zs, taken;
   std::vector<std::shared_ptr<distributions::Normal>> posteriors;
+  // Each weight of the steps below is packed once for all T steps (autograd/weight_pack.h).
+  const WeightPackScope packed_weights;
   for (std::int64_t t = 0; t < T; ++t) {  // the sequential part
     const Tensor a = checked_action(actions, state, t, gen, a_size_, who);
     const Tensor h = transition(state, a);
@@ -161,6 +163,7 @@ FilterOutput StateSpaceModel::rollout(const State& start, const ActionSource& ac
   std::vector<StepOutput> steps;
   std::vector<Tensor> taken;
   State state = start;
+  const WeightPackScope packed_weights;
   for (std::int64_t t = 0; t < K; ++t) {
     taken.push_back(checked_action(actions, state, t, gen, a_size_, who));
     steps.push_back(prior_step(taken.back(), state, gen));

@@ -55,6 +55,8 @@ class CpuBackend final : public Backend {
   void where(const Tensor& cond, const Tensor& a, const Tensor& b, const Tensor& out) override;
   void reduce_rows(ReduceOp op, const Tensor& x, const Tensor& out, const Tensor& indices) override;
   void gemm(bool trans_a, bool trans_b, const Tensor& a, const Tensor& b, const Tensor& c, double beta) override;
+  std::shared_ptr<const PackedWeight> pack_weight(const Tensor& w, bool transposed) override;
+  void gemm_packed(const Tensor& a, const PackedWeight& w, const Tensor& c, double beta) override;
   void conv2d_forward(const Tensor& x, const Tensor& w, const Conv2dParams& p, const Tensor& y) override;
   void conv2d_backward_input(const Tensor& gy, const Tensor& w, const Conv2dParams& p, const Tensor& gx) override;
   void conv2d_backward_weight(const Tensor& gy, const Tensor& x, const Conv2dParams& p, const Tensor& gw) override;

@@ -4,6 +4,7 @@
 #include "autograd/ops/op_util.h"
 #include "autograd/ops/reduce.h"
 #include "autograd/ops/shape_ops.h"
+#include "autograd/weight_pack.h"
 
 namespace aime {
 using detail::contiguous_data;
@@ -83,11 +84,14 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   Tensor wd = contiguous_data(weight).reshape({1, outf, in});
   Tensor y = Tensor::empty({1, rows, outf}, x.dtype(), x.device());
   Backend& be = backend_for(x.device());
-  if (bias.defined()) {
-    be.copy(detail::expand_data(bias, {1, rows, outf}), y);
-    be.gemm(false, true, xd, wd, y, 1.0);
+  // A recurrence's step inside a WeightPackScope: the weight packed once for all its steps.
+  const std::shared_ptr<WeightPack> pack = rows <= kPackMaxRows ? weight_pack(weight) : nullptr;
+  const Backend::PackedWeight* packed = pack ? pack->forward() : nullptr;
+  if (bias.defined()) be.copy(detail::expand_data(bias, {1, rows, outf}), y);
+  if (packed) {
+    be.gemm_packed(xd.reshape({rows, in}), *packed, y.reshape({rows, outf}), bias.defined() ? 1.0 : 0.0);
   } else {
-    be.gemm(false, true, xd, wd, y, 0.0);
+    be.gemm(false, true, xd, wd, y, bias.defined() ? 1.0 : 0.0);
   }
   Shape shape = x.shape();
   shape.back() = outf;
@@ -98,7 +102,16 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
                 [=, sx = x.shape()](const Tensor& g) {
                   Tensor g3 = contiguous_data(g).reshape({1, rows, outf});
                   Tensor gx, gw, gb;
-                  if (need_x) gx = gemm(false, false, g3, wd, 1).reshape(sx);
+                  if (need_x) {
+                    const Backend::PackedWeight* packed_t = pack ? pack->input_gradient() : nullptr;
+                    if (packed_t) {
+                      gx = Tensor::empty({rows, in}, g3.dtype(), g3.device());
+                      backend_for(g3.device()).gemm_packed(g3.reshape({rows, outf}), *packed_t, gx, 0.0);
+                      gx = gx.reshape(sx);
+                    } else {
+                      gx = gemm(false, false, g3, wd, 1).reshape(sx);
+                    }
+                  }
                   // dW = dy^T x. Over a few rows (a recurrence's step) the engine stacks the
                   // steps' factors and forms one product over all of them.
                   if (need_w && !(w_leaf && rows <= kDeferMaxRows &&
