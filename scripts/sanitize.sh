@@ -10,7 +10,9 @@
 # for one trusted a size it read). CI runs it after the main suite (.ci/run).
 # Left out: the CUDA tests (label cuda: no backend here) and the learning-outcome tests
 # (label long: minutes of training each under the sanitizers, through code the other
-# tests run too), and the install test (label install: its consumer project is built
+# tests run too), the tutorial's example programs (label example: 40-60 s of training each
+# here, 200 s of the run's CPU time, through the filter, imagination, ELBO and AIME code
+# that the unit tests run under the sanitizers too; the main suite runs them), and the install test (label install: its consumer project is built
 # without the sanitizers, and could not link their instrumented libraries). The MPI tests
 # run last, without the leak check (below). Environment: BUILD_DIR (build-sanitize), JOBS (2).
 set -euo pipefail
@@ -30,7 +32,7 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-halt_on_error=1:detect_leaks=1:abort_on_erro
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 # Leaks inside third-party libraries, each with why: scripts/lsan.supp.
 export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/scripts/lsan.supp:print_suppressions=0}
-ctest --test-dir "$BUILD_DIR" -j "$JOBS" --output-on-failure -LE "cuda|long|mpi|install"
+ctest --test-dir "$BUILD_DIR" -j "$JOBS" --output-on-failure -LE "cuda|long|mpi|install|example"
 # The MPI runs (label mpi) under ASan and UBSan, without the leak check: Open MPI's
 # components, dlopen'ed by MPI_Init and unloaded by MPI_Finalize, leave allocations whose
 # stacks LeakSanitizer can only print as "<unknown module>", which no suppression can name
