@@ -2,7 +2,8 @@
 //
 // A recurrence multiplies each of its weights by B rows at every one of T steps, and a GEMM
 // library rearranges ("packs") the whole weight on every call: for the GRU's 1536 x 512 weight
-// and B = 50 rows, that packing halved the products' rate (benchmarks/README.md, lever 29).
+// and B = 50 rows, those products ran at half the large products' rate on a Zen 3 core
+// (benchmarks/README.md, lever 29: the steps 4-12% faster with the packing kept).
 // Inside a WeightPackScope, linear() has the backend pack each constant weight (one without a
 // grad_fn: a parameter, or a frozen model's weight) the second time it multiplies at most
 // kPackMaxRows rows, and reuses that packing for the rest of the scope (a tensor used once is
