@@ -132,9 +132,15 @@ void gemm_panels(const float* a, std::int64_t m, const PackedPanels& b, float* c
 #endif
 }
 
+namespace {
 // On by default where the kernel is built; AIME_PACKED_WEIGHTS=0 in the environment turns it off.
-std::atomic<bool> packed_weights_on{packed_gemm_available() &&
-                          !(std::getenv("AIME_PACKED_WEIGHTS") && std::strcmp(std::getenv("AIME_PACKED_WEIGHTS"), "0") == 0)};
+bool packing_by_default() {
+  const char* env = std::getenv("AIME_PACKED_WEIGHTS");
+  return packed_gemm_available() && !(env && std::strcmp(env, "0") == 0);
+}
+}  // namespace
+
+std::atomic<bool> packed_weights_on{packing_by_default()};
 
 namespace {
 struct CpuPackedWeight final : Backend::PackedWeight {
