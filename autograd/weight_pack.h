@@ -46,7 +46,6 @@ class WeightPack {
   explicit WeightPack(Tensor weight) : weight_(std::move(weight)) {}
   const Backend::PackedWeight* forward();         // op(W) = W^T: y = x W^T
   const Backend::PackedWeight* input_gradient();  // op(W) = W:   dx = dy W
-  const Tensor& weight() const { return weight_; }
 
  private:
   Tensor weight_;

@@ -12,8 +12,9 @@
 # (label long: minutes of training each under the sanitizers, through code the other
 # tests run too), the tutorial's example programs (label example: 40-60 s of training each
 # here, 200 s of the run's CPU time, through the filter, imagination, ELBO and AIME code
-# that the unit tests run under the sanitizers too; the main suite runs them), and the install test (label install: its consumer project is built
-# without the sanitizers, and could not link their instrumented libraries). The MPI tests
+# that the unit tests run under the sanitizers too; the main suite runs them), and the
+# install test (label install: its consumer project is built without the sanitizers, and
+# could not link their instrumented libraries). The MPI tests
 # run last, without the leak check (below). Environment: BUILD_DIR (build-sanitize), JOBS (2).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -14,6 +14,10 @@ void gemm_matrix(bool ta, bool tb, const float* a, const float* b, float* c, std
 void gemm_matrix(bool ta, bool tb, const double* a, const double* b, double* c, std::int64_t m, std::int64_t n,
                  std::int64_t k, double beta);
 
+// Multiply-adds below which one product runs on the calling thread alone (cpu_gemm.cpp and the
+// packed kernel, cpu_packed_gemm.cpp; measured in benchmarks/README.md, "OpenMP threshold for GEMM").
+constexpr std::int64_t kMinThreadedGemm = std::int64_t{1} << 21;
+
 // Adds to cpu_gemm_multiply_adds() the multiply-adds of work done outside gemm_matrix (the
 // direct convolutions).
 void count_multiply_adds(std::int64_t count);

@@ -141,10 +141,6 @@ std::string cpu_gemm_name() {
 namespace cpu {
 
 namespace {
-// Multiply-adds below which one product runs on the calling thread alone (measured in
-// benchmarks/README.md, "OpenMP threshold for GEMM").
-constexpr std::int64_t kMinThreadedGemm = std::int64_t{1} << 21;
-
 template <class T>
 using RowMajor = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 

@@ -93,8 +93,6 @@ using TileFn = void (*)(const float*, std::int64_t, const float*, std::int64_t, 
                         float);
 constexpr TileFn kTiles[] = {nullptr, tile<1>, tile<2>, tile<3>, tile<4>, tile<5>, tile<6>};
 constexpr std::int64_t kMaxTileRows = 6;
-// Products below this many multiply-adds run on one thread (as CpuBackend::gemm does).
-constexpr std::int64_t kMinThreadedProduct = std::int64_t{1} << 21;
 }  // namespace
 #endif
 
@@ -120,11 +118,10 @@ void gemm_panels(const float* a, std::int64_t m, const PackedPanels& b, float* c
     }
   };
   // Each thread streams its own panels; a's rows (50 x k) stay in its L2.
-  const std::int64_t per_panel = m * k * kPanelColumns;
-  if (m * n * k < kMinThreadedProduct) {
+  if (m * n * k < kMinThreadedGemm) {
     run(0, panels);
-  } else {
-    parallel_for(0, panels, std::max<std::int64_t>(1, (kMinThreadedProduct / 2) / per_panel), run);
+  } else {  // chunks of at least half that work each
+    parallel_for(0, panels, std::max<std::int64_t>(1, (kMinThreadedGemm / 2) / (m * k * kPanelColumns)), run);
   }
 #else
   (void)a, (void)m, (void)b, (void)c, (void)beta;
