@@ -220,6 +220,9 @@ bool direct(const ConvGeometry& g) { return direct_enabled && conv_direct_applie
 bool direct_input(const ConvGeometry& g) {
   return direct_enabled && conv_direct_input_applies(g, batched_max_positions);
 }
+bool channel_input(const ConvGeometry& g) {
+  return direct_enabled && conv_channel_input_applies(g, batched_max_positions);
+}
 
 // Images per chunk: the chunk's columns within kBatchedChunkBytes and batched_chunk_columns,
 // at least one image.
@@ -335,6 +338,7 @@ void CpuBackend::conv2d_backward_input(const Tensor& gy, const Tensor& w, const 
     scalar_t* pgx = static_cast<scalar_t*>(gx.data_ptr());
     const scalar_t* pw = static_cast<const scalar_t*>(w.data_ptr());
     if (direct_input(g)) return conv2d_backward_input_direct(g, pgy, pw, pgx);
+    if (channel_input(g)) return conv2d_backward_input_channels(g, pgy, pw, pgx);
     if (batched(g)) return conv2d_backward_input_batched(g, pgy, pw, pgx);
     for_each_image<scalar_t>(g, [&](std::int64_t n, scalar_t* cols) {
       gemm_matrix(true, false, pw, pgy + n * g.o * g.l(), cols, g.ck(), g.l(), g.o, 0.0);  // C = W^T GY

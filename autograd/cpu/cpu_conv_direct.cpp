@@ -33,6 +33,7 @@ namespace {
 
 constexpr std::int64_t kBlock = 8;       // output channels per vector
 constexpr std::int64_t kMaxOutputs = 16;
+constexpr std::int64_t kMaxChannels = 32;  // input channels of conv2d_backward_input_channels: four blocks
 
 std::int64_t padded_outputs(const ConvGeometry& g) { return (g.o + kBlock - 1) / kBlock * kBlock; }
 
@@ -236,6 +237,69 @@ void input_image(const ConvGeometry& g, const T* w, const T* dy, T* dyp, std::in
         }
 }
 
+// The input gradient with the input channels in the vector, for layers whose phase rows are
+// too short for input_row's vectors over columns (lever 30, benchmarks/README.md): the
+// decoder's 13 -> 30 layer's forward (15 columns per phase) and the encoder's 31 -> 14
+// layer's input gradient (15-16), which ran as W^T . dy into columns 9-36 times dy's size and
+// col2im. With ih = a*sh + ph, iw = b*sw + pw as above,
+//   dx[c, ih, iw] = sum_{u, v, o} wc[ph + u*sh, pw + v*sw, o][c] dyt[a - u, b - v][o]
+// where wc[i, j, o] is w[o, :, i, j] as a vector over c (M blocks, zeros past C) and dyt is dy
+// transposed to [row, column, o] with zero borders (rows and columns of dyt past dy's hold 0,
+// so every a - u and b - v reads inside it). P positions b0 .. b0+P-1 of one phase row run at
+// once: each weight vector is loaded once for P broadcast values of dy.
+// Blocks of channels for C input channels (1, 2 or 4), and positions per block for M blocks:
+// kChains accumulators, or 12 for four blocks (three positions: with the four weight
+// vectors, AVX2's 16 registers; two positions ran 8% slower, four 6%).
+constexpr std::int64_t channel_blocks(std::int64_t c) { return c <= kBlock ? 1 : c <= 2 * kBlock ? 2 : 4; }
+constexpr std::int64_t channel_positions(std::int64_t M) { return M >= 4 ? 3 : kChains / M; }
+
+template <class T, std::int64_t P, std::int64_t M>
+inline void channel_block(const ConvGeometry& g, const T* wc, const T* dyt, std::int64_t cols, std::int64_t U,
+                          std::int64_t V, std::int64_t ph, std::int64_t pw, std::int64_t a, std::int64_t b0,
+                          std::int64_t valid, T* gx) {
+  Vec<T> acc[P][M];
+  for (std::int64_t p = 0; p < P; ++p)
+    for (std::int64_t m = 0; m < M; ++m) acc[p][m] = Vec<T>{};
+  const std::int64_t O = g.o, cb = M * kBlock;
+  for (std::int64_t i = ph, u = 0; i < g.kh; i += g.sh, ++u)
+    for (std::int64_t j = pw, v = 0; j < g.kw; j += g.sw, ++v) {
+      const T* d = dyt + ((a - u + U - 1) * cols + b0 - v + V - 1) * O;
+      const T* wk = wc + (i * g.kw + j) * O * cb;
+      for (std::int64_t o = 0; o < O; ++o) {
+        Vec<T> wv[M];
+        for (std::int64_t m = 0; m < M; ++m) load(wv[m], wk + o * cb + m * kBlock);
+        for (std::int64_t p = 0; p < P; ++p) {
+          const T dv = d[p * O + o];
+          for (std::int64_t m = 0; m < M; ++m) acc[p][m] += dv * wv[m];
+        }
+      }
+    }
+  T* out = gx + (a * g.sh + ph) * g.w + pw + b0 * g.sw;
+  const std::int64_t plane = g.h * g.w;
+  for (std::int64_t c = 0; c < g.c; ++c)
+    for (std::int64_t p = 0; p < valid; ++p) out[c * plane + p * g.sw] = acc[p][c / kBlock][c % kBlock];
+}
+
+template <class T, std::int64_t M, std::int64_t P>
+void channel_image(const ConvGeometry& g, const T* wc, const T* dy, T* dyt, std::int64_t rows, std::int64_t cols,
+                   std::int64_t U, std::int64_t V, T* gx) {
+  const std::int64_t O = g.o;
+  std::fill(dyt, dyt + rows * cols * O, T(0));
+  for (std::int64_t o = 0; o < O; ++o)
+    for (std::int64_t oh = 0; oh < g.ho; ++oh)
+      for (std::int64_t ow = 0; ow < g.wo; ++ow)
+        dyt[((oh + U - 1) * cols + ow + V - 1) * O + o] = dy[(o * g.ho + oh) * g.wo + ow];
+  for (std::int64_t ph = 0; ph < g.sh && ph < g.h; ++ph)
+    for (std::int64_t a = 0; a * g.sh + ph < g.h; ++a)
+      for (std::int64_t pw = 0; pw < g.sw && pw < g.w; ++pw) {
+        const std::int64_t bs = (g.w - pw + g.sw - 1) / g.sw;  // columns b of this phase
+        // The last block may run past bs: its extra positions read dyt's zero border and
+        // are not stored.
+        for (std::int64_t b0 = 0; b0 < bs; b0 += P)
+          channel_block<T, P, M>(g, wc, dyt, cols, U, V, ph, pw, a, b0, std::min(P, bs - b0), gx);
+      }
+}
+
 }  // namespace
 
 bool conv_direct_applies(const ConvGeometry& g, std::int64_t min_positions) {
@@ -273,6 +337,46 @@ void conv2d_backward_input_direct(const ConvGeometry& g, const T* gy, const T* w
   });
 }
 
+bool conv_channel_input_applies(const ConvGeometry& g, std::int64_t min_positions) {
+  // Channels that fill less than half their vectors waste lanes on every FMA: that still beat
+  // W^T . dy and col2im with few output channels (3 of 8 lanes, 16 outputs: the 32x32
+  // decoder's last layer, 16.0 against 20.0 ms), not with 32 (the original's last layer:
+  // 120 against 77 ms; benchmarks/README.md, lever 30).
+  const bool fills = 2 * g.c >= channel_blocks(g.c) * kBlock || g.o <= kMaxOutputs;
+  return g.ph == 0 && g.pw == 0 && g.c <= kMaxChannels && fills && g.l() > min_positions;
+}
+
+template <class T>
+void conv2d_backward_input_channels(const ConvGeometry& g, const T* gy, const T* w, T* gx) {
+  count_multiply_adds(g.n * g.o * g.l() * g.ck());
+  const std::int64_t M = channel_blocks(g.c), P = channel_positions(M), cb = M * kBlock;
+  // wc[(i, j, o), c] = w[o, c, i, j], zero for c >= C.
+  std::vector<T> wc(static_cast<std::size_t>(g.kh * g.kw * g.o * cb), T(0));
+  for (std::int64_t o = 0; o < g.o; ++o)
+    for (std::int64_t c = 0; c < g.c; ++c)
+      for (std::int64_t i = 0; i < g.kh; ++i)
+        for (std::int64_t j = 0; j < g.kw; ++j)
+          wc[static_cast<std::size_t>(((i * g.kw + j) * g.o + o) * cb + c)] = w[((o * g.c + c) * g.kh + i) * g.kw + j];
+  // dyt's rows hold oh in [-(U-1), A) and its columns ow in [-(V-1), B), with A the phases'
+  // rows and B their columns rounded up to whole blocks of P.
+  const std::int64_t U = (g.kh + g.sh - 1) / g.sh, V = (g.kw + g.sw - 1) / g.sw;
+  const std::int64_t A = std::max((g.h + g.sh - 1) / g.sh, g.ho);
+  const std::int64_t B = ((g.w + g.sw - 1) / g.sw + P - 1) / P * P;
+  const std::int64_t rows = A + U - 1, cols = std::max(B, g.wo) + V - 1;
+  parallel_for(0, g.n, 1, [&](std::int64_t lo, std::int64_t hi) {
+    std::vector<T> dyt(static_cast<std::size_t>(rows * cols * g.o));
+    for (std::int64_t n = lo; n < hi; ++n) {
+      const T* dy = gy + n * g.o * g.l();
+      T* image = gx + n * g.c * g.h * g.w;
+      switch (M) {
+        case 1: channel_image<T, 1, channel_positions(1)>(g, wc.data(), dy, dyt.data(), rows, cols, U, V, image); break;
+        case 2: channel_image<T, 2, channel_positions(2)>(g, wc.data(), dy, dyt.data(), rows, cols, U, V, image); break;
+        default: channel_image<T, 4, channel_positions(4)>(g, wc.data(), dy, dyt.data(), rows, cols, U, V, image); break;
+      }
+    }
+  });
+}
+
 template <class T>
 void conv2d_backward_weight_direct(const ConvGeometry& g, const T* gy, const T* x, T* gw, const T* w, T* y) {
   const std::int64_t ob = padded_outputs(g), K = g.ck();
@@ -305,6 +409,8 @@ template void conv2d_forward_direct<float>(const ConvGeometry&, const float*, co
 template void conv2d_forward_direct<double>(const ConvGeometry&, const double*, const double*, double*);
 template void conv2d_backward_input_direct<float>(const ConvGeometry&, const float*, const float*, float*);
 template void conv2d_backward_input_direct<double>(const ConvGeometry&, const double*, const double*, double*);
+template void conv2d_backward_input_channels<float>(const ConvGeometry&, const float*, const float*, float*);
+template void conv2d_backward_input_channels<double>(const ConvGeometry&, const double*, const double*, double*);
 template void conv2d_backward_weight_direct<float>(const ConvGeometry&, const float*, const float*, float*, const float*,
                                                    float*);
 template void conv2d_backward_weight_direct<double>(const ConvGeometry&, const double*, const double*, double*,

@@ -27,6 +27,14 @@ void conv2d_forward_direct(const ConvGeometry& g, const T* x, const T* w, T* y);
 template <class T>
 void conv2d_backward_input_direct(const ConvGeometry& g, const T* gy, const T* w, T* gx);
 
+// The same input gradient with the input channels in the vector instead of the columns: for
+// layers of at most kMaxChannels (16) input channels whose rows are too short for
+// conv2d_backward_input_direct (any number of output channels, no padding, more than
+// `min_positions` output positions per image).
+bool conv_channel_input_applies(const ConvGeometry& g, std::int64_t min_positions);
+template <class T>
+void conv2d_backward_input_channels(const ConvGeometry& g, const T* gy, const T* w, T* gx);
+
 // gw [O, C, kh, kw] = sum over images of dy . x's patches (overwrites gw); with w and y given,
 // also y = conv2d(x, w) (conv_transpose2d's backward needs both over the same input).
 template <class T>

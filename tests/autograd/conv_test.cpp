@@ -6,6 +6,7 @@
 
 #include "autograd/api.h"
 #include "autograd/cpu/cpu_backend.h"
+#include "autograd/cpu/cpu_conv_direct.h"
 #include "autograd/testing/gradcheck.h"
 
 namespace aime {
@@ -238,6 +239,43 @@ TEST(Conv2d, DirectKernelsEqualIm2colGemm) {
   Generator gen(8);
   const GradcheckResult r = gradcheck([](const std::vector<Tensor>& in) { return conv2d(in[0], in[1], Tensor(), 2); },
                                       {randn({2, 3, 20, 20}, gen, kFloat64), randn({8, 3, 4, 4}, gen, kFloat64)});
+  EXPECT_TRUE(r.ok) << r.message;
+}
+
+// The input gradient with the channels in the vector (conv2d_backward_input_channels) runs
+// where the rows are too short for the columns kernel: conv2d's input gradient and
+// conv_transpose2d's forward. It gives what W^T . dy and col2im give, at 1, 2 and 4 blocks of
+// channels (partly filled too), output channels from 5 to 64, strides 1-3, a kernel smaller
+// than its stride (rows no patch reaches: zero gradient) and one that leaves rows over.
+TEST(Conv2d, ChannelInputGradientEqualsIm2colGemm) {
+  const std::vector<PathCase> cases{
+      {false, {3, 8, 31, 31}, {16, 8, 4, 4}, 2},   // the demo encoder's second layer
+      {true, {2, 16, 13, 13}, {16, 8, 6, 6}, 2},   // the demo decoder's third layer: 13 -> 30
+      {true, {2, 16, 14, 14}, {16, 3, 6, 6}, 2},   // the 32x32 decoder's last layer: 3 channels
+      {false, {2, 13, 19, 17}, {5, 13, 3, 3}, 2},  // 13 channels: two blocks, the second partly
+      {true, {2, 64, 9, 9}, {64, 32, 6, 6}, 2},    // the original's decoder 3, smaller: four blocks
+      {false, {2, 20, 29, 28}, {24, 20, 2, 2}, 3}, // kernel 2 at stride 3: a row in three gets 0
+      {false, {2, 3, 12, 11}, {16, 3, 3, 3}, 1},   // stride 1
+  };
+  for (const PathCase& c : cases) {  // each case runs the kernel, not another path
+    const std::int64_t ho = (c.x[2] - c.w[2]) / c.stride + 1, wo = (c.x[3] - c.w[3]) / c.stride + 1;
+    ConvGeometry g = c.transpose ? ConvGeometry{c.x[0], c.w[1], (c.x[2] - 1) * c.stride + c.w[2],
+                                                (c.x[3] - 1) * c.stride + c.w[3], c.w[0], c.w[2], c.w[3], c.x[2], c.x[3],
+                                                c.stride, c.stride, 0, 0}
+                                 : ConvGeometry{c.x[0], c.x[1], c.x[2], c.x[3], c.w[0], c.w[2], c.w[3], ho, wo,
+                                                c.stride, c.stride, 0, 0};
+    EXPECT_TRUE(cpu::conv_channel_input_applies(g, 64) && !cpu::conv_direct_input_applies(g, 64))
+        << shape_str(c.x) << " " << shape_str(c.w);
+  }
+  compare_paths(cases, 13, [](int path) { cpu::set_conv_direct(path == 1); },
+                [](const std::vector<std::vector<double>>* results, DType dt) {
+                  ASSERT_NO_FATAL_FAILURE(expect_paths_agree(results[0], results[1], dt));
+                });
+  cpu::set_conv_direct(true);
+  // Its float64 gradient against central differences (13 channels, two blocks).
+  Generator gen(9);
+  const GradcheckResult r = gradcheck([](const std::vector<Tensor>& in) { return conv2d(in[0], in[1], Tensor(), 2); },
+                                      {randn({1, 13, 19, 17}, gen, kFloat64), randn({5, 13, 3, 3}, gen, kFloat64)});
   EXPECT_TRUE(r.ok) << r.message;
 }
 
