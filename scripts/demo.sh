@@ -13,8 +13,8 @@
 #      (`aime elbo --action-check`: AIME's only signal).
 # Options: --quick (a tiny run for CI: checks the plumbing, not the numbers),
 #          --full (from pixels at the original's 64x64 frames: the world model trains 10,000
-#          steps, AIME uses the model's IDM (--use-idm); 56 minutes on 2 cores with its build
-#          at 975fae9, 2026-12-07: AIME 25.7 normalised; docs/results.md),
+#          steps, AIME uses the model's IDM (--use-idm); 24 minutes on 2 cores once built
+#          at 4a90b0c, 2026-12-08: AIME 24.4 normalised; docs/results.md),
 #          --setup visual|mdp (mdp: the same story from the vector sensors, on
 #          pendulum-swingup, with one world model per seed; see docs/results.md),
 #          --env NAME (the task; default cartpole-swingup from pixels, pendulum-swingup
@@ -102,7 +102,7 @@ case "$jobs" in ''|*[!0-9]*|0) echo "demo.sh: --jobs must be a positive integer,
 start=$(date +%s)
 if [ "$setup" = visual ]; then
   if [ $full = 1 ]; then
-    echo "== aime demo (--full): $env from pixels; about an hour on 2 CPU cores (the world model 10,000 steps on one of them)"
+    echo "== aime demo (--full): $env from pixels; about 25 minutes on 2 CPU cores once built (the world model 10,000 steps on one of them)"
   else
     echo "== aime demo: $env from pixels; about 9 minutes on 2 CPU cores once built (--quick: about 1 minute)"
   fi
