@@ -3,7 +3,8 @@
 // batch of one image lets the GEMM library parallelise the product instead. Layers with at
 // most 16 output channels and more than 64 positions per image, unpadded, skip the columns
 // and run the direct kernels of cpu_conv_direct.h instead (the pixel demo's layers next to
-// the image; benchmarks/README.md, lever 22).
+// the image; benchmarks/README.md, lever 22); so does the input gradient of layers with at
+// most 32 input channels whose rows are too short for its direct kernel (lever 30).
 //
 // Where an image has few output positions (l = ho*wo at most 64, the crossover measured in
 // benchmarks/README.md, "Convolutions with few positions"), one product per image is a thin

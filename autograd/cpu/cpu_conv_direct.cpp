@@ -17,6 +17,8 @@
 //   dx[c, a*sh + ph, b*sw + pw] = sum_{o, u, v} w[o, c, ph + u*sh, pw + v*sw] dy[o, a - u, b - v]
 // runs as vector FMAs over b on a copy of dy with zero borders (no bounds tests), and only
 // its stores are strided.
+// Where a phase's rows are too short for vectors along them, the input gradient puts the
+// input channels in the vector instead (channel_block below, lever 30).
 // The sums run in another order than im2col + GEMM: results agree to rounding
 // (tests/autograd/conv_test.cpp compares the two).
 #include "autograd/cpu/cpu_conv_direct.h"
@@ -237,6 +239,12 @@ void input_image(const ConvGeometry& g, const T* w, const T* dy, T* dyp, std::in
         }
 }
 
+// Blocks of channels for C input channels (1, 2 or 4), and positions per block for M blocks:
+// kChains accumulators, or 12 for four blocks (three positions: with the four weight
+// vectors, AVX2's 16 registers; two positions ran 8% slower, four 6%).
+constexpr std::int64_t channel_blocks(std::int64_t c) { return c <= kBlock ? 1 : c <= 2 * kBlock ? 2 : 4; }
+constexpr std::int64_t channel_positions(std::int64_t M) { return M >= 4 ? 3 : kChains / M; }
+
 // The input gradient with the input channels in the vector, for layers whose phase rows are
 // too short for input_row's vectors over columns (lever 30, benchmarks/README.md): the
 // decoder's 13 -> 30 layer's forward (15 columns per phase) and the encoder's 31 -> 14
@@ -247,12 +255,6 @@ void input_image(const ConvGeometry& g, const T* w, const T* dy, T* dyp, std::in
 // transposed to [row, column, o] with zero borders (rows and columns of dyt past dy's hold 0,
 // so every a - u and b - v reads inside it). P positions b0 .. b0+P-1 of one phase row run at
 // once: each weight vector is loaded once for P broadcast values of dy.
-// Blocks of channels for C input channels (1, 2 or 4), and positions per block for M blocks:
-// kChains accumulators, or 12 for four blocks (three positions: with the four weight
-// vectors, AVX2's 16 registers; two positions ran 8% slower, four 6%).
-constexpr std::int64_t channel_blocks(std::int64_t c) { return c <= kBlock ? 1 : c <= 2 * kBlock ? 2 : 4; }
-constexpr std::int64_t channel_positions(std::int64_t M) { return M >= 4 ? 3 : kChains / M; }
-
 template <class T, std::int64_t P, std::int64_t M>
 inline void channel_block(const ConvGeometry& g, const T* wc, const T* dyt, std::int64_t cols, std::int64_t U,
                           std::int64_t V, std::int64_t ph, std::int64_t pw, std::int64_t a, std::int64_t b0,

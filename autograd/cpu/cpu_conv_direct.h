@@ -28,9 +28,9 @@ template <class T>
 void conv2d_backward_input_direct(const ConvGeometry& g, const T* gy, const T* w, T* gx);
 
 // The same input gradient with the input channels in the vector instead of the columns: for
-// layers of at most kMaxChannels (16) input channels whose rows are too short for
-// conv2d_backward_input_direct (any number of output channels, no padding, more than
-// `min_positions` output positions per image).
+// unpadded layers of at most 32 input channels, with more than `min_positions` output
+// positions per image, whose rows are too short for conv2d_backward_input_direct; with fewer
+// than half a vector's lanes of channels in use, only up to 16 output channels.
 bool conv_channel_input_applies(const ConvGeometry& g, std::int64_t min_positions);
 template <class T>
 void conv2d_backward_input_channels(const ConvGeometry& g, const T* gy, const T* w, T* gx);
