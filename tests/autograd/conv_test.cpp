@@ -185,6 +185,22 @@ void compare_paths(const std::vector<PathCase>& cases, std::uint64_t seed, SetPa
   set_num_threads(threads_before);
 }
 
+// The direct kernels (path 1) against im2col + GEMM (path 0) on `cases` (compare_paths), then
+// a float64 gradient check of conv2d on the direct path at x_shape, w_shape and `stride`.
+void expect_direct_path_agrees(const std::vector<PathCase>& cases, std::uint64_t seed, const Shape& x_shape,
+                               const Shape& w_shape, std::int64_t stride) {
+  compare_paths(cases, seed, [](int path) { cpu::set_conv_direct(path == 1); },
+                [](const std::vector<std::vector<double>>* results, DType dt) {
+                  ASSERT_NO_FATAL_FAILURE(expect_paths_agree(results[0], results[1], dt));
+                });
+  cpu::set_conv_direct(true);
+  Generator gen(seed + 1);
+  const GradcheckResult r =
+      gradcheck([stride](const std::vector<Tensor>& in) { return conv2d(in[0], in[1], Tensor(), stride); },
+                {randn(x_shape, gen, kFloat64), randn(w_shape, gen, kFloat64)});
+  EXPECT_TRUE(r.ok) << r.message;
+}
+
 // On the batched path im2col and col2im go through a gather table of offsets (cpu_conv.cpp):
 // the same values copied, the same terms added in the same order as the row loops, so the
 // forward and every gradient are equal to the bit, for conv2d and conv_transpose2d at
@@ -229,17 +245,8 @@ TEST(Conv2d, DirectKernelsEqualIm2colGemm) {
       {false, {1, 2, 12, 40}, {5, 2, 3, 3}, 1},    // 40: four vectors, then one more; odd o
       {true, {1, 8, 12, 30}, {8, 3, 6, 6}, 2},     // the decoder's last layer's geometry, 12 rows
   };
-  compare_paths(cases, 7, [](int path) { cpu::set_conv_direct(path == 1); },
-                [](const std::vector<std::vector<double>>* results, DType dt) {
-                  ASSERT_NO_FATAL_FAILURE(expect_paths_agree(results[0], results[1], dt));
-                });
-  cpu::set_conv_direct(true);
-  // The direct path's float64 gradients against central differences (the first case's
-  // geometry: 81 positions, 8 channels).
-  Generator gen(8);
-  const GradcheckResult r = gradcheck([](const std::vector<Tensor>& in) { return conv2d(in[0], in[1], Tensor(), 2); },
-                                      {randn({2, 3, 20, 20}, gen, kFloat64), randn({8, 3, 4, 4}, gen, kFloat64)});
-  EXPECT_TRUE(r.ok) << r.message;
+  // The gradient check on the first case's geometry: 81 positions, 8 channels.
+  expect_direct_path_agrees(cases, 7, {2, 3, 20, 20}, {8, 3, 4, 4}, 2);
 }
 
 // The input gradient with the channels in the vector (conv2d_backward_input_channels) runs
@@ -267,16 +274,8 @@ TEST(Conv2d, ChannelInputGradientEqualsIm2colGemm) {
     EXPECT_TRUE(cpu::conv_channel_input_applies(g, 64) && !cpu::conv_direct_input_applies(g, 64))
         << shape_str(c.x) << " " << shape_str(c.w);
   }
-  compare_paths(cases, 13, [](int path) { cpu::set_conv_direct(path == 1); },
-                [](const std::vector<std::vector<double>>* results, DType dt) {
-                  ASSERT_NO_FATAL_FAILURE(expect_paths_agree(results[0], results[1], dt));
-                });
-  cpu::set_conv_direct(true);
-  // Its float64 gradient against central differences (13 channels, two blocks).
-  Generator gen(9);
-  const GradcheckResult r = gradcheck([](const std::vector<Tensor>& in) { return conv2d(in[0], in[1], Tensor(), 2); },
-                                      {randn({1, 13, 19, 17}, gen, kFloat64), randn({5, 13, 3, 3}, gen, kFloat64)});
-  EXPECT_TRUE(r.ok) << r.message;
+  // The gradient check with 13 channels: two blocks, the second partly filled.
+  expect_direct_path_agrees(cases, 13, {1, 13, 19, 17}, {5, 13, 3, 3}, 2);
 }
 
 // conv_transpose2d's backward forms dy's columns once for both of its gradients
