@@ -28,7 +28,7 @@ AimeTerms aime_objective(const models::WorldModel& model, models::TanhGaussianPo
   std::vector<Tensor> policy_modes, idm_kls;
   auto act = [&](const models::State& previous, std::int64_t t, Generator& g) -> Tensor {
     const Tensor feature = previous.feature();
-    const auto pi = policy.forward(feature);
+    const auto pi = policy.forward(options.policy_reads_mean ? previous.mean_feature() : feature);
     if (options.oracle_actions) {
       policy_modes.push_back(pi->mode());  // the policy's own action, regressed on the recorded one
       return recorded->select(0, t);
@@ -133,9 +133,10 @@ ImitationResult train_aime(models::WorldModel& model, models::TanhGaussianPolicy
     metrics.emplace((std::filesystem::path(o.out_dir) / "metrics.csv").string(), o.metrics_format);
     evaluation.emplace(o.out_dir, o.evaluation, callbacks);
   }
-  PolicyActor actor(model, policy, "aime");
+  PolicyActor actor(model, policy, "aime", o.objective.policy_reads_mean);
   nn::Metadata metadata = o.metadata;
   metadata["train.seed"] = std::to_string(o.seed);
+  metadata["policy.input"] = o.objective.policy_reads_mean ? "mean" : "sample";
   auto save = [&](std::int64_t step) {
     if (!parallel.is_root()) return;
     metadata["train.step"] = std::to_string(step);

@@ -53,6 +53,11 @@ struct AimeOptions {
   // (what the original's code does); < 0 none (the original README's phase-2 setting); or
   // an alpha in [0, 1]. The value of the KL is the same; its gradient is not.
   double kl_rebalance = models::ElboOptions::kModel;
+  // The policy reads [h, mean of q(z)] instead of [h, z sampled from q] (the original's). The
+  // filter still samples z, and the objective's gradient still flows through that sample.
+  // From pixels the small demo models' posterior std is as large as the spread of its means,
+  // so the sample buries what z carries (docs/results.md, "The posterior's mean").
+  bool policy_reads_mean = false;
 };
 
 struct AimeTerms {

@@ -453,7 +453,7 @@ DreamerResult train_dreamer(const DreamerTrainingOptions& o, const std::function
     if (!with_agent) return;
     const std::int64_t T = terms.filtered.h.size(0), B = terms.filtered.h.size(1);
     models::State starts{terms.filtered.h.detach().reshape({T * B, terms.filtered.h.size(2)}),
-                         terms.filtered.z.detach().reshape({T * B, terms.filtered.z.size(2)})};
+                         terms.filtered.z.detach().reshape({T * B, terms.filtered.z.size(2)}), Tensor()};
     ImaginationTerms im;
     // Only the actor learns from its loss: the model and the value are frozen while it is
     // built and differentiated (no gradient is computed for them at all).

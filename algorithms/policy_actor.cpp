@@ -5,8 +5,9 @@
 
 namespace aime::algorithms {
 
-PolicyActor::PolicyActor(const models::WorldModel& model, models::TanhGaussianPolicy& policy, std::string name)
-    : model_(model), policy_(policy), name_(std::move(name)) {}
+PolicyActor::PolicyActor(const models::WorldModel& model, models::TanhGaussianPolicy& policy, std::string name,
+                         bool reads_mean)
+    : model_(model), policy_(policy), name_(std::move(name)), reads_mean_(reads_mean) {}
 
 void PolicyActor::reset(std::uint64_t seed) {
   Policy::reset(seed);
@@ -19,7 +20,7 @@ std::vector<double> PolicyActor::act(const envs::Observation& observation) {
   if (!state_.h.defined()) reset(0);
   const Tensor embedding = model_.embed(observation_batch(observation, model_.config().inputs)).select(0, 0);  // [1, E]
   state_ = model_.ssm().posterior_step(embedding, pre_action_, state_, gen_).state;
-  pre_action_ = policy_.forward(state_.feature())->mode();  // tanh(mean): [1, A]
+  pre_action_ = policy_.forward(reads_mean_ ? state_.mean_feature() : state_.feature())->mode();  // tanh(mean): [1, A]
   const Tensor a = pre_action_.to(kFloat64).contiguous();
   return std::vector<double>(a.data<double>(), a.data<double>() + a.numel());
 }

@@ -128,7 +128,13 @@ LoadedPolicy load_policy(const std::string& dir) {
     auto policy = std::make_shared<models::TanhGaussianPolicy>(model->ssm().feature_size(), model->config().action_size,
                                                                hidden, layers, gen);
     policy->load_state_dict(with_prefix(file.tensors, "policy."), true);
-    out.actor = std::make_unique<PolicyActor>(*model, *policy, out.algo);
+    // What the policy reads of the state (AIME's policy_reads_mean); absent: the sample, as
+    // every policy saved before the option, Dreamer's and the original's read it.
+    const auto input = file.metadata.find("policy.input");
+    if (input != file.metadata.end() && input->second != "sample" && input->second != "mean")
+      throw ValueError(path + ": metadata 'policy.input' must be sample or mean, found '" + input->second + "'");
+    const bool reads_mean = input != file.metadata.end() && input->second == "mean";
+    out.actor = std::make_unique<PolicyActor>(*model, *policy, out.algo, reads_mean);
     out.modules = {model, policy};
   } else if (out.algo == "bc" || out.algo == "bco" || out.algo == "iidm") {
     auto policy = std::make_shared<FrameStackPolicy>(FrameStackConfig::from_metadata(file.metadata, "policy"), gen);

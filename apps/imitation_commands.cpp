@@ -119,6 +119,9 @@ int imitate(const std::vector<std::string>& args) {
       ("oracle-actions", po::bool_switch(),
        "aime, as a check: filter with the demonstrations' true actions and regress them from the filtered state "
        "(BC in the model's state space: AIME's ceiling with this model)")
+      ("policy-input", po::value<std::string>()->default_value("sample"),
+       "aime: what the policy reads of the filtered state: sample ([h, z], the original's) or mean ([h, the "
+       "posterior's mean]; the filter and the objective still sample z)")
       ("kl-scale", po::value<double>(), "aime: weight of the KL term (default: the world model's own; 1 = the true ELBO, 0 = reconstruction only)")
       ("kl-rebalance", po::value<std::string>()->default_value("none"),
        "aime: KL balancing in the objective: none (the original README's phase-2 setting, "
@@ -231,6 +234,10 @@ int imitate(const std::vector<std::string>& args) {
     }
     o.objective.use_idm = vm["use-idm"].as<bool>();
     o.objective.oracle_actions = vm["oracle-actions"].as<bool>();
+    const std::string input = vm["policy-input"].as<std::string>();
+    if (input != "sample" && input != "mean")
+      throw UsageError("--policy-input must be sample or mean, got '" + input + "'");
+    o.objective.policy_reads_mean = input == "mean";
     if (vm.count("kl-scale")) {
       o.objective.kl_scale = vm["kl-scale"].as<double>();
       if (!(o.objective.kl_scale >= 0)) throw UsageError("--kl-scale must be >= 0, got " + std::to_string(o.objective.kl_scale));

@@ -5,8 +5,12 @@
 namespace aime::models {
 
 Tensor State::feature() const { return cat({h, z}, -1); }
+Tensor State::mean_feature() const { return cat({h, z_mean.defined() ? z_mean : z}, -1); }
 
-State FilterOutput::state(std::int64_t t) const { return {h.select(0, t), z.select(0, t)}; }
+State FilterOutput::state(std::int64_t t) const {
+  const auto& drawn_from = posterior ? posterior : prior;  // what z_t was sampled from
+  return {h.select(0, t), z.select(0, t), drawn_from ? drawn_from->mean().select(0, t) : Tensor()};
+}
 
 Tensor FilterOutput::features() const { return cat({h, z}, -1); }
 
@@ -69,7 +73,7 @@ StateSpaceModel::StateSpaceModel(std::string type_name, std::int64_t h, std::int
 }
 
 State StateSpaceModel::initial_state(std::int64_t batch) const {
-  return {initial_h_.expand({batch, h_size_}).contiguous(), initial_z_.expand({batch, z_size_}).contiguous()};
+  return {initial_h_.expand({batch, h_size_}).contiguous(), initial_z_.expand({batch, z_size_}).contiguous(), Tensor()};
 }
 
 StepOutput StateSpaceModel::posterior_step(const Tensor& embedding, const Tensor& pre_action, const State& previous,
@@ -78,7 +82,7 @@ StepOutput StateSpaceModel::posterior_step(const Tensor& embedding, const Tensor
   const Tensor h = transition(previous, pre_action);
   out.prior = prior(h);
   out.posterior = posterior(h, embedding);
-  out.state = {h, out.posterior->rsample(gen)};
+  out.state = {h, out.posterior->rsample(gen), out.posterior->mean()};
   return out;
 }
 
@@ -86,7 +90,7 @@ StepOutput StateSpaceModel::prior_step(const Tensor& pre_action, const State& pr
   StepOutput out;
   const Tensor h = transition(previous, pre_action);
   out.prior = prior(h);
-  out.state = {h, out.prior->rsample(gen)};
+  out.state = {h, out.prior->rsample(gen), out.prior->mean()};
   return out;
 }
 
@@ -134,7 +138,7 @@ FilterOutput StateSpaceModel::filter(const Tensor& embeddings, const ActionSourc
     const Tensor a = checked_action(actions, state, t, gen, a_size_, who);
     const Tensor h = transition(state, a);
     posteriors.push_back(posterior_at(h, context, t));
-    state = {h, posteriors.back()->rsample(gen)};
+    state = {h, posteriors.back()->rsample(gen), posteriors.back()->mean()};
     hs.push_back(state.h);
     zs.push_back(state.z);
     if (!actions.is_recorded()) taken.push_back(a);

@@ -23,7 +23,13 @@ namespace aime::models {
 struct State {
   Tensor h;  // [B, H] deterministic
   Tensor z;  // [B, Z] stochastic
-  Tensor feature() const;  // [B, H + Z]
+  // The mean of the distribution z was drawn from (the posterior's in filtering steps, the
+  // prior's in prediction steps); undefined for an initial state, whose z is its own mean.
+  Tensor z_mean;
+  Tensor feature() const;  // [B, H + Z]: [h, z]
+  // [h, mean of z]: the same state without the posterior's sampling noise, for a policy that
+  // reads it (AimeOptions::policy_reads_mean; not the original's, which reads feature()).
+  Tensor mean_feature() const;
 };
 
 // One filtering or prediction step.

@@ -65,7 +65,7 @@ AimeTerms step_by_step_objective(const models::WorldModel& model, models::TanhGa
   std::vector<Tensor> actions, taken, idm_kls;
   for (std::int64_t t = 0; t < T; ++t) {
     const Tensor e = embeddings.select(0, t);
-    const auto pi = policy.forward(state.feature());
+    const auto pi = policy.forward(options.policy_reads_mean ? state.mean_feature() : state.feature());
     Tensor action;
     if (options.oracle_actions) {
       action = recorded->select(0, t);
@@ -94,7 +94,8 @@ AimeTerms step_by_step_objective(const models::WorldModel& model, models::TanhGa
 
 // The shared filter (batched priors, RSSM's split first layer) gives the step-by-step loop's
 // loss and policy gradient to 1e-5 relative, in every variant and for both models, from the
-// same noise.
+// same noise. Variants 4 and 5 (AIME and the oracle with a policy that reads the posterior's
+// mean) must also differ from 0 and 3, which read the sample.
 TEST(Aime, SharedFilterEqualsTheStepByStepLoop) {
   for (const std::string kind : {"rssm", "rssmo"}) {
     auto config = models::WorldModelConfig::original(kind, models::Setup::MDP, {{"position", {1}}, {"velocity", {1}}}, 1);
@@ -107,11 +108,13 @@ TEST(Aime, SharedFilterEqualsTheStepByStepLoop) {
     models::TanhGaussianPolicy policy(model.ssm().feature_size(), 1, 16, 2, gen);
     Generator data(5);
     const Batch demos = rollouts(true, 12, 6, data);
-    for (int variant = 0; variant < 4; ++variant) {
+    std::vector<std::vector<float>> grads;
+    for (int variant = 0; variant < 6; ++variant) {
       AimeOptions o;
       o.kl_only = variant == 1;
       o.use_idm = variant == 2;
-      o.oracle_actions = variant == 3;
+      o.oracle_actions = variant == 3 || variant == 5;
+      o.policy_reads_mean = variant >= 4;
       auto run = [&](bool shared) {
         policy.zero_grad(true);
         Generator noise(6);
@@ -137,7 +140,18 @@ TEST(Aime, SharedFilterEqualsTheStepByStepLoop) {
       }
       EXPECT_GT(norm, 0.0) << what;
       EXPECT_LT(std::sqrt(diff / norm), 1e-5) << what;
+      grads.push_back(grad);
     }
+    auto relative_difference = [](const std::vector<float>& a, const std::vector<float>& b) {
+      double diff = 0.0, norm = 0.0;
+      for (std::size_t i = 0; i < a.size(); ++i) {
+        diff += (a[i] - b[i]) * static_cast<double>(a[i] - b[i]);
+        norm += b[i] * static_cast<double>(b[i]);
+      }
+      return std::sqrt(diff / norm);
+    };
+    EXPECT_GT(relative_difference(grads[4], grads[0]), 1e-2) << kind << ": the mean is not read";
+    EXPECT_GT(relative_difference(grads[5], grads[3]), 1e-2) << kind << ": the mean is not read";
   }
 }
 

@@ -109,7 +109,7 @@ TEST(DreamerAgent, HasARewardHeadAndKeepsAnExistingOne) {
 
 models::State random_starts(const DreamerAgent& agent, std::int64_t n, Generator& gen) {
   return {randn({n, agent.model->ssm().deterministic_size()}, gen),
-          randn({n, agent.model->ssm().stochastic_size()}, gen)};
+          randn({n, agent.model->ssm().stochastic_size()}, gen), Tensor()};
 }
 
 std::map<std::string, Tensor> grads_of(const nn::Module& m) {

@@ -50,6 +50,21 @@ TEST(PolicyCheckpoint, AnAimePolicyFolderActsLikeTheOriginal) {
   EXPECT_EQ(loaded.metadata.at("train.seed"), "5");
   PolicyActor original(model, policy);
   EXPECT_EQ(actions(*loaded.actor), actions(original));
+  // A policy trained on the posterior's mean (aime imitate --policy-input mean) acts on it
+  // when loaded; a value other than sample or mean names the file and the key.
+  save_aime_policy(dir, model, policy, {{"policy.input", "mean"}});
+  PolicyActor reading_mean(model, policy, "aime", true);
+  EXPECT_EQ(actions(*load_policy(dir).actor), actions(reading_mean));
+  EXPECT_NE(actions(reading_mean), actions(original));
+  save_aime_policy(dir, model, policy, {{"policy.input", "mode"}});
+  try {
+    load_policy(dir);
+    FAIL();
+  } catch (const ValueError& e) {
+    EXPECT_NE(std::string(e.what()).find("policy.safetensors: metadata 'policy.input' must be sample or mean, found 'mode'"),
+              std::string::npos)
+        << e.what();
+  }
 }
 
 TEST(PolicyCheckpoint, AFrameStackPolicyFolderActsLikeTheOriginal) {

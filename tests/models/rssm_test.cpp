@@ -104,6 +104,20 @@ void check_filter_and_rollout(const Options& options) {
     manual = model.posterior_step(emb.select(0, t), a, manual, g8).state;
   }
   EXPECT_TRUE(close(manual.z, sampled.last().z));
+  // Each state knows the mean z was drawn from: the posterior's in filtering (in the loop's
+  // states, in the policy's `previous` and in the output), the prior's in a rollout.
+  EXPECT_TRUE(close(manual.z_mean, sampled.posterior->mean().select(0, T - 1)));
+  EXPECT_TRUE(close(sampled.last().z_mean, manual.z_mean));
+  EXPECT_FALSE(close(manual.z_mean, manual.z));
+  std::vector<Tensor> seen_means;
+  Generator g11(11);
+  model.filter(emb, ActionSource::from_policy([&](const State& previous, std::int64_t, Generator& g) {
+                 if (previous.z_mean.defined()) seen_means.push_back(previous.z_mean);
+                 return randn({B, 2}, g);
+               }),
+               State{}, g11);
+  ASSERT_EQ(seen_means.size(), static_cast<std::size_t>(T - 1));  // the initial state has none
+  for (std::int64_t t = 0; t + 1 < T; ++t) EXPECT_TRUE(close(seen_means[t], sampled.posterior->mean().select(0, t)));
   // Wrong shapes from a policy, or a length that disagrees, are errors.
   EXPECT_THROW(model.filter(emb, ActionSource::from_policy([&](const State&, std::int64_t, Generator&) { return zeros({B, 3}); }),
                             State{}, gen),
@@ -114,6 +128,7 @@ void check_filter_and_rollout(const Options& options) {
   const FilterOutput dreamt = model.rollout(fast.last(), ActionSource::from_policy(replay_policy_of(act), T), g9);
   const Tensor recorded_rollout = model.rollout(fast.last(), act, g10).features();
   EXPECT_EQ(dreamt.features().to_vector<float>(), recorded_rollout.to_vector<float>());
+  EXPECT_TRUE(close(dreamt.last().z_mean, dreamt.prior->mean().select(0, T - 1)));
   EXPECT_THROW(model.rollout(fast.last(), ActionSource::from_policy(replay_policy_of(act)), gen), ShapeError);
   EXPECT_THROW(model.rollout(fast.last(), ActionSource::from_policy([&](const State&, std::int64_t, Generator&) { return zeros({B, 3}); }, 2), gen),
                ShapeError);
