@@ -56,7 +56,7 @@ struct AimeOptions {
   // The policy reads [h, mean of q(z)] instead of [h, z sampled from q] (the original's). The
   // filter still samples z, and the objective's gradient still flows through that sample.
   // From pixels the small demo models' posterior std is as large as the spread of its means,
-  // so the sample buries what z carries (docs/results.md, "The posterior's mean").
+  // so the sample buries part of what z carries (docs/results.md, "The pole near upright").
   bool policy_reads_mean = false;
 };
 

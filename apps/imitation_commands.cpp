@@ -262,6 +262,7 @@ int imitate(const std::vector<std::string>& args) {
               << vm["model"].as<std::string>() << (o.objective.kl_only ? " (kl only)" : "")
               << (o.objective.use_idm ? " (with the IDM)" : "")
               << (o.objective.oracle_actions ? " (oracle: the true actions, a check, not AIME)" : "")
+              << (o.objective.policy_reads_mean ? " (the policy reads the posterior's mean)" : "")
               << run.describe(o.batch_size) << "\n";
     result = algorithms::train_aime(model, policy, demos, o, callbacks);
   } else {
