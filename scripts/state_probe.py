@@ -3,7 +3,7 @@
     python3 scripts/state_probe.py --model runs/demo/model --data runs/demo/data [--aime build/apps/aime]
                                    [--episodes 10 --folds 1]
 
-Runs `aime filter` over the first 10 episodes of DATA/mix (the embodiment data the model trained
+Runs `aime filter` over the first 10 episodes (--episodes) of DATA/mix (the embodiment data the model trained
 on) and of DATA/expert (the demonstrations), then fits ridge regressions from the filtered
 features (the deterministic state and the posterior sample, as every policy reads them) to the
 episodes' true `position` and `velocity` on 8 embodiment episodes, and prints R^2 on the other 2
@@ -28,10 +28,9 @@ import tempfile
 import numpy as np
 
 SKIP = 5
-MEAN = False
 
 
-def filtered(aime, model, folder, out, episodes):
+def filtered(aime, model, folder, out, episodes, mean):
     p = subprocess.run([aime, "filter", "--model", model, "--dataset", folder, "--episodes", str(episodes), "--out", out],
                        capture_output=True, text=True)
     if p.returncode != 0:
@@ -45,7 +44,7 @@ def filtered(aime, model, folder, out, episodes):
             if key not in e.files:
                 sys.exit(f"state_probe: {path} has no '{key}' (the true state); found {sorted(e.files)}")
         x = states[f"feature_{i}"]
-        if MEAN:  # the posterior's mean in place of its sample (the feature's last stochastic-size values)
+        if mean:  # the posterior's mean in place of its sample (the feature's last stochastic-size values)
             m = states[f"posterior_mean_{i}"]
             x = np.concatenate([x[:, :x.shape[1] - m.shape[1]], m], 1)
         xs.append(x[SKIP:])
@@ -94,14 +93,12 @@ def main():
     ap.add_argument("--mean", action="store_true",
                     help="read the posterior's mean instead of its sample (a policy reads the sample)")
     a = ap.parse_args()
-    global MEAN
-    MEAN = a.mean
     if a.episodes < 2 or not 1 <= a.folds <= a.episodes:
         sys.exit(f"state_probe: needs --episodes >= 2 and 1 <= --folds <= --episodes, got {a.episodes} and {a.folds}")
     with tempfile.TemporaryDirectory() as tmp:
-        xm, ym = filtered(a.aime, a.model, os.path.join(a.data, "mix"), os.path.join(tmp, "mix.npz"), a.episodes)
+        xm, ym = filtered(a.aime, a.model, os.path.join(a.data, "mix"), os.path.join(tmp, "mix.npz"), a.episodes, a.mean)
         xe, ye = filtered(a.aime, a.model, os.path.join(a.data, "expert"), os.path.join(tmp, "expert.npz"),
-                          min(a.episodes, 10))
+                          min(a.episodes, 10), a.mean)
     n = a.episodes
     if a.folds == 1:
         train = n - max(1, n // 5)
@@ -111,6 +108,9 @@ def main():
         splits = [([i for i in range(n) if i % a.folds != k], [i for i in range(n) if i % a.folds == k])
                   for k in range(a.folds)]
         fitted_on = f"{a.folds}-fold cross-validated over {n} of {os.path.join(a.data, 'mix')}'s episodes"
+    if a.upright and ym[0].shape[1] - np.load(os.path.join(a.data, "mix", "0.npz"))["velocity"].shape[1] < 2:
+        sys.exit(f"state_probe: --upright reads the pole's cos as position[1]; {os.path.join(a.data, 'mix', '0.npz')} "
+                 "has fewer than 2 position values")
     npos = ym[0].shape[1] - np.load(os.path.join(a.data, "mix", "0.npz"))["velocity"].shape[1]
     names = [f"position[{j}]" for j in range(npos)] + [f"velocity[{j}]" for j in range(ym[0].shape[1] - npos)]
     print(f"R^2 of the true state from {a.model}'s filtered features ({xm[0].shape[1]} values), {fitted_on}:")
@@ -130,7 +130,8 @@ def main():
             f = fit(train, feats, lam)
             ys += [ym[i] for i in held]
             ps += [f(xm[i]) for i in held]
-        f = fit(splits[0][0] if a.folds == 1 else range(n), feats, lam)
+        if a.folds > 1:  # the demonstrations are scored by a read-out of all N (one split: its own)
+            f = fit(range(n), feats, lam)
         rows = [("held-out embodiment episodes", np.concatenate(ys), np.concatenate(ps)),
                 ("demonstrations", np.concatenate(ye), f(np.concatenate(xe)))]
         if a.upright:  # the steps where balancing happens: cos of the pole's angle (position[1]) above 0.9
